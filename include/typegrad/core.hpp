@@ -1,0 +1,7 @@
+// The fixed-size core: element types, vectors, matrices and the error hierarchy.
+#pragma once
+
+#include <typegrad/core/error.hpp>
+#include <typegrad/core/mat.hpp>
+#include <typegrad/core/scalar.hpp>
+#include <typegrad/core/vec.hpp>

@@ -1,0 +1,4 @@
+// typegrad: a neural network is a C++ type. This umbrella header brings in the whole library.
+#pragma once
+
+#include <typegrad/core.hpp>

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# typegrad's main job: builds the examples and runs them in the order the tutorial tells them.
+# Installs missing Debian packages first.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/deps.sh
+jobs=${JOBS:-$(nproc)}
+scripts/configure.sh build/release
+cmake --build build/release -j"$jobs" --target all
+out=build/demo
+mkdir -p "$out"
+for example in seed_neurons; do
+    echo "== $example"
+    (cd "$out" && "../release/docs/examples/$example")
+done
+echo "== outputs are in $out"
