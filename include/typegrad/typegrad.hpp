@@ -2,3 +2,4 @@
 #pragma once
 
 #include <typegrad/core.hpp>
+#include <typegrad/simd.hpp>
