@@ -3,3 +3,5 @@
 
 #include <typegrad/core.hpp>
 #include <typegrad/simd.hpp>
+#include <typegrad/train/dataset.hpp>
+#include <typegrad/io/idx.hpp>

@@ -1,0 +1,130 @@
+// Whole files as bytes: reading (gzip-compressed files are decompressed transparently, with zlib)
+// and atomic writing (a temporary file in the same directory, then a rename), so an interrupted
+// save never destroys the previous file. Every typegrad reader and writer goes through here.
+#pragma once
+
+#include <zlib.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <climits>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <random>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#if __has_include(<unistd.h>)
+#include <unistd.h>
+#endif
+
+#include <typegrad/core/error.hpp>
+
+namespace typegrad {
+
+using byte_buffer = std::vector<unsigned char>;
+
+/// True when the bytes start with the gzip magic number 1f 8b.
+inline bool is_gzip(std::span<const unsigned char> bytes) noexcept {
+    return bytes.size() >= 2 && bytes[0] == 0x1f && bytes[1] == 0x8b;
+}
+
+/// The file's bytes, as stored. Throws io_error naming the file and the system's reason.
+inline byte_buffer read_file(const std::filesystem::path& path) {
+    std::FILE* file = std::fopen(path.c_str(), "rb");
+    if (!file)
+        throw io_error(detail::message("cannot open '", path.string(), "' for reading: ", std::strerror(errno)));
+    byte_buffer bytes;
+    unsigned char chunk[1 << 16];
+    std::size_t got;
+    while ((got = std::fread(chunk, 1, sizeof chunk, file)) > 0) bytes.insert(bytes.end(), chunk, chunk + got);
+    const bool failed = std::ferror(file);
+    std::fclose(file);
+    if (failed) throw io_error(detail::message("cannot read '", path.string(), "': read error"));
+    return bytes;
+}
+
+/// Decompresses one or more concatenated gzip members. `name` names the source in messages,
+/// which give the compressed byte offset of a corrupt or truncated stream.
+inline byte_buffer gunzip(std::span<const unsigned char> compressed, std::string_view name) {
+    byte_buffer out;
+    z_stream stream{};
+    if (inflateInit2(&stream, 16 + MAX_WBITS) != Z_OK) throw error("zlib: inflateInit2 failed");
+    std::size_t consumed = 0;  // compressed bytes handed to zlib and used
+    unsigned char chunk[1 << 16];
+    int status = Z_OK;
+    while (true) {
+        const std::size_t remaining = compressed.size() - consumed;
+        stream.next_in = const_cast<unsigned char*>(compressed.data() + consumed);
+        stream.avail_in = static_cast<uInt>(std::min<std::size_t>(remaining, UINT_MAX));
+        const uInt offered = stream.avail_in;
+        stream.next_out = chunk;
+        stream.avail_out = sizeof chunk;
+        status = inflate(&stream, Z_NO_FLUSH);
+        consumed += offered - stream.avail_in;
+        out.insert(out.end(), chunk, chunk + (sizeof chunk - stream.avail_out));
+        if (status == Z_STREAM_END) {
+            if (consumed == compressed.size()) break;
+            if (!is_gzip(compressed.subspan(consumed))) {
+                inflateEnd(&stream);
+                throw format_error(detail::message("'", name, "': compressed byte ", consumed, ": ",
+                                                   compressed.size() - consumed,
+                                                   " unexpected bytes after the gzip stream, expected the end "
+                                                   "of the file or another gzip member"));
+            }
+            inflateReset(&stream);
+        } else if (status == Z_BUF_ERROR && consumed == compressed.size()) {
+            inflateEnd(&stream);
+            throw format_error(detail::message("'", name, "': compressed byte ", consumed,
+                                               ": gzip stream is truncated, expected more compressed data"));
+        } else if (status != Z_OK && status != Z_BUF_ERROR) {
+            const std::string reason = stream.msg ? stream.msg : "unknown zlib error";
+            inflateEnd(&stream);
+            throw format_error(detail::message("'", name, "': near compressed byte ", consumed,
+                                               ": corrupt gzip data (", reason, ")"));
+        }
+    }
+    inflateEnd(&stream);
+    return out;
+}
+
+/// The file's contents, decompressed when it is gzip-compressed (recognised by its magic number,
+/// not its name).
+inline byte_buffer read_file_decompressed(const std::filesystem::path& path) {
+    byte_buffer bytes = read_file(path);
+    return is_gzip(bytes) ? gunzip(bytes, path.string()) : bytes;
+}
+
+/// Writes the bytes to a temporary file next to `path`, flushes it to disk, then renames it over
+/// `path`: readers see either the old file or the new one, never a partial write.
+inline void write_file_atomically(const std::filesystem::path& path, std::span<const unsigned char> bytes) {
+    std::random_device random;
+    std::filesystem::path temporary = path;
+    temporary += ".tmp-" + std::to_string(random()) + std::to_string(random());
+    auto fail = [&](std::string_view what) {
+        const std::string reason = std::strerror(errno);
+        std::error_code ignored;
+        std::filesystem::remove(temporary, ignored);
+        throw io_error(detail::message("cannot save '", path.string(), "': ", what, " '", temporary.string(),
+                                       "': ", reason));
+    };
+    std::FILE* file = std::fopen(temporary.c_str(), "wb");
+    if (!file) fail("cannot create the temporary file");
+    bool written = std::fwrite(bytes.data(), 1, bytes.size(), file) == bytes.size() && std::fflush(file) == 0;
+#if __has_include(<unistd.h>)
+    written = written && ::fsync(::fileno(file)) == 0;
+#endif
+    written = (std::fclose(file) == 0) && written;
+    if (!written) fail("cannot write the temporary file");
+    std::error_code renamed;
+    std::filesystem::rename(temporary, path, renamed);
+    if (renamed) {
+        errno = renamed.value();
+        fail("cannot rename the temporary file");
+    }
+}
+
+}  // namespace typegrad

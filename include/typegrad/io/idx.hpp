@@ -1,0 +1,151 @@
+// IDX files, the format of MNIST and Fashion-MNIST: unsigned-byte images (3 dimensions) and labels
+// (1 dimension), plain or gzip-compressed, and the dataset<T, In> an images + labels pair makes,
+// with pixels scaled to [0, 1].
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <typegrad/core/error.hpp>
+#include <typegrad/core/scalar.hpp>
+#include <typegrad/io/file.hpp>
+#include <typegrad/train/dataset.hpp>
+
+namespace typegrad {
+
+/// The images of an IDX file: `count` images of rows x cols bytes, one after the other, row-major.
+struct idx_images {
+    std::size_t count = 0;
+    std::size_t rows = 0;
+    std::size_t cols = 0;
+    std::vector<std::uint8_t> pixels;
+
+    std::span<const std::uint8_t> image(std::size_t i) const noexcept {
+        return std::span(pixels).subspan(i * rows * cols, rows * cols);
+    }
+};
+
+namespace detail {
+
+// Checks an IDX header of unsigned bytes with `rank` dimensions and that the data after it has
+// exactly the size the dimensions give; returns the dimensions. `what` names the contents.
+inline std::vector<std::size_t> parse_idx_header(std::span<const unsigned char> bytes, std::string_view name,
+                                                 unsigned rank, std::string_view what) {
+    auto fail = [&](std::size_t offset, const std::string& text) {
+        throw format_error(message("IDX file '", name, "', byte ", offset, ": ", text));
+    };
+    if (bytes.size() < 4)
+        fail(bytes.size(), message("file ends after ", bytes.size(), " bytes, expected a 4-byte IDX magic number"));
+    if (bytes[0] != 0 || bytes[1] != 0)
+        fail(0, message("not an IDX file: magic number starts with ", unsigned{bytes[0]}, " ", unsigned{bytes[1]},
+                        ", expected 0 0"));
+    if (bytes[2] != 0x08)
+        fail(2, message("element type code ", unsigned{bytes[2]}, " is not supported, expected 8 (unsigned bytes)"));
+    if (bytes[3] != rank)
+        fail(3, message("file has ", unsigned{bytes[3]}, " dimensions, expected ", rank, " for ", what));
+    const std::size_t header = 4 + 4 * std::size_t{rank};
+    if (bytes.size() < header)
+        fail(bytes.size(), message("file ends inside the header, expected ", header, " header bytes for ", rank,
+                                   " dimensions"));
+    std::vector<std::size_t> dims(rank);
+    std::size_t total = 1;
+    bool overflow = false;
+    for (unsigned d = 0; d < rank; ++d) {
+        const unsigned char* p = bytes.data() + 4 + 4 * d;
+        dims[d] = std::size_t{p[0]} << 24 | std::size_t{p[1]} << 16 | std::size_t{p[2]} << 8 | std::size_t{p[3]};
+        if (dims[d] != 0 && total > SIZE_MAX / dims[d]) overflow = true;
+        else total *= dims[d];
+    }
+    std::string shape;
+    for (unsigned d = 0; d < rank; ++d) shape += (d ? " x " : "") + std::to_string(dims[d]);
+    const std::size_t data = bytes.size() - header;
+    if (overflow || data < total)
+        fail(bytes.size(), message("file is truncated: ", what, " of shape ", shape, " need ",
+                                   overflow ? std::string("more than SIZE_MAX") : std::to_string(total),
+                                   " data bytes after the ", header, "-byte header, found ", data));
+    if (data > total)
+        fail(header + total, message(data - total, " unexpected bytes after the data of ", what, " of shape ", shape,
+                                     ", expected the end of the file"));
+    return dims;
+}
+
+}  // namespace detail
+
+/// Parses the bytes of an IDX images file (magic 0 0 8 3); `name` names it in error messages.
+inline idx_images parse_idx_images(std::span<const unsigned char> bytes, std::string_view name) {
+    const auto dims = detail::parse_idx_header(bytes, name, 3, "images");
+    return {dims[0], dims[1], dims[2], std::vector<std::uint8_t>(bytes.begin() + 16, bytes.end())};
+}
+
+/// Parses the bytes of an IDX labels file (magic 0 0 8 1).
+inline std::vector<std::uint8_t> parse_idx_labels(std::span<const unsigned char> bytes, std::string_view name) {
+    detail::parse_idx_header(bytes, name, 1, "labels");
+    return std::vector<std::uint8_t>(bytes.begin() + 8, bytes.end());
+}
+
+namespace detail {
+// Names a file in messages; offsets in a compressed file count decompressed bytes.
+inline std::string idx_source_name(const std::filesystem::path& path, std::span<const unsigned char> raw) {
+    return path.string() + (is_gzip(raw) ? " (decompressed)" : "");
+}
+}  // namespace detail
+
+/// Reads an IDX images file, plain or gzip-compressed. Throws io_error or format_error.
+inline idx_images read_idx_images(const std::filesystem::path& path) {
+    const byte_buffer raw = read_file(path);
+    const std::string name = detail::idx_source_name(path, raw);
+    return parse_idx_images(is_gzip(raw) ? gunzip(raw, path.string()) : raw, name);
+}
+
+/// Reads an IDX labels file, plain or gzip-compressed. Throws io_error or format_error.
+inline std::vector<std::uint8_t> read_idx_labels(const std::filesystem::path& path) {
+    const byte_buffer raw = read_file(path);
+    const std::string name = detail::idx_source_name(path, raw);
+    return parse_idx_labels(is_gzip(raw) ? gunzip(raw, path.string()) : raw, name);
+}
+
+/// Pairs images with labels: inputs are the pixels divided by 255 (so in [0, 1]), targets the
+/// labels. Throws value_error when the image size is not In, the counts differ, or a label is
+/// not below `classes`; the names identify the two sources in messages.
+template <scalar T = float, std::size_t In = 784>
+dataset<T, In> make_idx_dataset(const idx_images& images, std::span<const std::uint8_t> labels,
+                                std::size_t classes, std::string_view images_name = "images",
+                                std::string_view labels_name = "labels") {
+    if (images.rows * images.cols != In)
+        throw value_error(detail::message("IDX images '", images_name, "': images are ", images.rows, " x ",
+                                          images.cols, " = ", images.rows * images.cols, " pixels, expected ", In));
+    if (images.count != labels.size())
+        throw value_error(detail::message("IDX images '", images_name, "' hold ", images.count,
+                                          " images but labels '", labels_name, "' hold ", labels.size(),
+                                          " labels, expected one label per image"));
+    dataset<T, In> set;
+    set.classes = classes;
+    set.inputs.resize(images.count);
+    set.targets.resize(images.count);
+    for (std::size_t i = 0; i < images.count; ++i) {
+        if (labels[i] >= classes)
+            throw value_error(detail::message("IDX labels '", labels_name, "', byte ", 8 + i, ": label of sample ", i,
+                                              " is ", unsigned{labels[i]}, ", expected a label below ", classes));
+        set.targets[i] = labels[i];
+        const auto image = images.image(i);
+        for (std::size_t j = 0; j < In; ++j) set.inputs[i][j] = static_cast<T>(image[j]) / T{255};
+    }
+    return set;
+}
+
+/// Reads an IDX images + labels pair (e.g. Fashion-MNIST's train-images-idx3-ubyte.gz and
+/// train-labels-idx1-ubyte.gz) into a dataset<T, In>, as make_idx_dataset does.
+template <scalar T = float, std::size_t In = 784>
+dataset<T, In> read_idx_dataset(const std::filesystem::path& images_path, const std::filesystem::path& labels_path,
+                                std::size_t classes = 10) {
+    const idx_images images = read_idx_images(images_path);
+    const std::vector<std::uint8_t> labels = read_idx_labels(labels_path);
+    return make_idx_dataset<T, In>(images, labels, classes, images_path.string(), labels_path.string());
+}
+
+}  // namespace typegrad
