@@ -5,3 +5,4 @@
 #include <typegrad/simd.hpp>
 #include <typegrad/train/dataset.hpp>
 #include <typegrad/io/idx.hpp>
+#include <typegrad/io/csv.hpp>

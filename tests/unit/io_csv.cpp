@@ -1,0 +1,111 @@
+// CSV reading: chosen columns, header, labels and regression targets, and one test per kind of
+// bad input, each checking what the message says.
+#include <boost/test/unit_test.hpp>
+
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+
+#include <typegrad/io/csv.hpp>
+
+namespace tg = typegrad;
+
+namespace {
+
+template <class Error, class F>
+std::string message_of(F f) {
+    try {
+        f();
+    } catch (const Error& e) {
+        return e.what();
+    }
+    BOOST_FAIL("no exception");
+    return {};
+}
+
+bool contains(const std::string& text, const std::string& part) {
+    if (text.find(part) != std::string::npos) return true;
+    BOOST_TEST_MESSAGE("message: " << text);
+    return false;
+}
+
+std::filesystem::path data(const char* name) { return std::filesystem::path(std::getenv("TYPEGRAD_TEST_DATA")) / name; }
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(io_csv)
+
+BOOST_AUTO_TEST_CASE(chosen_feature_and_label_columns_with_a_header) {
+    const auto set = tg::read_csv<float, 2>(data("points.csv"), {.header = true, .features = {0, 1}, .targets = {2}});
+    BOOST_TEST(set.size() == 3u);
+    BOOST_TEST(set.classes == 3u);  // one more than the largest label
+    BOOST_TEST(set.inputs[0][0] == 0.5f);
+    BOOST_TEST(set.inputs[1][0] == -2.0f);
+    BOOST_TEST(set.inputs[1][1] == 0.25f);
+    BOOST_TEST(set.inputs[2][0] == 0.3f);  // "3e-1", spaces around " 4 " are trimmed
+    BOOST_TEST(set.inputs[2][1] == 4.0f);
+    BOOST_TEST(set.targets == (std::vector<std::size_t>{1, 0, 2}), boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(regression_targets_and_feature_order) {
+    using target = tg::vec<double, 2>;
+    const auto set = tg::read_csv<double, 1, target>(data("points.csv"),
+                                                     {.header = true, .features = {3}, .targets = {1, 0}});
+    BOOST_TEST(set.size() == 3u);
+    BOOST_TEST(set.classes == 0u);
+    BOOST_TEST(set.inputs[1][0] == 2.02);
+    BOOST_TEST(set.targets[1][0] == 0.25);
+    BOOST_TEST(set.targets[1][1] == -2.0);
+}
+
+BOOST_AUTO_TEST_CASE(defaults_take_the_last_column_as_the_label) {
+    const auto set = tg::parse_csv<float, 3>("1,2,3,0\r\n\r\n4,5,6,1\r\n", "inline", {.classes = 4});
+    BOOST_TEST(set.size() == 2u);
+    BOOST_TEST(set.classes == 4u);
+    BOOST_TEST(set.inputs[1][2] == 6.0f);
+    BOOST_TEST(set.targets[1] == 1u);
+    const auto semicolons = tg::parse_csv<float, 1>("+1.5;0\n", "semi", {.delimiter = ';'});
+    BOOST_TEST(semicolons.inputs[0][0] == 1.5f);
+}
+
+BOOST_AUTO_TEST_CASE(wrong_column_count) {
+    const auto text = message_of<tg::format_error>([] { tg::parse_csv<float, 2>("a,b,c\n1,2,0\n3,4\n", "rows.csv", {.header = true}); });
+    BOOST_TEST(contains(text, "CSV file 'rows.csv', line 3: found 2 columns, expected 3 as in the first line"));
+}
+
+BOOST_AUTO_TEST_CASE(not_a_number) {
+    const auto text = message_of<tg::format_error>([] { tg::parse_csv<float, 2>("w,h,label\n1,2,0\n3,abc,1\n", "n.csv", {.header = true}); });
+    BOOST_TEST(contains(text, "CSV file 'n.csv', line 3, column 1 ('h'): expected a finite number, found 'abc'"));
+    const auto empty = message_of<tg::format_error>([] { tg::parse_csv<double, 2>("1,,0\n", "e.csv"); });
+    BOOST_TEST(contains(empty, "CSV file 'e.csv', line 1, column 1: expected a finite number, found ''"));
+    const auto infinite = message_of<tg::format_error>([] { tg::parse_csv<float, 1>("1e999,0\n", "big.csv"); });
+    BOOST_TEST(contains(infinite, "line 1, column 0: expected a finite number, found '1e999'"));
+    const auto nan = message_of<tg::format_error>([] { tg::parse_csv<float, 1>("nan,0\n", "nan.csv"); });
+    BOOST_TEST(contains(nan, "expected a finite number, found 'nan'"));
+}
+
+BOOST_AUTO_TEST_CASE(label_that_is_not_a_class_index) {
+    const auto text = message_of<tg::format_error>([] { tg::parse_csv<float, 1>("1,0\n2,1.5\n", "l.csv"); });
+    BOOST_TEST(contains(text, "CSV file 'l.csv', line 2, column 1: expected a class index (an integer >= 0), found '1.5'"));
+    const auto negative = message_of<tg::format_error>([] { tg::parse_csv<float, 1>("1,-1\n", "l.csv"); });
+    BOOST_TEST(contains(negative, "found '-1'"));
+}
+
+BOOST_AUTO_TEST_CASE(label_out_of_range) {
+    const auto text = message_of<tg::value_error>([] { tg::parse_csv<float, 1>("x,y\n1,0\n2,3\n", "c.csv", {.header = true, .classes = 3}); });
+    BOOST_TEST(contains(text, "CSV file 'c.csv', line 3, column 1 ('y'): label 3 is not below the 3 classes"));
+}
+
+BOOST_AUTO_TEST_CASE(columns_that_do_not_fit_the_dataset) {
+    const auto few = message_of<tg::value_error>([] { tg::parse_csv<float, 4>("1,2,3,0\n", "f.csv"); });
+    BOOST_TEST(contains(few, "CSV file 'f.csv', line 1: 3 feature columns chosen (of 4 columns), expected 4, the dataset's input size"));
+    const auto past = message_of<tg::value_error>([] { tg::parse_csv<float, 2>("1,2,0\n", "p.csv", {.features = {0, 5}}); });
+    BOOST_TEST(contains(past, "CSV file 'p.csv', line 1: column 5 is chosen but the file has 3 columns"));
+}
+
+BOOST_AUTO_TEST_CASE(missing_file_is_an_io_error) {
+    const auto text = message_of<tg::io_error>([] { tg::read_csv<float, 2>(data("no-such.csv")); });
+    BOOST_TEST(contains(text, "no-such.csv' for reading: No such file or directory"));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
