@@ -6,3 +6,4 @@
 #include <typegrad/train/dataset.hpp>
 #include <typegrad/io/idx.hpp>
 #include <typegrad/io/csv.hpp>
+#include <typegrad/io/safetensors.hpp>

@@ -62,7 +62,10 @@ inline std::vector<std::size_t> parse_idx_header(std::span<const unsigned char> 
         else total *= dims[d];
     }
     std::string shape;
-    for (unsigned d = 0; d < rank; ++d) shape += (d ? " x " : "") + std::to_string(dims[d]);
+    for (unsigned d = 0; d < rank; ++d) {
+        if (d) shape += " x ";
+        shape += std::to_string(dims[d]);
+    }
     const std::size_t data = bytes.size() - header;
     if (overflow || data < total)
         fail(bytes.size(), message("file is truncated: ", what, " of shape ", shape, " need ",

@@ -1,0 +1,180 @@
+// safetensors as named tensors: round trips in F32, F64 and raw dtypes, atomic saving, and one
+// test per kind of bad file, each checking what the message says.
+#include <boost/test/unit_test.hpp>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include <typegrad/io/safetensors.hpp>
+
+namespace tg = typegrad;
+namespace fs = std::filesystem;
+
+namespace {
+
+fs::path tmp(const std::string& name) { return fs::path(std::getenv("TYPEGRAD_TEST_TMP")) / name; }
+
+template <class Error, class F>
+std::string message_of(F f) {
+    try {
+        f();
+    } catch (const Error& e) {
+        return e.what();
+    }
+    BOOST_FAIL("no exception");
+    return {};
+}
+
+bool contains(const std::string& text, const std::string& part) {
+    if (text.find(part) != std::string::npos) return true;
+    BOOST_TEST_MESSAGE("message: " << text);
+    return false;
+}
+
+// A file made by hand: the length field, the header text, then `data` bytes of zeros.
+tg::byte_buffer file(const std::string& header, std::size_t data) {
+    tg::byte_buffer b(8 + header.size() + data);
+    for (std::size_t i = 0; i < 8; ++i) b[i] = static_cast<unsigned char>(header.size() >> (8 * i));
+    std::copy(header.begin(), header.end(), b.begin() + 8);
+    return b;
+}
+
+std::string parse_error(const std::string& header, std::size_t data) {
+    return message_of<tg::format_error>([&] { tg::parse_safetensors(file(header, data), "t.safetensors"); });
+}
+
+tg::byte_buffer read(const fs::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    return tg::byte_buffer(std::istreambuf_iterator<char>(in), {});
+}
+
+std::vector<tg::named_tensor> sample_tensors() {
+    const std::vector<float> w{1.5f, -2.0f, 0.25f, 3.0f, 0.0f, -1.0f};
+    const std::vector<double> b{0.1, -0.2};
+    std::int64_t steps = 7;
+    tg::named_tensor count{"1.num_batches_tracked", tg::dtype::i64, {}, tg::byte_buffer(8)};
+    std::memcpy(count.data.data(), &steps, 8);
+    return {tg::named_tensor::from<float>("0.weight", {2, 3}, w), tg::named_tensor::from<double>("0.bias", {2}, b),
+            count};
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(io_safetensors)
+
+BOOST_AUTO_TEST_CASE(round_trip_keeps_names_dtypes_shapes_values_and_metadata) {
+    const auto path = tmp("round.safetensors");
+    tg::write_safetensors(path, sample_tensors(), {{"format", "pt"}});
+    const auto bytes = read(path);
+    std::uint64_t header = 0;
+    std::memcpy(&header, bytes.data(), 8);
+    BOOST_TEST(header % 8 == 0u);  // padded, so the data is aligned
+    BOOST_TEST(bytes.size() == 8 + header + 6 * 4 + 2 * 8 + 8);
+
+    const auto contents = tg::read_safetensors(path);
+    BOOST_TEST(contents.tensors.size() == 3u);
+    BOOST_TEST(contents.tensors[0].name == "0.weight");  // in the order of their data
+    BOOST_TEST(contents.metadata.at("format") == "pt");
+    const auto* w = contents.find("0.weight");
+    BOOST_REQUIRE(w);
+    BOOST_TEST((w->type == tg::dtype::f32));
+    BOOST_TEST(w->shape == (std::vector<std::size_t>{2, 3}), boost::test_tools::per_element());
+    BOOST_TEST(w->values<float>() == (std::vector<float>{1.5f, -2.0f, 0.25f, 3.0f, 0.0f, -1.0f}),
+               boost::test_tools::per_element());
+    BOOST_TEST(contents.find("0.bias")->values<double>() == (std::vector<double>{0.1, -0.2}),
+               boost::test_tools::per_element());
+    BOOST_TEST(contents.find("0.bias")->values<float>()[0] == 0.1f);  // converted
+    const auto* count = contents.find("1.num_batches_tracked");
+    BOOST_TEST(count->shape.empty());
+    BOOST_TEST(count->element_count() == 1u);
+    BOOST_TEST(contains(message_of<tg::value_error>([&] { count->values<float>(); }),
+                        "tensor '1.num_batches_tracked' has dtype I64, expected F32 or F64"));
+}
+
+BOOST_AUTO_TEST_CASE(saving_replaces_the_file_whole_and_a_failed_save_keeps_the_old_one) {
+    const auto path = tmp("atomic.safetensors");
+    tg::write_safetensors(path, sample_tensors());
+    const auto before = read(path);
+    auto bad = sample_tensors();
+    bad[1].data.pop_back();
+    const auto text = message_of<tg::value_error>([&] { tg::write_safetensors(path, bad); });
+    BOOST_TEST(contains(text, "cannot save tensor '0.bias': 15 bytes, expected 16 for F64 shape [2]"));
+    BOOST_TEST(read(path) == before, boost::test_tools::per_element());
+    auto repeated = sample_tensors();
+    repeated[2].name = "0.weight";
+    BOOST_TEST(contains(message_of<tg::value_error>([&] { tg::write_safetensors(path, repeated); }),
+                        "cannot save tensor '0.weight': the name is repeated"));
+    const auto unwritable = message_of<tg::io_error>([&] { tg::write_safetensors(tmp("no-dir") / "x.safetensors", sample_tensors()); });
+    BOOST_TEST(contains(unwritable, "cannot save '"));
+    BOOST_TEST(contains(unwritable, "cannot create the temporary file"));
+    for (const auto& entry : fs::directory_iterator(tmp("")))
+        BOOST_TEST(entry.path().filename().string().find("atomic.safetensors.tmp") == std::string::npos);
+}
+
+BOOST_AUTO_TEST_CASE(too_short_for_the_length_field) {
+    const auto text = message_of<tg::format_error>([] { tg::parse_safetensors(tg::byte_buffer(5), "t.safetensors"); });
+    BOOST_TEST(contains(text, "safetensors file 't.safetensors', byte 0: file is 5 bytes, expected at least 8 for the header length"));
+}
+
+BOOST_AUTO_TEST_CASE(header_length_past_the_end) {
+    auto b = file("{}", 0);
+    b[1] = 1;  // 258 bytes of header claimed, 2 present
+    const auto text = message_of<tg::format_error>([&] { tg::parse_safetensors(b, "t.safetensors"); });
+    BOOST_TEST(contains(text, "safetensors file 't.safetensors', byte 0: header length 258 runs past the end of the file, expected at most 2"));
+}
+
+BOOST_AUTO_TEST_CASE(header_that_is_not_json) {
+    BOOST_TEST(contains(parse_error(R"({"a": {"dtype": F32}})", 0),
+                        "safetensors file 't.safetensors', byte 24: header is not valid JSON, expected a JSON object ("));
+    BOOST_TEST(contains(parse_error("[1, 2]", 0), "byte 8: header is a JSON array, expected a JSON object"));
+}
+
+BOOST_AUTO_TEST_CASE(unknown_dtype) {
+    BOOST_TEST(contains(parse_error(R"({"w": {"dtype": "F8", "shape": [1], "data_offsets": [0, 1]}})", 1),
+                        "1 problem\n  tensor 'w': unknown dtype 'F8', expected one of BOOL, U8"));
+}
+
+BOOST_AUTO_TEST_CASE(shape_that_does_not_match_the_byte_range) {
+    BOOST_TEST(contains(parse_error(R"({"w": {"dtype": "F32", "shape": [2, 3], "data_offsets": [0, 20]}})", 24),
+                        "tensor 'w': data_offsets [0, 20] hold 20 bytes, expected 24 for F32 shape [2, 3]"));
+    BOOST_TEST(contains(parse_error(R"({"w": {"dtype": "F32", "shape": [2, -3], "data_offsets": [0, 4]}})", 4),
+                        "tensor 'w': shape is missing or not an array of integers >= 0"));
+}
+
+BOOST_AUTO_TEST_CASE(offsets_out_of_range) {
+    const std::string header = R"({"w": {"dtype": "F64", "shape": [2], "data_offsets": [8, 24]}})";
+    BOOST_TEST(contains(parse_error(header, 16),
+                        "tensor 'w': data_offsets [8, 24] (file bytes " + std::to_string(8 + header.size() + 8) +
+                            " to " + std::to_string(8 + header.size() + 24) +
+                            ") run past the end of the 16-byte data section, expected end <= 16"));
+    BOOST_TEST(contains(parse_error(R"({"w": {"dtype": "F64", "shape": [0], "data_offsets": [8, 0]}})", 16),
+                        "tensor 'w': data_offsets [8, 0] end before they begin"));
+}
+
+BOOST_AUTO_TEST_CASE(overlapping_offsets) {
+    BOOST_TEST(contains(parse_error(R"({"a": {"dtype": "F32", "shape": [4], "data_offsets": [0, 16]},
+                                        "b": {"dtype": "F32", "shape": [2], "data_offsets": [8, 16]}})", 16),
+                        "tensor 'b': data_offsets [8, 16] overlap tensor 'a' at [0, 16], expected disjoint byte ranges"));
+}
+
+BOOST_AUTO_TEST_CASE(every_problem_is_reported_together) {
+    const auto text = parse_error(R"({"a": {"dtype": "F32", "shape": [4], "data_offsets": [0, 16]},
+                                      "a": {"dtype": "F32", "shape": [4], "data_offsets": [0, 16]},
+                                      "b": {"dtype": "F16", "shape": [3], "data_offsets": [16, 20], "extra": 1},
+                                      "c": [1],
+                                      "d": {"dtype": "F32", "shape": [1], "data_offsets": [12, 16]},
+                                      "__metadata__": {"n": 3}})", 20);
+    BOOST_TEST(contains(text, "safetensors file 't.safetensors', JSON header at byte 8 ("));
+    BOOST_TEST(contains(text, " bytes): 6 problems"));
+    BOOST_TEST(contains(text, "\n  name 'a' appears more than once"));
+    BOOST_TEST(contains(text, "\n  tensor 'b': unknown key 'extra', expected dtype, shape and data_offsets"));
+    BOOST_TEST(contains(text, "\n  tensor 'b': data_offsets [16, 20] hold 4 bytes, expected 6 for F16 shape [3]"));
+    BOOST_TEST(contains(text, "\n  tensor 'd': data_offsets [12, 16] overlap tensor 'a' at [0, 16]"));
+    BOOST_TEST(contains(text, "\n  tensor 'c': entry is a JSON array, expected an object"));
+    BOOST_TEST(contains(text, "\n  __metadata__ entry 'n' is a JSON number, expected a string"));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
