@@ -311,7 +311,7 @@ inline safetensors_contents parse_safetensors(std::span<const unsigned char> byt
         for (const auto& p : problems) text += "\n  " + p;
         throw format_error(text);
     }
-    std::sort(contents.tensors.begin(), contents.tensors.end(), [&](const named_tensor& a, const named_tensor& b) {
+    std::stable_sort(contents.tensors.begin(), contents.tensors.end(), [&](const named_tensor& a, const named_tensor& b) {
         const auto offset = [&](const named_tensor& t) { return header[t.name]["data_offsets"][0].get<std::uint64_t>(); };
         return offset(a) < offset(b);
     });
