@@ -9,8 +9,9 @@ scripts/configure.sh build/release
 cmake --build build/release -j"$jobs" --target all
 out=build/demo
 mkdir -p "$out"
-for example in seed_neurons; do
+for example in seed_neurons gradient_descent; do
     echo "== $example"
     (cd "$out" && "../release/docs/examples/$example")
 done
+/usr/bin/python3 docs/plots/gradient_descent.py "$out"  # Debian's python3-matplotlib
 echo "== outputs are in $out"

@@ -7,3 +7,5 @@
 #include <typegrad/io/idx.hpp>
 #include <typegrad/io/csv.hpp>
 #include <typegrad/io/safetensors.hpp>
+#include <typegrad/expr.hpp>
+#include <typegrad/optim/gradient_descent.hpp>

@@ -4,6 +4,7 @@
 
 #include <array>
 #include <cmath>
+#include <string_view>
 #include <vector>
 
 #include <typegrad/expr.hpp>
@@ -90,6 +91,7 @@ BOOST_AUTO_TEST_CASE(reports_a_diverging_run) {
     const auto r = tg::gradient_descent(tg::gradient(loss_1d, tg::x_), std::array{10.0},
                                         {.learning_rate = 1.5, .gradient_tolerance = 1e-6, .max_iterations = 5000});
     BOOST_TEST((r.reason == tg::stop_reason::not_finite));
+    BOOST_TEST(std::string_view(tg::to_string(r.reason)) == "not_finite");
     BOOST_TEST(r.steps == 1020u);
     BOOST_TEST(std::isfinite(r.point[0]));
 }

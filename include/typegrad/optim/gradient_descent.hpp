@@ -24,6 +24,15 @@ enum class stop_reason {
     not_finite      // a component of the gradient became infinite or NaN (the learning rate is too large)
 };
 
+constexpr const char* to_string(stop_reason reason) noexcept {
+    switch (reason) {
+        case stop_reason::converged: return "converged";
+        case stop_reason::max_iterations: return "max_iterations";
+        case stop_reason::not_finite: return "not_finite";
+    }
+    return "?";
+}
+
 /// What a per-step callback sees: the point before update number `step`, and the gradient there.
 template <scalar T, std::size_t N>
 struct gradient_descent_step {
