@@ -1,0 +1,108 @@
+// The built-in activation layers: identity, sign, sigmoid, relu and tanh. Each preserves its input
+// size, has no parameters, and (except identity) caches its output y, from which it writes its own
+// derivative: sigmoid' = y(1 - y), tanh' = 1 - y², relu' = [y > 0], sign' = 0 (almost everywhere).
+#pragma once
+
+#include <cstddef>
+
+#include <typegrad/core/vec.hpp>
+#include <typegrad/layers/detail/math.hpp>
+#include <typegrad/layers/layer.hpp>
+#include <typegrad/simd.hpp>
+
+namespace typegrad {
+
+template <scalar T, std::size_t N>
+struct output_cache {
+    vec<T, N> y;
+};
+
+namespace detail {
+
+/// An elementwise activation whose derivative is a function of its output. Fn (the derived layer)
+/// provides value(z) and derivative_from_output(y) for T and simd::batch<T> alike.
+template <class Fn>
+struct output_cached_activation {
+    template <std::size_t In>
+    static constexpr std::size_t out_size_for = In;
+    template <scalar T, std::size_t>
+    using params_type = no_params;
+    template <scalar T, std::size_t In>
+    using cache_type = output_cache<T, In>;
+
+    static constexpr void init(no_params&, rng&, init_scheme) noexcept {}
+
+    template <scalar T, std::size_t N>
+    static constexpr vec<T, N> forward(const no_params&, const vec<T, N>& z, output_cache<T, N>& cache,
+                                       mode) noexcept {
+        simd::map<N>(z.data(), cache.y.data(), [](auto v) { return Fn::value(v); });
+        return cache.y;
+    }
+
+    template <scalar T, std::size_t N>
+    static constexpr vec<T, N> backward(const no_params&, const output_cache<T, N>& cache,
+                                        const vec<T, N>& grad_out, no_params&) noexcept {
+        vec<T, N> grad_in;
+        simd::map<N>(grad_out.data(), cache.y.data(), grad_in.data(),
+                     [](auto g, auto y) { return g * Fn::derivative_from_output(y); });
+        return grad_in;
+    }
+};
+
+}  // namespace detail
+
+/// y = z: the regression head's "no activation". Keeps nothing and passes gradients through.
+struct identity {
+    template <std::size_t In>
+    static constexpr std::size_t out_size_for = In;
+    template <scalar T, std::size_t>
+    using params_type = no_params;
+    template <scalar T, std::size_t>
+    using cache_type = no_params;
+
+    static constexpr void init(no_params&, rng&, init_scheme) noexcept {}
+
+    template <scalar T, std::size_t N>
+    static constexpr vec<T, N> forward(const no_params&, const vec<T, N>& z, no_params&, mode) noexcept {
+        return z;
+    }
+    template <scalar T, std::size_t N>
+    static constexpr vec<T, N> backward(const no_params&, const no_params&, const vec<T, N>& grad_out,
+                                        no_params&) noexcept {
+        return grad_out;
+    }
+};
+
+/// The seed's sign neuron: 1 if z > 0, 0 if z = 0, -1 if z < 0. Its gradient is 0.
+struct sign : detail::output_cached_activation<sign> {
+    template <class V>
+    static constexpr V value(V z) noexcept { return detail::sign_of(z); }
+    template <class V>
+    static constexpr V derivative_from_output(V) noexcept { return V(0); }
+};
+
+/// 1 / (1 + e^-z), in (0, 1); derivative y(1 - y), at most 1/4.
+struct sigmoid : detail::output_cached_activation<sigmoid> {
+    template <class V>
+    static constexpr V value(V z) noexcept { return V(1) / (V(1) + detail::exp_of(-z)); }
+    template <class V>
+    static constexpr V derivative_from_output(V y) noexcept { return y * (V(1) - y); }
+};
+
+/// max(0, z); derivative 1 where the output is positive, else 0.
+struct relu : detail::output_cached_activation<relu> {
+    template <class V>
+    static constexpr V value(V z) noexcept { return detail::max_of(z, V(0)); }
+    template <class V>
+    static constexpr V derivative_from_output(V y) noexcept { return detail::step_of(y); }
+};
+
+/// The hyperbolic tangent, in (-1, 1); derivative 1 - y².
+struct tanh : detail::output_cached_activation<tanh> {
+    template <class V>
+    static constexpr V value(V z) noexcept { return detail::tanh_of(z); }
+    template <class V>
+    static constexpr V derivative_from_output(V y) noexcept { return V(1) - y * y; }
+};
+
+}  // namespace typegrad

@@ -1,0 +1,81 @@
+// tg::dense<In, Out>: the fully connected layer y = W·x + b. W is Out×In (row i holds neuron i's
+// weights, as PyTorch's Linear.weight), b has Out entries. Forward is one fused gemv; backward is
+// the seed's chain rule: ∂L/∂W += g·xᵀ, ∂L/∂b += g, ∂L/∂x = Wᵀ·g.
+#pragma once
+
+#include <cmath>
+#include <cstddef>
+#include <string_view>
+
+#include <typegrad/core/mat.hpp>
+#include <typegrad/core/vec.hpp>
+#include <typegrad/layers/layer.hpp>
+#include <typegrad/simd.hpp>
+
+namespace typegrad {
+
+/// The parameters of dense<In, Out>: W (Out×In) and b (Out), named "weight" and "bias".
+template <scalar T, std::size_t In, std::size_t Out>
+struct dense_params {
+    mat<T, Out, In> W;
+    vec<T, Out> b;
+
+    static constexpr std::size_t count = Out * In + Out;
+
+    /// Calls f(name, tensor of each of ps...) for W and then b; ps are dense_params of one shape.
+    template <class F, class... Ps>
+    static constexpr void for_each_tensor(F&& f, Ps&... ps) {
+        f(std::string_view{"weight"}, ps.W...);
+        f(std::string_view{"bias"}, ps.b...);
+    }
+    friend constexpr bool operator==(const dense_params&, const dense_params&) noexcept = default;
+};
+
+template <scalar T, std::size_t In>
+struct dense_cache {
+    vec<T, In> x;  // the input, for ∂L/∂W = g·xᵀ
+};
+
+template <std::size_t In, std::size_t Out>
+struct dense {
+    static_assert(In > 0 && Out > 0, "tg::dense<In, Out> needs In >= 1 and Out >= 1");
+
+    static constexpr std::size_t in_size = In;
+    static constexpr std::size_t out_size = Out;
+    template <std::size_t>
+    static constexpr std::size_t out_size_for = Out;
+    template <scalar T, std::size_t>
+    using params_type = dense_params<T, In, Out>;
+    template <scalar T, std::size_t>
+    using cache_type = dense_cache<T, In>;
+
+    /// Uniform weights in ±sqrt(6 / fan) (fan = In for He, In + Out for Glorot), zero biases.
+    template <scalar T>
+    static void init(dense_params<T, In, Out>& p, rng& r, init_scheme scheme) {
+        const double fan = scheme == init_scheme::he_uniform ? double(In) : double(In + Out);
+        const double limit = std::sqrt(6.0 / fan);
+        for (T& w : p.W) w = static_cast<T>(r.uniform(-limit, limit));
+        p.b = {};
+    }
+
+    template <scalar T>
+    static constexpr vec<T, Out> forward(const dense_params<T, In, Out>& p, const vec<T, In>& x,
+                                         dense_cache<T, In>& cache, mode) noexcept {
+        cache.x = x;
+        vec<T, Out> z;
+        simd::gemv<Out, In>(p.W.data(), x.data(), p.b.data(), z.data());
+        return z;
+    }
+
+    template <scalar T>
+    static constexpr vec<T, In> backward(const dense_params<T, In, Out>& p, const dense_cache<T, In>& cache,
+                                         const vec<T, Out>& grad_out, dense_params<T, In, Out>& grad) noexcept {
+        simd::outer_acc<Out, In>(grad_out.data(), cache.x.data(), grad.W.data());
+        simd::axpy<Out>(T{1}, grad_out.data(), grad.b.data());
+        vec<T, In> grad_in;
+        simd::gemv_t<Out, In>(p.W.data(), grad_out.data(), grad_in.data());
+        return grad_in;
+    }
+};
+
+}  // namespace typegrad

@@ -1,0 +1,53 @@
+// tg::forward<Net>(p, x): the network's output for one input, a left fold over the layers. With a
+// workspace and mode::training it also keeps every layer's cache for tg::backward. Usable in
+// constant expressions for layers whose math is (dense, identity, sign, relu).
+#pragma once
+
+#include <concepts>
+#include <cstddef>
+
+#include <typegrad/core/vec.hpp>
+#include <typegrad/layers/layer.hpp>
+#include <typegrad/net/params.hpp>
+#include <typegrad/net/shape_error.hpp>
+#include <typegrad/net/workspace.hpp>
+
+namespace typegrad {
+namespace detail {
+
+template <class Net, std::size_t I, class T, std::size_t N>
+constexpr auto forward_from(const params<Net, T>& p, const vec<T, N>& in, workspace<Net, T>& ws, mode m) {
+    if constexpr (I == Net::layer_count) {
+        return in;
+    } else {
+        using L = typename Net::template layer_type<I>;
+        return forward_from<Net, I + 1>(p, L::forward(get<I>(p), in, get<I>(ws), m), ws, m);
+    }
+}
+
+// The checks every entry point makes on its input, so that the error names the call.
+template <class Net, class T, class U, std::size_t N>
+constexpr bool check_input() {
+    static_assert(std::same_as<T, U>, "tg::forward / tg::value_and_grad: the input vector's element type must be "
+                                      "the parameters' element type (tg::params<Net, T>)");
+    return require<N == Net::in_size, input_size_mismatch<expects<Net::in_size>, got<N>>>();
+}
+
+}  // namespace detail
+
+/// Net's output for input x, keeping each layer's cache in ws (for tg::backward when m is training).
+template <network Net, class T, class U, std::size_t N>
+constexpr vec<T, Net::out_size> forward(const params<Net, T>& p, const vec<U, N>& x, workspace<Net, T>& ws,
+                                        mode m) {
+    if constexpr (detail::check_input<Net, T, U, N>()) return detail::forward_from<Net, 0>(p, x, ws, m);
+    else return {};
+}
+
+/// Net's output for input x (inference).
+template <network Net, class T, class U, std::size_t N>
+constexpr vec<T, Net::out_size> forward(const params<Net, T>& p, const vec<U, N>& x) {
+    workspace<Net, T> ws;
+    return forward<Net>(p, x, ws, mode::inference);
+}
+
+}  // namespace typegrad

@@ -1,0 +1,107 @@
+// tg::params<Net, T>: the parameters of every layer of a network, in one aligned aggregate, and
+// tg::get<I>(p), which counts every layer as PyTorch's nn.Sequential does (an activation is a layer
+// with tg::no_params). A gradient has the same type. tg::for_each_tensor visits every parameter
+// tensor of one or several params values in lockstep, with its layer index and PyTorch name.
+#pragma once
+
+#include <cstddef>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+
+#include <typegrad/core/scalar.hpp>
+#include <typegrad/net/sequential.hpp>
+#include <typegrad/net/shape_error.hpp>
+
+namespace typegrad {
+namespace detail {
+
+// A flat tuple: one base per element, so access is constant depth whatever the layer count.
+template <std::size_t I, class T>
+struct slot {
+    [[no_unique_address]] T value;
+};
+template <class Seq, class... Ts>
+struct flat_tuple;
+template <std::size_t... I, class... Ts>
+struct flat_tuple<std::index_sequence<I...>, Ts...> : slot<I, Ts>... {
+    friend constexpr bool operator==(const flat_tuple&, const flat_tuple&) noexcept = default;
+};
+
+template <std::size_t I, class T>
+constexpr T& slot_value(slot<I, T>& s) noexcept {
+    return s.value;
+}
+template <std::size_t I, class T>
+constexpr const T& slot_value(const slot<I, T>& s) noexcept {
+    return s.value;
+}
+
+template <class Net, class T, class Seq = std::make_index_sequence<Net::layer_count>>
+struct params_tuple;
+template <class Net, class T, std::size_t... I>
+struct params_tuple<Net, T, std::index_sequence<I...>> {
+    using type = flat_tuple<std::index_sequence<I...>, typename Net::template params_type<I, T>...>;
+};
+
+template <class Net, class T, class Seq = std::make_index_sequence<Net::layer_count>>
+struct cache_tuple;
+template <class Net, class T, std::size_t... I>
+struct cache_tuple<Net, T, std::index_sequence<I...>> {
+    using type = flat_tuple<std::index_sequence<I...>, typename Net::template cache_type<I, T>...>;
+};
+
+}  // namespace detail
+
+/// Every layer's parameters; zero-initialised, so `params<Net, T> grad{}` is a zero gradient.
+template <network Net, scalar T = float>
+struct params : detail::params_tuple<Net, T>::type {
+    using net_type = Net;
+    using value_type = T;
+};
+
+template <class P>
+inline constexpr bool is_params = false;
+template <class Net, class T>
+inline constexpr bool is_params<params<Net, T>> = true;
+
+/// Layer I's parameters (dense: .W and .b; activations: tg::no_params).
+template <std::size_t I, class Net, class T>
+constexpr auto& get(params<Net, T>& p) noexcept {
+    if constexpr (I >= Net::layer_count) {
+        detail::require<false, layer_index_out_of_range<layer_index<I>, layer_count<Net::layer_count>>>();
+        return p;
+    } else {
+        return detail::slot_value<I>(p);
+    }
+}
+template <std::size_t I, class Net, class T>
+constexpr const auto& get(const params<Net, T>& p) noexcept {
+    if constexpr (I >= Net::layer_count) {
+        detail::require<false, layer_index_out_of_range<layer_index<I>, layer_count<Net::layer_count>>>();
+        return p;
+    } else {
+        return detail::slot_value<I>(p);
+    }
+}
+
+/// Calls f(layer, name, t, ts...) for every parameter tensor of p in layer order, where layer is a
+/// std::integral_constant<std::size_t, I> (usable as a std::size_t), name is "weight" or "bias",
+/// t the tensor of p (a tg::mat or tg::vec) and ts the tensors at the same place in more (values
+/// of the same params type, e.g. a gradient and optimizer state). The safetensors name is
+/// "<layer>.<name>"; tensors expose data() and a static size(). No allocation.
+template <class F, class P, class... More>
+    requires is_params<std::remove_const_t<P>> && (std::is_same_v<std::remove_const_t<More>, std::remove_const_t<P>> && ...)
+constexpr void for_each_tensor(F&& f, P& p, More&... more) {
+    using Net = typename std::remove_const_t<P>::net_type;
+    using T = typename std::remove_const_t<P>::value_type;
+    auto visit_layer = [&]<std::size_t I>(std::integral_constant<std::size_t, I> layer) {
+        Net::template params_type<I, T>::for_each_tensor(
+            [&](std::string_view name, auto&... tensors) { f(layer, name, tensors...); }, get<I>(p), get<I>(more)...);
+    };
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+        (visit_layer(std::integral_constant<std::size_t, I>{}), ...);
+    }(std::make_index_sequence<Net::layer_count>{});
+}
+
+}  // namespace typegrad

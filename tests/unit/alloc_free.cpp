@@ -1,0 +1,70 @@
+// forward, value_and_grad and an SGD step never allocate: this program replaces the global
+// operator new and delete with counting versions and counts around each call.
+#include <boost/test/unit_test.hpp>
+
+#include <cstdlib>
+#include <new>
+
+#include <typegrad/typegrad.hpp>
+
+namespace {
+std::size_t allocations = 0;
+}
+
+void* operator new(std::size_t n) {
+    ++allocations;
+    if (void* p = std::malloc(n ? n : 1)) return p;
+    throw std::bad_alloc{};
+}
+void* operator new[](std::size_t n) { return operator new(n); }
+void* operator new(std::size_t n, std::align_val_t a) {
+    ++allocations;
+    if (void* p = std::aligned_alloc(std::size_t(a), (n + std::size_t(a) - 1) / std::size_t(a) * std::size_t(a)))
+        return p;
+    throw std::bad_alloc{};
+}
+void* operator new[](std::size_t n, std::align_val_t a) { return operator new(n, a); }
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete[](void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
+void operator delete(void* p, std::align_val_t) noexcept { std::free(p); }
+void operator delete[](void* p, std::align_val_t) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
+void operator delete[](void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
+
+namespace tg = typegrad;
+
+BOOST_AUTO_TEST_SUITE(alloc_free)
+
+using net = tg::sequential<tg::dense<20, 33>, tg::relu, tg::dense<33, 17>, tg::tanh, tg::dense<17, 9>, tg::sigmoid,
+                           tg::dense<9, 5>, tg::softmax>;
+using logits = tg::sequential<tg::dense<20, 33>, tg::relu, tg::dense<33, 10>>;
+
+BOOST_AUTO_TEST_CASE(the_counter_counts) {
+    const std::size_t before = allocations;
+    delete new int(3);
+    BOOST_TEST(allocations == before + 1);
+}
+
+BOOST_AUTO_TEST_CASE(forward_value_and_grad_and_sgd_step_do_not_allocate) {
+    static tg::params<net> p = tg::init<net>(1);
+    static tg::params<logits, double> q = tg::init<logits, double>(2);
+    tg::vec<float, 20> x;
+    tg::vec<double, 20> xd;
+    for (std::size_t i = 0; i < 20; ++i) xd[i] = x[i] = float(i) / 20;
+    tg::vec<float, 5> target{0, 1, 0, 0, 0};
+
+    const std::size_t before = allocations;
+    const auto y = tg::forward<net>(p, x);
+    auto [loss, grad] = tg::value_and_grad<net>(p, x, target, tg::mse{});
+    tg::sgd{0.1}.step(p, grad);
+    auto [loss2, grad2] = tg::value_and_grad<logits>(q, xd, 3, tg::softmax_cross_entropy{});
+    tg::sgd{0.1}.step(q, grad2);
+    tg::workspace<logits, double> ws;
+    const double loss3 = tg::value_and_grad<logits>(q, xd, 4, tg::softmax_cross_entropy{}, grad2, ws);
+    BOOST_TEST(allocations == before);
+    BOOST_TEST(std::isfinite(y[0] + loss + loss2 + loss3));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
