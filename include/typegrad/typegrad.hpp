@@ -7,10 +7,12 @@
 #include <typegrad/io/idx.hpp>
 #include <typegrad/io/csv.hpp>
 #include <typegrad/io/safetensors.hpp>
+#include <typegrad/io/weights.hpp>
 #include <typegrad/layers/layer.hpp>
 #include <typegrad/layers/dense.hpp>
 #include <typegrad/layers/activations.hpp>
 #include <typegrad/layers/softmax.hpp>
+#include <typegrad/layers/activation.hpp>
 #include <typegrad/net/sequential.hpp>
 #include <typegrad/net/params.hpp>
 #include <typegrad/net/init.hpp>

@@ -12,6 +12,17 @@ static_assert(tg::layer<tg::sigmoid, double, 17>);
 static_assert(tg::layer<tg::relu, float, 67>);
 static_assert(tg::layer<tg::tanh>);
 static_assert(tg::layer<tg::softmax, float, 10>);
+static_assert(tg::layer<tg::activation<tg::x_ * tg::expr::sigmoid(tg::x_)>, double, 5>);
+
+// activation<Expr> evaluates Expr and, in backward, d(Expr, x_) - in constant expressions too.
+static_assert([] {
+    using cube = tg::activation<tg::pow<3>(tg::x_)>;
+    tg::input_cache<double, 2> cache;
+    tg::no_params none;
+    const auto y = cube::forward(none, tg::vec<double, 2>{2, -1}, cache, tg::mode::training);
+    const auto g = cube::backward(none, cache, tg::vec<double, 2>{1, 0.5}, none);
+    return y == tg::vec<double, 2>{8, -1} && g == tg::vec<double, 2>{12, 1.5};
+}());
 
 static_assert(tg::states_in_size<tg::dense<3, 4>>);
 static_assert(!tg::states_in_size<tg::relu>);

@@ -93,6 +93,10 @@ using with_tanh = tg::sequential<tg::dense<5, 3>, tg::tanh>;
 using with_sign = tg::sequential<tg::dense<5, 3>, tg::sign>;
 using with_softmax = tg::sequential<tg::dense<5, 7>, tg::softmax>;
 using logits = tg::sequential<tg::dense<5, 7>>;
+using with_silu = tg::sequential<tg::dense<5, 3>, tg::activation<tg::x_ * tg::expr::sigmoid(tg::x_)>>;
+using with_expression =
+    tg::sequential<tg::dense<5, 9>, tg::activation<tg::expr::tanh(tg::x_) * tg::x_ + 0.1 * tg::pow<3>(tg::x_)>,
+                   tg::dense<9, 2>>;
 
 BOOST_AUTO_TEST_CASE(every_layer_kind) {
     BOOST_TEST(gradient_check<just_dense>(1) <= 1e-6);
@@ -104,6 +108,8 @@ BOOST_AUTO_TEST_CASE(every_layer_kind) {
     BOOST_TEST(gradient_check<with_softmax>(7) <= 1e-6);
     BOOST_TEST(gradient_check<logits>(8, tg::softmax_cross_entropy{}) <= 1e-6);
     BOOST_TEST(gradient_check<logits>(9, tg::mse{.reduce = tg::reduction::mean}) <= 1e-6);
+    BOOST_TEST(gradient_check<with_silu>(10) <= 1e-6);
+    BOOST_TEST(gradient_check<with_expression>(11) <= 1e-6);
 }
 
 // Widths and activations chosen at random once, then fixed (the network is a type).
