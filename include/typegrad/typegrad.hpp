@@ -7,6 +7,7 @@
 #include <typegrad/io/idx.hpp>
 #include <typegrad/io/csv.hpp>
 #include <typegrad/io/safetensors.hpp>
+#include <typegrad/io/weights.hpp>
 #include <typegrad/layers/layer.hpp>
 #include <typegrad/layers/dense.hpp>
 #include <typegrad/layers/activations.hpp>

@@ -1,15 +1,34 @@
 # Interop with Python (included from tests/CMakeLists.txt): a script using only the standard library
-# writes a safetensors file by hand, then the io_interop unit test loads it (a CTest fixture orders
-# the two). A PyTorch round trip runs where python3-torch is installed and reports itself skipped
-# otherwise.
+# writes safetensors files by hand, then the io_interop unit test and check_torch load them (a CTest
+# fixture orders them). A PyTorch round trip runs where python3-torch is installed and reports
+# itself skipped otherwise.
 find_package(Python3 COMPONENTS Interpreter)
+# check_torch compares typegrad's output, loss and gradients with those stored in a file written
+# by torch_roundtrip.py (PyTorch) or write_safetensors.py (the same numbers in plain Python).
+add_executable(check_torch interop/check_torch.cpp)
+target_link_libraries(check_torch PRIVATE typegrad_dev)
 if(Python3_Interpreter_FOUND)
     add_test(NAME interop.write_safetensors
         COMMAND ${Python3_EXECUTABLE} ${CMAKE_CURRENT_SOURCE_DIR}/interop/write_safetensors.py
-                ${CMAKE_CURRENT_BINARY_DIR}/tmp/interop.safetensors)
+                ${CMAKE_CURRENT_BINARY_DIR}/tmp)
     set_tests_properties(interop.write_safetensors PROPERTIES FIXTURES_SETUP interop_file)
     set_tests_properties(io_interop PROPERTIES FIXTURES_REQUIRED interop_file)
+    add_test(NAME interop.check_reference COMMAND check_torch ${CMAKE_CURRENT_BINARY_DIR}/tmp/reference_ce.safetensors)
+    set_tests_properties(interop.check_reference PROPERTIES FIXTURES_REQUIRED interop_file)
 else()
     message(STATUS "typegrad: no Python 3 interpreter, the safetensors interop test is disabled")
     set_tests_properties(io_interop PROPERTIES DISABLED TRUE)
+endif()
+
+# PyTorch round trip: Debian's python3-torch belongs to the system interpreter, so use it when there
+# is one. The script exits with 77 (reported as skipped) when torch is missing.
+find_program(TYPEGRAD_SYSTEM_PYTHON python3 PATHS /usr/bin NO_DEFAULT_PATH)
+if(NOT TYPEGRAD_SYSTEM_PYTHON)
+    set(TYPEGRAD_SYSTEM_PYTHON ${Python3_EXECUTABLE})
+endif()
+if(TYPEGRAD_SYSTEM_PYTHON)
+    set(torch_file ${CMAKE_CURRENT_BINARY_DIR}/tmp/torch.safetensors)
+    add_test(NAME interop.torch
+        COMMAND sh -c "set -e; '${TYPEGRAD_SYSTEM_PYTHON}' '${CMAKE_CURRENT_SOURCE_DIR}/interop/torch_roundtrip.py' '${torch_file}'; '$<TARGET_FILE:check_torch>' '${torch_file}'")
+    set_tests_properties(interop.torch PROPERTIES SKIP_RETURN_CODE 77)
 endif()

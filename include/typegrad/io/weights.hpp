@@ -1,0 +1,125 @@
+// tg::save(params, path) and tg::load<Net>(path): a network's parameters as a safetensors file with
+// the names and layouts of a PyTorch nn.Sequential state_dict ("0.weight" is Out x In, "0.bias").
+// Loading checks every name, dtype and shape against the network type and lists every mismatch.
+#pragma once
+
+#include <algorithm>
+#include <cstddef>
+#include <cstring>
+#include <filesystem>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <typegrad/core/error.hpp>
+#include <typegrad/core/mat.hpp>
+#include <typegrad/core/scalar.hpp>
+#include <typegrad/core/vec.hpp>
+#include <typegrad/io/safetensors.hpp>
+#include <typegrad/net/params.hpp>
+
+namespace typegrad {
+namespace detail {
+
+template <scalar T, std::size_t N>
+std::vector<std::size_t> tensor_shape(const vec<T, N>&) {
+    return {N};
+}
+template <scalar T, std::size_t R, std::size_t C>
+std::vector<std::size_t> tensor_shape(const mat<T, R, C>&) {
+    return {R, C};
+}
+
+// Where one parameter tensor of a network goes: its state_dict name, shape and storage.
+template <scalar T>
+struct tensor_slot {
+    std::string name;
+    std::vector<std::size_t> shape;
+    std::span<T> values;
+};
+
+// Checks the file's tensors against the slots, then copies them in; every mismatch (missing or
+// unexpected name, dtype, shape) is listed in one weights_mismatch_error and nothing is copied.
+// PyTorch's batch-norm step counters ("<i>.num_batches_tracked") are not parameters and are skipped.
+template <scalar T>
+void fill_slots(const safetensors_contents& contents, std::span<const tensor_slot<T>> slots, std::string_view file) {
+    std::vector<std::string> problems;
+    std::vector<const named_tensor*> sources;
+    for (const auto& slot : slots) {
+        const named_tensor* t = contents.find(slot.name);
+        sources.push_back(t);
+        if (!t) {
+            problems.push_back(message("missing tensor '", slot.name, "', expected ", dtype_name(dtype_of<T>),
+                                       " shape ", shape_text(slot.shape)));
+            continue;
+        }
+        if (t->type != dtype_of<T>)
+            problems.push_back(message("tensor '", slot.name, "': dtype ", dtype_name(t->type), ", expected ",
+                                       dtype_name(dtype_of<T>)));
+        if (t->shape != slot.shape)
+            problems.push_back(message("tensor '", slot.name, "': shape ", shape_text(t->shape), ", expected ",
+                                       shape_text(slot.shape)));
+    }
+    for (const auto& t : contents.tensors) {
+        const bool known = std::any_of(slots.begin(), slots.end(), [&](const auto& s) { return s.name == t.name; });
+        const bool counter = t.name.ends_with(".num_batches_tracked");
+        if (!known && !counter)
+            problems.push_back(message("unexpected tensor '", t.name, "' (", dtype_name(t.type), " shape ",
+                                       shape_text(t.shape), "), which the network does not have"));
+    }
+    if (!problems.empty()) {
+        std::string text = message("weights file '", file, "' does not fit the network: ", problems.size(),
+                                   problems.size() == 1 ? " mismatch" : " mismatches");
+        for (const auto& p : problems) text += "\n  " + p;
+        throw weights_mismatch_error(text);
+    }
+    for (std::size_t i = 0; i < slots.size(); ++i)
+        std::memcpy(slots[i].values.data(), sources[i]->data.data(), slots[i].values.size_bytes());
+}
+
+}  // namespace detail
+
+/// Saves every parameter tensor of p as "<layer>.<name>" (layers counted as nn.Sequential counts
+/// them, parameter-free ones included), in dtype F32 or F64 as T, with metadata {"format": "pt"}
+/// as PyTorch's safetensors writer adds. Atomic: an interrupted save keeps the previous file.
+template <class Net, scalar T>
+void save(const params<Net, T>& p, const std::filesystem::path& path) {
+    std::vector<named_tensor> tensors;
+    for_each_tensor(
+        [&](std::size_t layer, std::string_view name, const auto& tensor) {
+            tensors.push_back(named_tensor::from<T>(detail::message(layer, '.', name), detail::tensor_shape(tensor),
+                                                    std::span<const T>(tensor.data(), tensor.size())));
+        },
+        p);
+    write_safetensors(path, tensors, {{"format", "pt"}});
+}
+
+/// Loads a safetensors file into p. Every tensor of the network must be in the file with dtype F32
+/// (float) or F64 (double) and the network's shape, and the file must hold no other tensor; the
+/// mismatches are listed together in one weights_mismatch_error, and p is left unchanged. Throws
+/// io_error or format_error for a file that cannot be read or is not valid safetensors.
+template <class Net, scalar T>
+void load(params<Net, T>& p, const std::filesystem::path& path) {
+    const safetensors_contents contents = read_safetensors(path);
+    std::vector<detail::tensor_slot<T>> slots;
+    for_each_tensor(
+        [&](std::size_t layer, std::string_view name, auto& tensor) {
+            slots.push_back({detail::message(layer, '.', name), detail::tensor_shape(tensor),
+                             std::span<T>(tensor.data(), tensor.size())});
+        },
+        p);
+    detail::fill_slots<T>(contents, slots, path.string());
+}
+
+/// The parameters of Net stored in a safetensors file, checked as load(p, path) checks them:
+///   auto p = tg::load<mlp>("mlp.safetensors");          // params<mlp, float>
+///   auto q = tg::load<mlp, double>("mlp.safetensors");  // needs F64 tensors
+template <class Net, scalar T = float>
+params<Net, T> load(const std::filesystem::path& path) {
+    params<Net, T> p{};
+    load(p, path);
+    return p;
+}
+
+}  // namespace typegrad

@@ -1,0 +1,133 @@
+// tg::save and tg::load: state_dict names and layouts, round trips in float and double, and every
+// mismatch between a file and a network type listed in one error with the parameters untouched.
+#include <boost/test/unit_test.hpp>
+
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <typegrad/io/weights.hpp>
+#include <typegrad/layers/activations.hpp>
+#include <typegrad/layers/dense.hpp>
+
+namespace tg = typegrad;
+namespace fs = std::filesystem;
+
+namespace {
+
+fs::path tmp(const std::string& name) { return fs::path(std::getenv("TYPEGRAD_TEST_TMP")) / name; }
+
+template <class Error, class F>
+std::string message_of(F f) {
+    try {
+        f();
+    } catch (const Error& e) {
+        return e.what();
+    }
+    BOOST_FAIL("no exception");
+    return {};
+}
+
+bool contains(const std::string& text, const std::string& part) {
+    if (text.find(part) != std::string::npos) return true;
+    BOOST_TEST_MESSAGE("message: " << text);
+    return false;
+}
+
+using net = tg::sequential<tg::dense<3, 4>, tg::relu, tg::dense<4, 2>>;
+
+// Distinct values everywhere, so a transposed or shifted tensor cannot pass.
+template <class T>
+tg::params<net, T> numbered() {
+    tg::params<net, T> p{};
+    T next = 1;
+    tg::for_each_tensor([&](std::size_t, std::string_view, auto& tensor) {
+        for (std::size_t i = 0; i < tensor.size(); ++i) tensor.data()[i] = next++ / T{8};
+    }, p);
+    return p;
+}
+
+// Every parameter in layer order, to compare two params values.
+template <class T>
+std::vector<T> flat(const tg::params<net, T>& p) {
+    std::vector<T> values;
+    tg::for_each_tensor([&](std::size_t, std::string_view, const auto& tensor) {
+        values.insert(values.end(), tensor.begin(), tensor.end());
+    }, p);
+    return values;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(io_weights)
+
+BOOST_AUTO_TEST_CASE(names_and_layouts_are_those_of_a_pytorch_state_dict) {
+    const auto p = numbered<float>();
+    tg::save(p, tmp("net.safetensors"));
+    const auto contents = tg::read_safetensors(tmp("net.safetensors"));
+    BOOST_TEST(contents.metadata.at("format") == "pt");
+    BOOST_TEST(contents.tensors.size() == 4u);  // relu (layer 1) has none, but keeps its index
+    const std::vector<std::string> names{"0.weight", "0.bias", "2.weight", "2.bias"};
+    const std::vector<std::vector<std::size_t>> shapes{{4, 3}, {4}, {2, 4}, {2}};
+    for (std::size_t i = 0; i < 4; ++i) {
+        BOOST_TEST(contents.tensors[i].name == names[i]);
+        BOOST_TEST(contents.tensors[i].shape == shapes[i], boost::test_tools::per_element());
+        BOOST_TEST((contents.tensors[i].type == tg::dtype::f32));
+    }
+    // Row-major Out x In: element (r, c) of W is at r * In + c.
+    BOOST_TEST(contents.find("0.weight")->values<float>()[1 * 3 + 2] == tg::get<0>(p).W(1, 2));
+    BOOST_TEST(contents.find("2.bias")->values<float>()[1] == tg::get<2>(p).b[1]);
+}
+
+BOOST_AUTO_TEST_CASE(round_trips_in_float_and_double) {
+    const auto p = numbered<float>();
+    tg::save(p, tmp("float.safetensors"));
+    BOOST_TEST(flat(tg::load<net>(tmp("float.safetensors"))) == flat(p), boost::test_tools::per_element());
+    const auto q = numbered<double>();
+    tg::save(q, tmp("double.safetensors"));
+    BOOST_TEST((tg::read_safetensors(tmp("double.safetensors")).tensors[0].type == tg::dtype::f64));
+    BOOST_TEST(flat(tg::load<net, double>(tmp("double.safetensors"))) == flat(q), boost::test_tools::per_element());
+    tg::params<net, double> r{};
+    tg::load(r, tmp("double.safetensors"));
+    BOOST_TEST(flat(r) == flat(q), boost::test_tools::per_element());
+    BOOST_TEST(flat(q).size() == net::param_count);
+}
+
+BOOST_AUTO_TEST_CASE(every_mismatch_is_listed_and_the_parameters_stay_as_they_were) {
+    // Another network: a wider first layer, and a third dense layer the file does not have.
+    using other = tg::sequential<tg::dense<3, 5>, tg::relu, tg::dense<5, 2>, tg::relu, tg::dense<2, 2>>;
+    tg::save(numbered<float>(), tmp("small.safetensors"));
+    tg::params<other> p{};
+    tg::get<4>(p).b[0] = 42;
+    const auto text = message_of<tg::weights_mismatch_error>([&] { tg::load(p, tmp("small.safetensors")); });
+    BOOST_TEST(contains(text, "weights file '" + tmp("small.safetensors").string() + "' does not fit the network: 5 mismatches"));
+    BOOST_TEST(contains(text, "\n  tensor '0.weight': shape [4, 3], expected [5, 3]"));
+    BOOST_TEST(contains(text, "\n  tensor '0.bias': shape [4], expected [5]"));
+    BOOST_TEST(contains(text, "\n  tensor '2.weight': shape [2, 4], expected [2, 5]"));
+    BOOST_TEST(contains(text, "\n  missing tensor '4.weight', expected F32 shape [2, 2]"));
+    BOOST_TEST(contains(text, "\n  missing tensor '4.bias', expected F32 shape [2]"));
+    BOOST_TEST(tg::get<4>(p).b[0] == 42.0f);
+    BOOST_TEST(tg::get<0>(p).W(0, 0) == 0.0f);
+}
+
+BOOST_AUTO_TEST_CASE(extra_tensors_and_wrong_dtypes_are_mismatches) {
+    using small = tg::sequential<tg::dense<3, 4>>;
+    tg::save(numbered<double>(), tmp("big.safetensors"));
+    const auto text = message_of<tg::weights_mismatch_error>([] { tg::load<small>(tmp("big.safetensors")); });
+    BOOST_TEST(contains(text, "4 mismatches"));
+    BOOST_TEST(contains(text, "\n  tensor '0.weight': dtype F64, expected F32"));
+    BOOST_TEST(contains(text, "\n  tensor '0.bias': dtype F64, expected F32"));
+    BOOST_TEST(contains(text, "\n  unexpected tensor '2.weight' (F64 shape [2, 4]), which the network does not have"));
+    BOOST_TEST(contains(text, "\n  unexpected tensor '2.bias' (F64 shape [2]), which the network does not have"));
+}
+
+BOOST_AUTO_TEST_CASE(a_file_that_is_not_safetensors_is_a_format_error) {
+    tg::write_file_atomically(tmp("text.safetensors"), std::vector<unsigned char>{'h', 'e', 'l', 'l', 'o'});
+    const auto text = message_of<tg::format_error>([] { tg::load<net>(tmp("text.safetensors")); });
+    BOOST_TEST(contains(text, "file is 5 bytes, expected at least 8 for the header length"));
+    BOOST_TEST(contains(message_of<tg::io_error>([] { tg::load<net>(tmp("none.safetensors")); }),
+                        "none.safetensors' for reading: No such file or directory"));
+}
+
+BOOST_AUTO_TEST_SUITE_END()
