@@ -30,7 +30,7 @@ template <class Net, class T, class U, std::size_t N>
 constexpr bool check_input() {
     static_assert(std::same_as<T, U>, "tg::forward / tg::value_and_grad: the input vector's element type must be "
                                       "the parameters' element type (tg::params<Net, T>)");
-    return require<N == Net::in_size, input_size_mismatch<expects<Net::in_size>, got<N>>>();
+    return require<N == Net::in_size, input_size_mismatch<expects<Net::in_size>, got<N>>>;
 }
 
 }  // namespace detail

@@ -69,7 +69,7 @@ inline constexpr bool is_params<params<Net, T>> = true;
 template <std::size_t I, class Net, class T>
 constexpr auto& get(params<Net, T>& p) noexcept {
     if constexpr (I >= Net::layer_count) {
-        detail::require<false, layer_index_out_of_range<layer_index<I>, layer_count<Net::layer_count>>>();
+        static_cast<void>(detail::require<false, layer_index_out_of_range<layer_index<I>, layer_count<Net::layer_count>>>);
         return p;
     } else {
         return detail::slot_value<I>(p);
@@ -78,7 +78,7 @@ constexpr auto& get(params<Net, T>& p) noexcept {
 template <std::size_t I, class Net, class T>
 constexpr const auto& get(const params<Net, T>& p) noexcept {
     if constexpr (I >= Net::layer_count) {
-        detail::require<false, layer_index_out_of_range<layer_index<I>, layer_count<Net::layer_count>>>();
+        static_cast<void>(detail::require<false, layer_index_out_of_range<layer_index<I>, layer_count<Net::layer_count>>>);
         return p;
     } else {
         return detail::slot_value<I>(p);

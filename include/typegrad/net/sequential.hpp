@@ -58,13 +58,15 @@ struct chain<In, L, Rest...> {
 template <class Net, std::size_t I>
 constexpr bool check_layer() {
     using L = typename Net::template layer_type<I>;
-    if constexpr (!layer<L, float, (Net::sizes[I] > 0 ? Net::sizes[I] : 1)>) {
-        return require<false, not_a_layer<layer_index<I>, L>>();
+    // A layer that states its input size is checked as a layer at that size; the chain check follows.
+    constexpr std::size_t probe = states_in_size<L> ? probe_in_size<L> : (Net::sizes[I] > 0 ? Net::sizes[I] : 1);
+    if constexpr (!layer<L, float, probe>) {
+        return require<false, not_a_layer<layer_index<I>, L>>;
     } else if constexpr (I == 0 && !states_in_size<L>) {
-        return require<false, first_layer_without_in_size<L>>();
+        return require<false, first_layer_without_in_size<L>>;
     } else if constexpr (states_in_size<L>) {
         return require<L::in_size == Net::sizes[I],
-                       shape_mismatch<layer_index<I>, expects<L::in_size>, got<Net::sizes[I]>>>();
+                       shape_mismatch<layer_index<I>, expects<L::in_size>, got<Net::sizes[I]>>>;
     } else {
         return true;
     }

@@ -61,12 +61,12 @@ struct first_layer_without_in_size {
 };
 
 namespace detail {
-/// Instantiates Error (so that its static_assert fires and its name is printed) unless Ok.
+/// true if Ok; otherwise instantiates Error (whose static_assert fires and whose name, carrying the
+/// numbers, is printed) right where require is named.
 template <bool Ok, class Error>
-constexpr bool require() noexcept {
-    if constexpr (!Ok) return sizeof(Error) == 0;
-    return true;
-}
+inline constexpr bool require = true;
+template <class Error>
+inline constexpr bool require<false, Error> = sizeof(Error) == 0;
 }  // namespace detail
 
 }  // namespace typegrad
