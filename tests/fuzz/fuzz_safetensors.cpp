@@ -1,11 +1,17 @@
 // libFuzzer target for the safetensors reader: any bytes are parsed and validated; a file that is
-// accepted must convert to float, and must survive a write and a second read unchanged.
+// accepted is loaded into a small network (mismatches must raise tg::error), must convert to float,
+// and must survive a write and a second read unchanged.
 #include <cstddef>
 #include <cstdint>
 
 #include <typegrad/io/safetensors.hpp>
+#include <typegrad/io/weights.hpp>
+#include <typegrad/layers/activations.hpp>
+#include <typegrad/layers/dense.hpp>
 
 namespace tg = typegrad;
+
+using small_net = tg::sequential<tg::dense<2, 3>, tg::relu, tg::dense<3, 1>>;
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     tg::safetensors_contents contents;
@@ -13,6 +19,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         contents = tg::parse_safetensors(std::span(data, size), "fuzz");
     } catch (const tg::error&) {
         return 0;
+    }
+    try {
+        tg::params<small_net> p{};
+        tg::load(p, contents, "fuzz");
+    } catch (const tg::error&) {
     }
     for (const auto& t : contents.tensors)
         if (t.type == tg::dtype::f32 || t.type == tg::dtype::f64) (void)t.values<float>();

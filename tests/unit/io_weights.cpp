@@ -94,6 +94,24 @@ BOOST_AUTO_TEST_CASE(round_trips_in_float_and_double) {
     BOOST_TEST(flat(q).size() == net::param_count);
 }
 
+BOOST_AUTO_TEST_CASE(loads_from_bytes_in_memory) {
+    const auto p = numbered<float>();
+    std::vector<tg::named_tensor> tensors;
+    tg::for_each_tensor([&](std::size_t layer, std::string_view name, const auto& t) {
+        tensors.push_back(tg::named_tensor::from<float>(std::to_string(layer) + "." + std::string(name),
+                                                        {t.size()}, std::span<const float>(t.data(), t.size())));
+    }, p);
+    const tg::byte_buffer bytes = tg::encode_safetensors(tensors);
+    tg::params<net> q{};
+    const auto text = message_of<tg::weights_mismatch_error>([&] { tg::load(q, tg::parse_safetensors(bytes, "flat"), "flat"); });
+    BOOST_TEST(contains(text, "weights file 'flat' does not fit the network: 2 mismatches"));
+    BOOST_TEST(contains(text, "\n  tensor '0.weight': shape [12], expected [4, 3]"));
+    BOOST_TEST(contains(text, "\n  tensor '2.weight': shape [8], expected [2, 4]"));
+    tg::save(p, tmp("memory.safetensors"));
+    tg::load(q, tg::parse_safetensors(tg::read_file(tmp("memory.safetensors")), "memory"), "memory");
+    BOOST_TEST(flat(q) == flat(p), boost::test_tools::per_element());
+}
+
 BOOST_AUTO_TEST_CASE(every_mismatch_is_listed_and_the_parameters_stay_as_they_were) {
     // Another network: a wider first layer, and a third dense layer the file does not have.
     using other = tg::sequential<tg::dense<3, 5>, tg::relu, tg::dense<5, 2>, tg::relu, tg::dense<2, 2>>;

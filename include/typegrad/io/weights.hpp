@@ -95,13 +95,10 @@ void save(const params<Net, T>& p, const std::filesystem::path& path) {
     write_safetensors(path, tensors, {{"format", "pt"}});
 }
 
-/// Loads a safetensors file into p. Every tensor of the network must be in the file with dtype F32
-/// (float) or F64 (double) and the network's shape, and the file must hold no other tensor; the
-/// mismatches are listed together in one weights_mismatch_error, and p is left unchanged. Throws
-/// io_error or format_error for a file that cannot be read or is not valid safetensors.
+/// Loads safetensors contents into p (e.g. parse_safetensors of bytes in memory), with the checks
+/// load(p, path) makes; `source` names it in messages.
 template <class Net, scalar T>
-void load(params<Net, T>& p, const std::filesystem::path& path) {
-    const safetensors_contents contents = read_safetensors(path);
+void load(params<Net, T>& p, const safetensors_contents& contents, std::string_view source) {
     std::vector<detail::tensor_slot<T>> slots;
     for_each_tensor(
         [&](std::size_t layer, std::string_view name, auto& tensor) {
@@ -109,7 +106,16 @@ void load(params<Net, T>& p, const std::filesystem::path& path) {
                              std::span<T>(tensor.data(), tensor.size())});
         },
         p);
-    detail::fill_slots<T>(contents, slots, path.string());
+    detail::fill_slots<T>(contents, slots, source);
+}
+
+/// Loads a safetensors file into p: every tensor of the network must be in the file with dtype F32
+/// (float) or F64 (double) and the network's shape, and the file must hold no other tensor; the
+/// mismatches are listed together in one weights_mismatch_error, and p is left unchanged. Throws
+/// io_error or format_error for a file that cannot be read or is not valid safetensors.
+template <class Net, scalar T>
+void load(params<Net, T>& p, const std::filesystem::path& path) {
+    load(p, read_safetensors(path), path.string());
 }
 
 /// The parameters of Net stored in a safetensors file, checked as load(p, path) checks them:
