@@ -208,7 +208,7 @@ inline safetensors_contents parse_safetensors(std::span<const unsigned char> byt
 
     struct range {
         std::size_t begin, end;
-        const std::string* name;
+        std::string name;
     };
     std::vector<range> ranges;
     safetensors_contents contents;
@@ -290,7 +290,7 @@ inline safetensors_contents parse_safetensors(std::span<const unsigned char> byt
         tensor.data.assign(data.begin() + static_cast<std::ptrdiff_t>(begin),
                            data.begin() + static_cast<std::ptrdiff_t>(end));
         contents.tensors.push_back(std::move(tensor));
-        ranges.push_back({begin, end, &key});
+        ranges.push_back({begin, end, key});
     }
 
     // Non-empty byte ranges must not overlap: sorted by start, each must begin after the furthest end so far.
@@ -299,8 +299,8 @@ inline safetensors_contents parse_safetensors(std::span<const unsigned char> byt
     for (const auto& r : ranges) {
         if (r.begin == r.end) continue;
         if (furthest && r.begin < furthest->end)
-            problems.push_back(detail::message("tensor '", *r.name, "': data_offsets [", r.begin, ", ", r.end,
-                                               "] overlap tensor '", *furthest->name, "' at [", furthest->begin, ", ",
+            problems.push_back(detail::message("tensor '", r.name, "': data_offsets [", r.begin, ", ", r.end,
+                                               "] overlap tensor '", furthest->name, "' at [", furthest->begin, ", ",
                                                furthest->end, "], expected disjoint byte ranges"));
         if (!furthest || r.end > furthest->end) furthest = &r;
     }
