@@ -130,6 +130,11 @@ BOOST_AUTO_TEST_CASE(missing_file_is_an_io_error) {
     BOOST_TEST(contains(text, "cannot open '" + tmp("no-such-file").string() + "' for reading"));
 }
 
+BOOST_AUTO_TEST_CASE(a_directory_is_an_io_error) {
+    const auto text = message_of<tg::io_error>([] { tg::read_idx_labels(tmp("")); });
+    BOOST_TEST(contains(text, "': Is a directory"));
+}
+
 BOOST_AUTO_TEST_CASE(truncated_header) {
     const auto p = write("short-header.idx3", bytes{0, 0, 8, 3, 0, 0, 0, 1, 0, 0});
     const auto text = message_of<tg::format_error>([&] { tg::read_idx_images(p); });

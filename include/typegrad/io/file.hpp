@@ -42,8 +42,9 @@ inline byte_buffer read_file(const std::filesystem::path& path) {
     std::size_t got;
     while ((got = std::fread(chunk, 1, sizeof chunk, file)) > 0) bytes.insert(bytes.end(), chunk, chunk + got);
     const bool failed = std::ferror(file);
+    const int reason = errno;
     std::fclose(file);
-    if (failed) throw io_error(detail::message("cannot read '", path.string(), "': read error"));
+    if (failed) throw io_error(detail::message("cannot read '", path.string(), "': ", std::strerror(reason)));
     return bytes;
 }
 
