@@ -4,7 +4,18 @@
 
 #include <cstddef>
 
+// GCC 12 warns that the intrinsics' deliberately undefined registers (_mm256_undefined_pd, used by
+// xsimd's AVX-512 reductions) "(may be) used uninitialized" (GCC bug 105593, fixed in 13). The
+// warning is attributed to the intrinsic headers, which xsimd includes here.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#endif
 #include <xsimd/xsimd.hpp>
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
 
 #include <typegrad/core/scalar.hpp>
 

@@ -1,0 +1,47 @@
+// simd::map<N>: elementwise y[i] = f(x[i]) and y[i] = f(a[i], b[i]). f is a generic callable, called
+// with batch<T> at run time and with T in constant expressions. In place (y == x) is allowed.
+#pragma once
+
+#include <cstddef>
+#include <type_traits>
+
+#include <typegrad/simd/batch.hpp>
+#include <typegrad/simd/partial.hpp>
+
+namespace typegrad::simd {
+
+/// y[i] = f(x[i]) over N elements. x may equal y.
+template <std::size_t N, scalar T, class F>
+constexpr void map(const T* x, T* y, F f) noexcept {
+    if (std::is_constant_evaluated()) {
+        for (std::size_t i = 0; i < N; ++i) y[i] = f(x[i]);
+    } else {
+        using B = batch<T>;
+        constexpr std::size_t w = width<T>;
+        std::size_t i = 0;
+        for (; i + w <= N; i += w) B(f(B::load_unaligned(x + i))).store_unaligned(y + i);
+        if constexpr (N % w != 0) {
+            constexpr std::size_t tail = N - N % w;
+            store_head<N % w>(y + tail, B(f(load_head<N % w>(x + tail))));
+        }
+    }
+}
+
+/// y[i] = f(a[i], b[i]) over N elements. y may equal a or b.
+template <std::size_t N, scalar T, class F>
+constexpr void map(const T* a, const T* b, T* y, F f) noexcept {
+    if (std::is_constant_evaluated()) {
+        for (std::size_t i = 0; i < N; ++i) y[i] = f(a[i], b[i]);
+    } else {
+        using B = batch<T>;
+        constexpr std::size_t w = width<T>;
+        std::size_t i = 0;
+        for (; i + w <= N; i += w) B(f(B::load_unaligned(a + i), B::load_unaligned(b + i))).store_unaligned(y + i);
+        if constexpr (N % w != 0) {
+            constexpr std::size_t tail = N - N % w;
+            store_head<N % w>(y + tail, B(f(load_head<N % w>(a + tail), load_head<N % w>(b + tail))));
+        }
+    }
+}
+
+}  // namespace typegrad::simd

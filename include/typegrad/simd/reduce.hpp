@@ -1,0 +1,67 @@
+// simd::sum<N>(x) and simd::max<N>(x): reductions over N elements. The partial batch at the tail
+// is filled with a neutral value (0 for the sum, x[0] for the max), so no padding lane counts.
+#pragma once
+
+#include <cstddef>
+#include <type_traits>
+
+#include <typegrad/simd/batch.hpp>
+#include <typegrad/simd/partial.hpp>
+
+namespace typegrad::simd {
+
+/// Σ x[i] over N elements.
+template <std::size_t N, scalar T>
+constexpr T sum(const T* x) noexcept {
+    if (std::is_constant_evaluated()) {
+        T s{};
+        for (std::size_t i = 0; i < N; ++i) s += x[i];
+        return s;
+    } else {
+        using B = batch<T>;
+        constexpr std::size_t w = width<T>;
+        B s0(T{}), s1(T{}), s2(T{}), s3(T{});
+        std::size_t i = 0;
+        for (; i + 4 * w <= N; i += 4 * w) {
+            s0 += B::load_unaligned(x + i);
+            s1 += B::load_unaligned(x + i + w);
+            s2 += B::load_unaligned(x + i + 2 * w);
+            s3 += B::load_unaligned(x + i + 3 * w);
+        }
+        for (; i + w <= N; i += w) s0 += B::load_unaligned(x + i);
+        if constexpr (N % w != 0) s1 += load_head<N % w>(x + (N - N % w));
+        return xsimd::hadd((s0 + s1) + (s2 + s3));
+    }
+}
+
+/// max x[i] over N elements (N >= 1).
+template <std::size_t N, scalar T>
+constexpr T max(const T* x) noexcept {
+    static_assert(N > 0, "simd::max needs at least one element");
+    if (std::is_constant_evaluated()) {
+        T m = x[0];
+        for (std::size_t i = 1; i < N; ++i) m = x[i] > m ? x[i] : m;
+        return m;
+    } else {
+        using B = batch<T>;
+        constexpr std::size_t w = width<T>;
+        // v > m ? v : m, lane by lane: the scalar loop's rule (a NaN never replaces the maximum).
+        const auto greater = [](B v, B m) { return xsimd::select(v > m, v, m); };
+        const B first(x[0]);
+        B m0 = first, m1 = first;
+        std::size_t i = 0;
+        for (; i + 2 * w <= N; i += 2 * w) {
+            m0 = greater(B::load_unaligned(x + i), m0);
+            m1 = greater(B::load_unaligned(x + i + w), m1);
+        }
+        for (; i + w <= N; i += w) m0 = greater(B::load_unaligned(x + i), m0);
+        if constexpr (N % w != 0) m1 = greater(load_head<N % w>(x + (N - N % w), first), m1);
+        alignas(alignment) T lanes[w];
+        greater(m1, m0).store_aligned(lanes);
+        T m = lanes[0];
+        for (std::size_t l = 1; l < w; ++l) m = lanes[l] > m ? lanes[l] : m;
+        return m;
+    }
+}
+
+}  // namespace typegrad::simd

@@ -1,0 +1,68 @@
+// gemv_t (y = Wᵀ·x) and outer_acc (G += u·vᵀ) against plain scalar loops: square sizes 1..67 and
+// 256, tall and wide shapes with 3 columns or rows, the networks' shapes, in float and double.
+#include <boost/test/unit_test.hpp>
+
+#include <cmath>
+#include <cstddef>
+
+#include <typegrad/simd.hpp>
+
+#include "simd_reference.hpp"
+
+namespace simd = typegrad::simd;
+using namespace simd_test;
+
+namespace {
+
+template <class T, std::size_t R, std::size_t C>
+void check_gemv_t() {
+    array<T> W(R * C, 31), x(R, 32), y(C, 33);
+    simd::gemv_t<R, C>(W.data(), x.data(), y.data());
+    for (std::size_t c = 0; c < C; ++c) {
+        long double exact = 0, magnitude = 0;
+        for (std::size_t r = 0; r < R; ++r) {
+            exact += (long double)W[r * C + c] * x[r];
+            magnitude += std::fabs((long double)W[r * C + c] * x[r]);
+        }
+        expect(close(y[c], exact, R, magnitude), name<T>("gemv_t", R, C), c);
+    }
+}
+
+template <class T, std::size_t R, std::size_t C>
+void check_outer_acc() {
+    array<T> u(R, 34), v(C, 35), G(R * C, 36), before(R * C, 36);
+    simd::outer_acc<R, C>(u.data(), v.data(), G.data());
+    for (std::size_t i = 0; i < R * C; ++i) {
+        const long double exact = before[i] + (long double)u[i / C] * v[i % C];
+        expect(close(G[i], exact, 1, 2), name<T>("outer_acc", R, C), i);
+    }
+}
+
+template <std::size_t R, std::size_t C>
+void check_all() {
+    check_gemv_t<float, R, C>();
+    check_gemv_t<double, R, C>();
+    check_outer_acc<float, R, C>();
+    check_outer_acc<double, R, C>();
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(simd_gemv_t_outer)
+
+BOOST_AUTO_TEST_CASE(square_sizes) {
+    for_each_size([](auto n) {
+        if constexpr (n < 784) check_all<n, n>();
+    });
+}
+
+BOOST_AUTO_TEST_CASE(three_columns_and_three_rows) {
+    for_each_size([](auto n) { check_all<n, 3>(), check_all<3, n>(); });
+}
+
+BOOST_AUTO_TEST_CASE(network_shapes) {
+    for_each_shape([](auto r, auto c) { check_all<r, c>(); }, shape<16, 2>{}, shape<1, 16>{}, shape<64, 16>{},
+                   shape<16, 64>{}, shape<128, 784>{}, shape<10, 128>{}, shape<256, 784>{}, shape<1, 1>{});
+}
+
+BOOST_AUTO_TEST_SUITE_END()
