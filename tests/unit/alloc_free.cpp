@@ -11,6 +11,9 @@ namespace {
 std::size_t allocations = 0;
 }
 
+// The replacements pair malloc with free on purpose; GCC cannot see that operator new here is ours.
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+
 void* operator new(std::size_t n) {
     ++allocations;
     if (void* p = std::malloc(n ? n : 1)) return p;
