@@ -4,11 +4,13 @@
 #pragma once
 
 #include <cmath>
+#include <concepts>
 #include <cstddef>
 #include <string_view>
 
 #include <typegrad/core/mat.hpp>
 #include <typegrad/core/vec.hpp>
+#include <typegrad/layers/activations.hpp>
 #include <typegrad/layers/layer.hpp>
 #include <typegrad/simd.hpp>
 
@@ -65,6 +67,20 @@ struct dense {
         vec<T, Out> z;
         simd::gemv<Out, In>(p.W.data(), x.data(), p.b.data(), z.data());
         return z;
+    }
+
+    /// This layer's forward and then the elementwise activation Act's, in one pass: the activation
+    /// is the gemv's epilogue, applied while the outputs are still in registers. Fills both caches as
+    /// the two forwards would, and returns Act's output (held in its cache).
+    template <class Act, scalar T>
+        requires std::derived_from<Act, detail::output_cached_activation<Act>>
+    static constexpr const vec<T, Out>& forward_then(const dense_params<T, In, Out>& p, const vec<T, In>& x,
+                                                     dense_cache<T, In>& cache, output_cache<T, Out>& act_cache,
+                                                     mode) noexcept {
+        cache.x = x;
+        simd::gemv<Out, In>(p.W.data(), x.data(), p.b.data(), act_cache.y.data(),
+                            [](auto z) { return Act::value(z); });
+        return act_cache.y;
     }
 
     template <scalar T>

@@ -15,10 +15,24 @@
 namespace typegrad {
 namespace detail {
 
+// Layer I can run its forward and layer I + 1's in one pass (dense followed by an elementwise
+// activation: the activation becomes the gemv's epilogue).
+template <class Net, std::size_t I, class T>
+concept fuses_with_next = I + 1 < Net::layer_count &&
+    requires(const params<Net, T>& p, const vec<T, Net::sizes[I]>& in, workspace<Net, T>& ws) {
+        Net::template layer_type<I>::template forward_then<typename Net::template layer_type<I + 1>>(
+            get<I>(p), in, get<I>(ws), get<I + 1>(ws), mode::inference);
+    };
+
 template <class Net, std::size_t I, class T, std::size_t N>
 constexpr auto forward_from(const params<Net, T>& p, const vec<T, N>& in, workspace<Net, T>& ws, mode m) {
     if constexpr (I == Net::layer_count) {
         return in;
+    } else if constexpr (fuses_with_next<Net, I, T>) {
+        using L = typename Net::template layer_type<I>;
+        using Next = typename Net::template layer_type<I + 1>;
+        return forward_from<Net, I + 2>(p, L::template forward_then<Next>(get<I>(p), in, get<I>(ws), get<I + 1>(ws), m),
+                                        ws, m);
     } else {
         using L = typename Net::template layer_type<I>;
         return forward_from<Net, I + 1>(p, L::forward(get<I>(p), in, get<I>(ws), m), ws, m);
