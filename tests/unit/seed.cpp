@@ -2,6 +2,9 @@
 // (WORKED-EXAMPLES.md items 1-7), through the public API as a user writes them.
 #include <boost/test/unit_test.hpp>
 
+#include <cmath>
+#include <utility>
+
 #include <typegrad/typegrad.hpp>
 
 namespace tg = typegrad;
@@ -31,6 +34,58 @@ BOOST_AUTO_TEST_CASE(sign_neuron_gives_1_and_sign_of_0_is_0) {
     // σ(0) = 0: x = (2, 3) gives 3·2 - 2·3 = 0; σ(-3) = -1: x = (1, 3) gives 3 - 6 = -3.
     BOOST_TEST(tg::forward<sign_neuron>(p, tg::vec<float, 2>{2, 3})[0] == 0.0f);
     BOOST_TEST(tg::forward<sign_neuron>(p, tg::vec<float, 2>{1, 3})[0] == -1.0f);
+}
+
+// Item 3: the activations and the derivatives their backward pass uses: sign' = 0, sigmoid' =
+// s(1 - s) (at most 1/4, at z = 0), relu' = 1 for z > 0 else 0; sigmoid's output lies in (0, 1).
+template <class Activation>
+std::pair<tg::vec<double, 5>, tg::vec<double, 5>> value_and_slope(const tg::vec<double, 5>& z) {
+    typename Activation::template cache_type<double, 5> cache;
+    tg::no_params none;
+    const auto y = Activation::forward(none, z, cache, tg::mode::training);
+    return {y, Activation::backward(none, cache, tg::vec<double, 5>{1, 1, 1, 1, 1}, none)};
+}
+
+BOOST_AUTO_TEST_CASE(activations_and_their_derivatives) {
+    const tg::vec<double, 5> z{-30, -2, 0, 2, 30};
+    const auto [sign, sign_slope] = value_and_slope<tg::sign>(z);
+    BOOST_TEST(sign == (tg::vec<double, 5>{-1, -1, 0, 1, 1}));
+    BOOST_TEST(sign_slope == (tg::vec<double, 5>{}));
+
+    const auto [relu, relu_slope] = value_and_slope<tg::relu>(z);
+    BOOST_TEST(relu == (tg::vec<double, 5>{0, 0, 0, 2, 30}));
+    BOOST_TEST(relu_slope == (tg::vec<double, 5>{0, 0, 0, 1, 1}));
+
+    const auto [s, s_slope] = value_and_slope<tg::sigmoid>(z);
+    BOOST_TEST(s[2] == 0.5);
+    BOOST_TEST(s_slope[2] == 0.25);
+    for (std::size_t i = 0; i < 5; ++i) {
+        BOOST_TEST((s[i] > 0 && s[i] < 1));
+        BOOST_TEST(std::abs(s_slope[i] - s[i] * (1 - s[i])) < 1e-15);
+        BOOST_TEST(s_slope[i] <= 0.25);
+    }
+    BOOST_TEST(std::abs(s[3] - 1 / (1 + std::exp(-2.0))) < 1e-15);
+
+    const auto [t, t_slope] = value_and_slope<tg::tanh>(z);
+    BOOST_TEST(t_slope[2] == 1.0);
+    BOOST_TEST(std::abs(t[3] - std::tanh(2.0)) < 1e-15);
+    BOOST_TEST(std::abs(t_slope[3] - (1 - std::tanh(2.0) * std::tanh(2.0))) < 1e-15);
+}
+
+// Item 5: L_{i+1} = σ(W_{i+1} · L_i + b_{i+1}), with layers of different widths (3 -> 4 -> 2).
+BOOST_AUTO_TEST_CASE(layer_formula_with_different_widths) {
+    using net = tg::sequential<tg::dense<3, 4>, tg::relu, tg::dense<4, 2>, tg::sigmoid>;
+    tg::params<net, double> p{};
+    tg::get<0>(p).W = {1, 0, -1, 2, 1, 0, 0, 0, 3, -1, -1, -1};
+    tg::get<0>(p).b = {0.5, -4, 1, 0};
+    tg::get<2>(p).W = {1, 1, 1, 1, 0.5, -0.5, 2, 0};
+    tg::get<2>(p).b = {-1, 0};
+    const tg::vec<double, 3> L0{1, 2, 3};
+    // L1 = relu([1 - 3 + 0.5, 2 + 2 - 4, 9 + 1, -6]) = [0, 0, 10, 0]
+    // L2 = sigmoid([10 - 1, 20]) = [sigmoid(9), sigmoid(20)]
+    const auto L2 = tg::forward<net>(p, L0);
+    BOOST_TEST(std::abs(L2[0] - 1 / (1 + std::exp(-9.0))) < 1e-15);
+    BOOST_TEST(std::abs(L2[1] - 1 / (1 + std::exp(-20.0))) < 1e-15);
 }
 
 // Item 4: two neurons draw the lines 3x - y = 0 and -3x + 2y + 3 = 0; the output neuron is blue
