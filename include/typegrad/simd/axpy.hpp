@@ -1,12 +1,11 @@
 // simd::axpy<N>(alpha, x, y): y += alpha·x over N elements, the update at the heart of gradient
-// accumulation and SGD. The tail is a masked load and store of exactly the remaining elements.
+// accumulation and SGD. The tail is a plain loop over exactly the remaining elements.
 #pragma once
 
 #include <cstddef>
 #include <type_traits>
 
 #include <typegrad/simd/batch.hpp>
-#include <typegrad/simd/partial.hpp>
 
 namespace typegrad::simd {
 
@@ -19,12 +18,11 @@ constexpr void axpy(T alpha, const T* x, T* y) noexcept {
         using B = batch<T>;
         constexpr std::size_t w = width<T>;
         const B a(alpha);
-        std::size_t i = 0;
-        for (; i + w <= N; i += w) xsimd::fma(a, B::load_unaligned(x + i), B::load_unaligned(y + i)).store_unaligned(y + i);
-        if constexpr (N % w != 0) {
-            constexpr std::size_t tail = N - N % w;
-            store_head<N % w>(y + tail, xsimd::fma(a, load_head<N % w>(x + tail), load_head<N % w>(y + tail)));
-        }
+        for (std::size_t i = 0; i + w <= N; i += w) xsimd::fma(a, B::load_unaligned(x + i), B::load_unaligned(y + i)).store_unaligned(y + i);
+        // The tail as a plain loop of known length (vectorised by the compiler in narrower
+        // registers): a masked store here would stall the masked load of the next call on y.
+        if constexpr (N % w != 0)
+            for (std::size_t t = N - N % w; t < N; ++t) y[t] += alpha * x[t];
     }
 }
 

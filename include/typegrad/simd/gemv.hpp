@@ -1,15 +1,16 @@
 // simd::gemv<R, C>(W, x, b, y[, f]): y = f(W·x + b) for a row-major R×C matrix, the per-sample
 // forward of a dense layer with its bias and activation fused into one pass over the outputs.
 // Rows go in blocks of one SIMD width: each row's dot product accumulates in its own register and
-// xsimd::haddp reduces the whole block into one batch of outputs. Narrow matrices (C much less than
-// the width) gather their columns instead, so that no lane is wasted on a reduction.
+// xsimd::haddp reduces the whole block into one batch of outputs. Narrow matrices (C at most a
+// quarter of the width) run the plain loop, which the compiler vectorises across rows.
 #pragma once
 
-#include <algorithm>
 #include <cstddef>
 #include <type_traits>
+#include <utility>
 
 #include <typegrad/simd/batch.hpp>
+#include <typegrad/simd/dot.hpp>
 #include <typegrad/simd/partial.hpp>
 
 namespace typegrad::simd {
@@ -29,80 +30,86 @@ constexpr std::size_t haddp_slot(std::size_t r) noexcept {
     }
 }
 
-/// Lane r holds Σ_c W[r·C + c]·x[c] for the first Rows (≤ width) rows of W; other lanes are zero.
-template <std::size_t Rows, std::size_t C, scalar T>
-inline batch<T> row_dots(const T* W, const T* x) noexcept {
+/// Per-lane partial dot products of G ≤ 8 rows of W with x, in registers over the whole row (x is
+/// loaded once per G rows, so loads stay below the FMA rate); row g goes to out[haddp_slot(R0 + g)].
+template <std::size_t R0, std::size_t G, std::size_t C, scalar T>
+inline void row_partials(const T* W, const T* x, batch<T>* out) noexcept {
     using B = batch<T>;
     constexpr std::size_t w = width<T>;
-    B acc[w];
-    for (std::size_t r = 0; r < w; ++r) acc[r] = B(T{});
+    B a[G];
+    for (std::size_t g = 0; g < G; ++g) a[g] = B(T{});
     std::size_t k = 0;
     for (; k + w <= C; k += w) {
         const B xk = B::load_unaligned(x + k);
-        for (std::size_t r = 0; r < Rows; ++r) {
-            B& a = acc[haddp_slot<T>(r)];
-            a = xsimd::fma(B::load_unaligned(W + r * C + k), xk, a);
-        }
+        for (std::size_t g = 0; g < G; ++g) a[g] = xsimd::fma(B::load_unaligned(W + g * C + k), xk, a[g]);
     }
     if constexpr (C % w != 0) {
         const B xk = load_head<C % w>(x + k);
-        for (std::size_t r = 0; r < Rows; ++r) {
-            B& a = acc[haddp_slot<T>(r)];
-            a = xsimd::fma(load_head<C % w>(W + r * C + k), xk, a);
-        }
+        for (std::size_t g = 0; g < G; ++g) a[g] = xsimd::fma(load_head<C % w>(W + g * C + k), xk, a[g]);
     }
+    for (std::size_t g = 0; g < G; ++g) out[haddp_slot<T>(R0 + g)] = a[g];
+}
+
+/// Lane r holds Σ_c W[r·C + c]·x[c] for the first Rows (≤ width) rows of W; later lanes hold junk
+/// that the caller never stores. Every slot haddp reads is written by one vector store of a register
+/// (a zero-filled array is cleared with narrow stores, which then stall haddp's wide loads).
+template <std::size_t Rows, std::size_t C, scalar T>
+inline batch<T> row_dots(const T* W, const T* x) noexcept {
+    using B = batch<T>;
+    constexpr std::size_t w = width<T>, group = 8;
+    B acc[w];
+    [&]<std::size_t... Group>(std::index_sequence<Group...>) {
+        (row_partials<Group * group, group, C>(W + Group * group * C, x, acc), ...);
+    }(std::make_index_sequence<Rows / group>{});
+    if constexpr (Rows % group != 0)
+        row_partials<Rows - Rows % group, Rows % group, C>(W + (Rows - Rows % group) * C, x, acc);
+    for (std::size_t r = Rows; r < w; ++r) acc[haddp_slot<T>(r)] = acc[haddp_slot<T>(0)];  // lanes unused
     return xsimd::haddp(acc);
 }
 
-/// The same for narrow W: lane r gathers row r's C elements, one column at a time. Lanes past
-/// Rows gather row Rows-1 again, so no address outside W is formed.
-template <std::size_t Rows, std::size_t C, scalar T>
-inline batch<T> column_dots(const T* W, const T* x) noexcept {
-    using B = batch<T>;
-    using I = xsimd::as_integer_t<B>;
-    using index_type = typename I::value_type;
-    constexpr std::size_t w = width<T>;
-    alignas(alignment) index_type offsets[w];
-    for (std::size_t r = 0; r < w; ++r) offsets[r] = static_cast<index_type>(std::min(r, Rows - 1) * C);
-    const I index = I::load_aligned(offsets);
-    B acc(T{});
-    for (std::size_t c = 0; c < C; ++c) acc = xsimd::fma(B::gather(W + c, index), B(x[c]), acc);
-    return acc;
-}
-
-/// y[0..Rows) = f(W·x + b) for Rows ≤ width rows.
+/// y[0..Rows) = f(W·x + b) for one block of Rows ≤ width rows.
 template <std::size_t Rows, std::size_t C, scalar T, class F>
 inline void gemv_block(const T* W, const T* x, const T* b, T* y, F& f) noexcept {
     using B = batch<T>;
-    constexpr std::size_t w = width<T>;
-    if constexpr (Rows == w) {
-        B z = 4 * C <= w ? column_dots<Rows, C>(W, x) : row_dots<Rows, C>(W, x);
+    B z = row_dots<Rows, C>(W, x);
+    if constexpr (Rows == width<T>) {
         if (b) z += B::load_unaligned(b);
         B(f(z)).store_unaligned(y);
     } else {
-        B z = 4 * C <= w ? column_dots<Rows, C>(W, x) : row_dots<Rows, C>(W, x);
         if (b) z += load_head<Rows>(b);
         store_head<Rows>(y, B(f(z)));
+    }
+}
+
+/// The plain loop: what constant expressions run, and what narrow matrices run at run time too,
+/// where the compiler's own vectorisation (it knows R and C) beats a reduction per row.
+template <std::size_t R, std::size_t C, scalar T, class F>
+constexpr void gemv_scalar(const T* W, const T* x, const T* b, T* y, F& f) noexcept {
+    for (std::size_t r = 0; r < R; ++r) {
+        T s = b ? b[r] : T{};
+        for (std::size_t c = 0; c < C; ++c) s += W[r * C + c] * x[c];
+        y[r] = f(s);
     }
 }
 
 }  // namespace detail
 
 /// y = f(W·x + b), W row-major R×C, x of C, b and y of R; b may be null (no bias). f is applied to
-/// each output, called with batch<T> at run time and with T in constant expressions.
+/// each output, called with batch<T> (and with T for narrow W) at run time and with T in constant
+/// expressions.
 template <std::size_t R, std::size_t C, scalar T, class F>
 constexpr void gemv(const T* W, const T* x, const std::type_identity_t<T>* b, T* y, F f) noexcept {
-    if (std::is_constant_evaluated()) {
-        for (std::size_t r = 0; r < R; ++r) {
-            T s = b ? b[r] : T{};
-            for (std::size_t c = 0; c < C; ++c) s += W[r * C + c] * x[c];
-            y[r] = f(s);
-        }
+    constexpr std::size_t w = width<T>;
+    if (std::is_constant_evaluated() || 4 * C <= w) {
+        detail::gemv_scalar<R, C>(W, x, b, y, f);
     } else {
-        constexpr std::size_t w = width<T>;
         std::size_t r = 0;
         for (; r + w <= R; r += w) detail::gemv_block<w, C>(W + r * C, x, b ? b + r : b, y + r, f);
-        if constexpr (R % w != 0) detail::gemv_block<R % w, C>(W + r * C, x, b ? b + r : b, y + r, f);
+        if constexpr (R % w != 0 && R % w <= 2) {  // a row or two: their own reductions are cheaper
+            for (; r < R; ++r) y[r] = f(dot<C>(W + r * C, x) + (b ? b[r] : T{}));
+        } else if constexpr (R % w != 0) {
+            detail::gemv_block<R % w, C>(W + r * C, x, b ? b + r : b, y + r, f);
+        }
     }
 }
 

@@ -29,10 +29,9 @@ inline void gemv_t_block(const T* W, const T* x, T* y) noexcept {
         for (std::size_t j = 0; j < full; ++j) a[j] = xsimd::fma(xr, B::load_unaligned(W + r * C + j * w), a[j]);
         if constexpr (Cols % w != 0) a[full] = xsimd::fma(xr, load_head<Cols % w>(W + r * C + full * w), a[full]);
     };
-    std::size_t r = 0;
-    for (; r + chains <= R; r += chains)
+    for (std::size_t r = 0; r + chains <= R; r += chains)
         for (std::size_t h = 0; h < chains; ++h) step(r + h, acc[h]);
-    for (std::size_t h = 0; r < R; ++r, ++h) step(r, acc[h]);
+    for (std::size_t h = 0; h < R % chains; ++h) step(R - R % chains + h, acc[h]);
     for (std::size_t h = 1; h < chains; ++h)
         for (std::size_t j = 0; j < parts; ++j) acc[0][j] += acc[h][j];
     for (std::size_t j = 0; j < full; ++j) acc[0][j].store_unaligned(y + j * w);

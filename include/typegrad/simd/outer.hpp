@@ -15,7 +15,9 @@ namespace typegrad::simd {
 /// G += u·vᵀ, G row-major R×C, u of R, v of C.
 template <std::size_t R, std::size_t C, scalar T>
 constexpr void outer_acc(const T* u, const T* v, T* G) noexcept {
-    if (std::is_constant_evaluated()) {
+    if (std::is_constant_evaluated() || 4 * C <= width<T>) {
+        // Also narrow rows at run time: the compiler vectorises the known loop across rows, where
+        // a masked store per row would stall the next row's masked load.
         for (std::size_t r = 0; r < R; ++r)
             for (std::size_t c = 0; c < C; ++c) G[r * C + c] += u[r] * v[c];
     } else if constexpr (C > 4 * width<T>) {

@@ -1,0 +1,107 @@
+// Shared by the benchmark programs: this machine's single-core FP32 FMA peak, measured in the same
+// run, and a reporter that pairs each "<case>/typegrad" run with its "<case>/<baseline>" runs and
+// prints a table of times, ratios and the fraction of peak after the benchmarks have run.
+#pragma once
+
+#include <algorithm>
+#include <chrono>
+#include <cstddef>
+#include <cstdio>
+#include <map>
+#include <string>
+#include <vector>
+
+#include <benchmark/benchmark.h>
+
+#include <typegrad/simd/batch.hpp>
+
+namespace bench {
+
+/// Single-core FP32 peak in GFLOP/s: independent FMA chains on the widest batch, enough of them
+/// to cover the FMA latency on every FMA port; the best of several timed rounds.
+inline double measure_peak_gflops() {
+    using B = typegrad::simd::batch<float>;
+    constexpr std::size_t chains = 16;
+    constexpr long iterations = 20'000'000;
+    double best = 0;
+    for (int round = 0; round < 5; ++round) {
+        B acc[chains];
+        for (std::size_t c = 0; c < chains; ++c) acc[c] = B(float(c) * 1e-3f);
+        const B a(0.999999f), b(1e-7f);
+        const auto start = std::chrono::steady_clock::now();
+        for (long i = 0; i < iterations; ++i) {
+            for (std::size_t c = 0; c < chains; ++c) acc[c] = xsimd::fma(acc[c], a, b);
+            benchmark::ClobberMemory();
+        }
+        const std::chrono::duration<double> seconds = std::chrono::steady_clock::now() - start;
+        B total(0.0f);
+        for (std::size_t c = 0; c < chains; ++c) total += acc[c];
+        benchmark::DoNotOptimize(total);
+        const double flops = 2.0 * double(iterations) * chains * B::size;
+        best = std::max(best, flops / seconds.count() * 1e-9);
+    }
+    return best;
+}
+
+/// The peak, measured once per process.
+inline double peak_gflops() {
+    static const double peak = measure_peak_gflops();
+    return peak;
+}
+
+/// Records the best time per iteration of every run (over repetitions) and, per case, the floating
+/// point operations the benchmark declared in its "flop" counter (per iteration).
+class ratio_reporter : public benchmark::ConsoleReporter {
+public:
+    void ReportRuns(const std::vector<Run>& runs) override {
+        ConsoleReporter::ReportRuns(runs);
+        for (const Run& run : runs) {
+            if (run.run_type != Run::RT_Iteration || run.error_occurred || run.iterations == 0) continue;
+            const std::string name = run.run_name.function_name;
+            const double ns = run.real_accumulated_time / double(run.iterations) * 1e9;
+            auto [it, fresh] = best_ns.try_emplace(name, ns);
+            if (!fresh) it->second = std::min(it->second, ns);
+            if (const auto flop = run.counters.find("flop"); flop != run.counters.end()) flops[name] = flop->second.value;
+            if (fresh) order.push_back(name);
+        }
+    }
+
+    /// One line per case that has a typegrad run: its time, each baseline's time and the ratio
+    /// typegrad / baseline (below 1 means typegrad is faster), and GFLOP/s and % of peak.
+    void print_summary(double peak) const {
+        std::printf("\nsingle-core FP32 FMA peak: %.1f GFLOP/s\n", peak);
+        std::printf("%-26s %12s %12s %12s %10s %9s\n", "case", "typegrad ns", "baseline", "baseline ns", "ratio",
+                    "% peak");
+        for (const std::string& name : order) {
+            const auto slash = name.rfind('/');
+            if (slash == std::string::npos || name.substr(slash + 1) != "typegrad") continue;
+            const std::string stem = name.substr(0, slash);
+            const double ours = best_ns.at(name);
+            const auto flop = flops.find(name);
+            const double percent = flop == flops.end() ? 0 : flop->second / ours / peak * 100;
+            for (const std::string& other : order) {
+                if (other == name || other.rfind(stem + "/", 0) != 0) continue;
+                std::printf("%-26s %12.1f %12s %12.1f %10.3f %8.1f%%\n", stem.c_str(), ours,
+                            other.substr(slash + 1).c_str(), best_ns.at(other), ours / best_ns.at(other), percent);
+            }
+        }
+    }
+
+private:
+    std::map<std::string, double> best_ns, flops;
+    std::vector<std::string> order;
+};
+
+/// Runs the registered benchmarks with the ratio reporter and prints the summary.
+inline int run_with_summary(int argc, char** argv) {
+    benchmark::Initialize(&argc, argv);
+    if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+    ratio_reporter reporter;
+    peak_gflops();  // measured first: it also brings the core to its wide-vector clock before the first case
+    benchmark::RunSpecifiedBenchmarks(&reporter);
+    reporter.print_summary(peak_gflops());
+    benchmark::Shutdown();
+    return 0;
+}
+
+}  // namespace bench
