@@ -83,13 +83,17 @@ inline void gemv_block(const T* W, const T* x, const T* b, T* y, F& f) noexcept 
 
 /// The plain loop: what constant expressions run, and what narrow matrices run at run time too,
 /// where the compiler's own vectorisation (it knows R and C) beats a reduction per row.
+/// The sums go to a local array first: y may alias W, x or b as far as the compiler knows, and
+/// storing each row into y straight away would keep it from working on several rows at once.
 template <std::size_t R, std::size_t C, scalar T, class F>
 constexpr void gemv_scalar(const T* W, const T* x, const T* b, T* y, F& f) noexcept {
+    T z[R];
     for (std::size_t r = 0; r < R; ++r) {
         T s = b ? b[r] : T{};
         for (std::size_t c = 0; c < C; ++c) s += W[r * C + c] * x[c];
-        y[r] = f(s);
+        z[r] = s;
     }
+    for (std::size_t r = 0; r < R; ++r) y[r] = f(z[r]);
 }
 
 }  // namespace detail

@@ -43,10 +43,13 @@ inline void gemv_t_block(const T* W, const T* x, T* y) noexcept {
 /// y = Wᵀ·x, W row-major R×C, x of R, y of C.
 template <std::size_t R, std::size_t C, scalar T>
 constexpr void gemv_t(const T* W, const T* x, T* y) noexcept {
-    if (std::is_constant_evaluated()) {
-        for (std::size_t c = 0; c < C; ++c) y[c] = T{};
+    if (std::is_constant_evaluated() || 4 * C <= width<T>) {
+        // Also narrow W at run time, which the compiler vectorises itself; the sums stay in a local
+        // array because y may alias W or x as far as the compiler knows.
+        T z[C]{};
         for (std::size_t r = 0; r < R; ++r)
-            for (std::size_t c = 0; c < C; ++c) y[c] += x[r] * W[r * C + c];
+            for (std::size_t c = 0; c < C; ++c) z[c] += x[r] * W[r * C + c];
+        for (std::size_t c = 0; c < C; ++c) y[c] = z[c];
     } else {
         constexpr std::size_t block = 4 * width<T>;
         std::size_t c = 0;

@@ -18,8 +18,11 @@ constexpr void outer_acc(const T* u, const T* v, T* G) noexcept {
     if (std::is_constant_evaluated() || 4 * C <= width<T>) {
         // Also narrow rows at run time: the compiler vectorises the known loop across rows, where
         // a masked store per row would stall the next row's masked load.
+        // v is copied first, since a store into G could change v as far as the compiler knows.
+        T vc[C];
+        for (std::size_t c = 0; c < C; ++c) vc[c] = v[c];
         for (std::size_t r = 0; r < R; ++r)
-            for (std::size_t c = 0; c < C; ++c) G[r * C + c] += u[r] * v[c];
+            for (std::size_t c = 0; c < C; ++c) G[r * C + c] += u[r] * vc[c];
     } else if constexpr (C > 4 * width<T>) {
         for (std::size_t r = 0; r < R; ++r) axpy<C>(u[r], v, G + r * C);
     } else {
