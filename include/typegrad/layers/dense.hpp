@@ -83,11 +83,18 @@ struct dense {
         return act_cache.y;
     }
 
+    /// backward without ∂L/∂x: for the first layer, whose input gradient value_and_grad does not need.
+    template <scalar T>
+    static constexpr void backward_params(const dense_params<T, In, Out>&, const dense_cache<T, In>& cache,
+                                          const vec<T, Out>& grad_out, dense_params<T, In, Out>& grad) noexcept {
+        simd::outer_acc<Out, In>(grad_out.data(), cache.x.data(), grad.W.data());
+        simd::axpy<Out>(T{1}, grad_out.data(), grad.b.data());
+    }
+
     template <scalar T>
     static constexpr vec<T, In> backward(const dense_params<T, In, Out>& p, const dense_cache<T, In>& cache,
                                          const vec<T, Out>& grad_out, dense_params<T, In, Out>& grad) noexcept {
-        simd::outer_acc<Out, In>(grad_out.data(), cache.x.data(), grad.W.data());
-        simd::axpy<Out>(T{1}, grad_out.data(), grad.b.data());
+        backward_params(p, cache, grad_out, grad);
         vec<T, In> grad_in;
         simd::gemv_t<Out, In>(p.W.data(), grad_out.data(), grad_in.data());
         return grad_in;

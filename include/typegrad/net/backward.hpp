@@ -25,6 +25,21 @@ constexpr vec<T, Net::in_size> backward_from(const params<Net, T>& p, const work
     else return backward_from<Net, I - 1>(p, ws, grad_in, grad);
 }
 
+// The same, without the network's input gradient: a layer 0 that offers backward_params (dense)
+// skips its Wᵀ·g, the largest product of the backward pass when the input is wide.
+template <class Net, std::size_t I, class T, std::size_t N>
+constexpr void backward_params_from(const params<Net, T>& p, const workspace<Net, T>& ws,
+                                    const vec<T, N>& grad_out, params<Net, T>& grad) {
+    using L = typename Net::template layer_type<I>;
+    if constexpr (I > 0) {
+        backward_params_from<Net, I - 1>(p, ws, L::backward(get<I>(p), get<I>(ws), grad_out, get<I>(grad)), grad);
+    } else if constexpr (requires { L::backward_params(get<I>(p), get<I>(ws), grad_out, get<I>(grad)); }) {
+        L::backward_params(get<I>(p), get<I>(ws), grad_out, get<I>(grad));
+    } else {
+        L::backward(get<I>(p), get<I>(ws), grad_out, get<I>(grad));
+    }
+}
+
 }  // namespace detail
 
 /// Given ws from a training-mode forward and grad_out = ∂L/∂(output), ADDS ∂L/∂params into grad
@@ -45,7 +60,7 @@ constexpr T value_and_grad(const params<Net, T>& p, const vec<U, N>& x,
         const vec<T, Net::out_size> out = forward<Net>(p, x, ws, mode::training);
         vec<T, Net::out_size> grad_out;
         const T value = loss.value_and_grad(out, target, grad_out);
-        backward<Net>(p, ws, grad_out, grad);
+        detail::backward_params_from<Net, Net::layer_count - 1>(p, ws, grad_out, grad);
         return value;
     } else {
         return T{};
