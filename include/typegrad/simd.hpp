@@ -6,6 +6,7 @@
 #include <typegrad/simd/axpy.hpp>
 #include <typegrad/simd/batch.hpp>
 #include <typegrad/simd/dot.hpp>
+#include <typegrad/simd/gemm.hpp>
 #include <typegrad/simd/gemv.hpp>
 #include <typegrad/simd/gemv_t.hpp>
 #include <typegrad/simd/map.hpp>
