@@ -9,7 +9,8 @@ scripts/configure.sh build/release
 cmake --build build/release -j"$jobs" --target all
 out=build/demo
 mkdir -p "$out"
-for example in seed_neurons seed_activations seed_two_lines regression_head classification_head gradient_descent; do
+for example in seed_neurons seed_activations seed_two_lines regression_head classification_head \
+               gradient_descent read_fashion_mnist read_csv save_load_safetensors; do
     echo "== $example"
     (cd "$out" && "../release/docs/examples/$example")
 done
