@@ -25,7 +25,6 @@
 #include <typegrad/net/batch.hpp>
 #include <typegrad/net/params.hpp>
 #include <typegrad/optim/optimizer.hpp>
-#include <typegrad/simd.hpp>
 #include <typegrad/train/evaluate.hpp>
 #include <typegrad/train/progress.hpp>
 #include <typegrad/train/thread_pool.hpp>
@@ -56,25 +55,33 @@ void set_zero(P& p) noexcept {
     for_each_tensor([](std::size_t, std::string_view, auto& t) { std::fill_n(t.data(), t.size(), 0); }, p);
 }
 
-template <class P>
-void add_into(P& sum, const P& p) noexcept {
-    using T = typename P::value_type;
-    for_each_tensor(
-        [](std::size_t, std::string_view, auto& s, const auto& t) {
-            simd::axpy<std::remove_cvref_t<decltype(s)>::size()>(T{1}, t.data(), s.data());
-        },
-        sum, p);
-}
+// [lo, hi) of a tensor of `size` elements: thread `part` of `parts`' share.
+struct slice {
+    std::size_t lo, hi;
+    slice(std::size_t size, std::size_t part, std::size_t parts) : lo(size * part / parts), hi(size * (part + 1) / parts) {}
+};
 
-template <class P>
-bool all_finite(const P& p) noexcept {
-    bool finite = true;  // a sum of finite values that overflows also stops training, rightly
+/// Adds the gradients of parts 1, 2, … into part 0's over thread `part`'s slice of every tensor (each
+/// element summed in part order, whatever the threads), and says whether the summed slice is finite.
+template <class Part>
+bool reduce_slice(std::vector<Part>& parts, std::size_t part) noexcept {
+    for (std::size_t k = 1; k < parts.size(); ++k)
+        for_each_tensor(
+            [&](std::size_t, std::string_view, auto& sum, const auto& t) {
+                const slice s(sum.size(), part, parts.size());
+                for (std::size_t i = s.lo; i < s.hi; ++i) sum.data()[i] += t.data()[i];
+            },
+            *parts[0].grad, *parts[k].grad);
+    bool not_finite = false;  // written so that the loop vectorises: |v| <= max is false for NaN and ±inf
     for_each_tensor(
-        [&](std::size_t, std::string_view, const auto& t) {
-            finite = finite && std::isfinite(simd::sum<std::remove_cvref_t<decltype(t)>::size()>(t.data()));
+        [&](std::size_t, std::string_view, const auto& sum) {
+            using T = std::remove_cvref_t<decltype(sum.data()[0])>;
+            const slice s(sum.size(), part, parts.size());
+            for (std::size_t i = s.lo; i < s.hi; ++i)
+                not_finite |= !(std::abs(sum.data()[i]) <= std::numeric_limits<T>::max());
         },
-        p);
-    return finite;
+        *parts[0].grad);
+    return !not_finite;
 }
 
 /// One thread's share of every batch: its rows, their gradient and what they scored.
@@ -85,6 +92,7 @@ struct batch_part {
     std::unique_ptr<params<Net, T>> grad;  // on the heap: a large network's params do not fit a stack
     T loss{};
     std::size_t right = 0;
+    bool finite = true;  // this thread's slice of the summed gradient
 };
 
 /// A key for batch `batch` of epoch `epoch`, from which dropout draws its masks.
@@ -150,12 +158,15 @@ fit_result fit(params<Net, T>& p, const Data& train, const Loss& loss, Opt& opt,
                         part.right += detail::argmax(part.ws.output(r), Net::out_size) == train.targets[samples[r]];
             };
             pool.run(job);
-            double batch_loss = parts[0].loss;
-            for (std::size_t t = 1; t < threads; ++t) {
-                detail::add_into(*parts[0].grad, *parts[t].grad);
-                batch_loss += parts[t].loss;
+            auto reduce = [&](std::size_t t) { parts[t].finite = detail::reduce_slice(parts, t); };
+            pool.run(reduce);
+            double batch_loss = 0;
+            bool finite = true;
+            for (const auto& part : parts) {
+                batch_loss += part.loss;
+                finite = finite && part.finite;
             }
-            if (!std::isfinite(batch_loss) || !detail::all_finite(*parts[0].grad))
+            if (!std::isfinite(batch_loss) || !finite)
                 throw training_error(detail::message(
                     "tg::fit: the ", std::isfinite(batch_loss) ? "gradient" : "loss", " is not finite at epoch ",
                     epoch, ", batch ", b + 1, " of ", batches, "; the parameters are left as ",
