@@ -13,6 +13,7 @@
 #include <typegrad/layers/activations.hpp>
 #include <typegrad/layers/softmax.hpp>
 #include <typegrad/layers/activation.hpp>
+#include <typegrad/layers/dropout.hpp>
 #include <typegrad/net/sequential.hpp>
 #include <typegrad/net/params.hpp>
 #include <typegrad/net/init.hpp>
