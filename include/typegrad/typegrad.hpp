@@ -28,6 +28,8 @@
 #include <typegrad/loss/softmax_cross_entropy.hpp>
 #include <typegrad/optim/optimizer.hpp>
 #include <typegrad/optim/sgd.hpp>
+#include <typegrad/optim/momentum.hpp>
+#include <typegrad/optim/adam.hpp>
 #include <typegrad/expr.hpp>
 #include <typegrad/optim/gradient_descent.hpp>
 #include <typegrad/train/thread_pool.hpp>

@@ -4,7 +4,13 @@
 #include <cstddef>
 #include <type_traits>
 
-#include <typegrad/typegrad.hpp>
+#include <typegrad/core/mat.hpp>
+#include <typegrad/core/vec.hpp>
+#include <typegrad/loss/mae.hpp>
+#include <typegrad/loss/mse.hpp>
+#include <typegrad/loss/nll.hpp>
+#include <typegrad/loss/softmax_cross_entropy.hpp>
+#include <typegrad/loss/zero_one.hpp>
 
 namespace tg = typegrad;
 

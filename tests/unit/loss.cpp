@@ -7,7 +7,18 @@
 #include <limits>
 #include <string>
 
-#include <typegrad/typegrad.hpp>
+#include <typegrad/layers/activations.hpp>
+#include <typegrad/layers/dense.hpp>
+#include <typegrad/layers/softmax.hpp>
+#include <typegrad/loss/mae.hpp>
+#include <typegrad/loss/mse.hpp>
+#include <typegrad/loss/nll.hpp>
+#include <typegrad/loss/softmax_cross_entropy.hpp>
+#include <typegrad/loss/zero_one.hpp>
+#include <typegrad/net/backward.hpp>
+#include <typegrad/net/init.hpp>
+#include <typegrad/net/params.hpp>
+#include <typegrad/net/sequential.hpp>
 
 namespace tg = typegrad;
 

@@ -10,7 +10,11 @@
 #include <tuple>
 #include <type_traits>
 
-#include <typegrad/typegrad.hpp>
+#include <typegrad/loss/mae.hpp>
+#include <typegrad/loss/mse.hpp>
+#include <typegrad/loss/nll.hpp>
+#include <typegrad/loss/softmax_cross_entropy.hpp>
+#include <typegrad/loss/zero_one.hpp>
 
 namespace tg = typegrad;
 
