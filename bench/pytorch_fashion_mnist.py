@@ -10,6 +10,7 @@ Batches are slices of tensors held in memory (no DataLoader, whose per-batch ove
 comparison unfair to PyTorch).
 
 Usage: /usr/bin/python3 bench/pytorch_fashion_mnist.py [--threads N] [--epochs N] [--schedule cosine|constant] [DATA_DIR]
+       /usr/bin/python3 bench/pytorch_fashion_mnist.py --evaluate build/demo/fashion_mnist.safetensors
 Needs Debian's python3-torch; DATA_DIR defaults to /usr/share/datasets/fashion-mnist. PyTorch uses
 the system's BLAS (libblas.so.3): install libopenblas0-pthread, or it runs the reference BLAS. OpenBLAS
 0.3.21 does not know CPUs newer than itself and falls back to SSE3 ("Prescott") kernels on them;
@@ -24,6 +25,8 @@ parser.add_argument("data", nargs="?", default="/usr/share/datasets/fashion-mnis
 parser.add_argument("--threads", type=int, default=1)
 parser.add_argument("--epochs", type=int, default=10)
 parser.add_argument("--seed", type=int, default=1)
+parser.add_argument("--evaluate", metavar="SAFETENSORS",
+                    help="only load these weights (e.g. the demo's fashion_mnist.safetensors) and print the test accuracy")
 parser.add_argument("--schedule", choices=["cosine", "constant"], default="cosine", help="of the learning rate")
 args = parser.parse_args()
 # The BLAS library's own threads (OpenBLAS, OpenMP) follow these; they must be set before torch loads.
@@ -35,6 +38,8 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 import ctypes  # noqa: E402
 import gzip  # noqa: E402
+import json  # noqa: E402
+import struct  # noqa: E402
 import time  # noqa: E402
 
 import numpy as np  # noqa: E402
@@ -59,6 +64,27 @@ train_x, train_y = read_set("train")
 test_x, test_y = read_set("t10k")
 
 model = nn.Sequential(nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 128), nn.ReLU(), nn.Linear(128, 10))
+
+
+def read_safetensors(path):
+    """A state_dict from a safetensors file of F32 tensors, read with json and numpy (Debian has no
+    safetensors package): 8 bytes of header length, the JSON header, then the data."""
+    with open(path, "rb") as f:
+        raw = f.read()
+    (length,) = struct.unpack("<Q", raw[:8])
+    header = json.loads(raw[8:8 + length])
+    header.pop("__metadata__", None)
+    data = raw[8 + length:]
+    return {name: torch.from_numpy(np.frombuffer(data[t["data_offsets"][0]:t["data_offsets"][1]], dtype="<f4")
+                                   .reshape(t["shape"]).copy()) for name, t in header.items()}
+
+
+if args.evaluate:
+    model.load_state_dict(read_safetensors(args.evaluate))  # strict: every name and shape must match
+    with torch.no_grad():
+        accuracy = (model(test_x).argmax(1) == test_y).float().mean().item()
+    print(f"{args.evaluate} in PyTorch: test accuracy {accuracy:.4f}")
+    raise SystemExit
 loss_fn = nn.CrossEntropyLoss()
 optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
 schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda epoch: 1.0) if args.schedule == "constant" else \
