@@ -14,6 +14,8 @@
 #include <typegrad/layers/softmax.hpp>
 #include <typegrad/layers/activation.hpp>
 #include <typegrad/layers/dropout.hpp>
+#include <typegrad/layers/batch_norm.hpp>
+#include <typegrad/layers/batch_parts.hpp>
 #include <typegrad/net/sequential.hpp>
 #include <typegrad/net/params.hpp>
 #include <typegrad/net/init.hpp>

@@ -27,12 +27,18 @@ struct no_params {
     friend constexpr bool operator==(const no_params&, const no_params&) noexcept = default;
 };
 
+class batch_parts;
+
 /// Where a mini-batch pass stands: training or inference, and a key for per-sample randomness
 /// (dropout's masks) tied to each sample's place in the whole mini-batch, not to how threads split it.
+/// When threads split the batch, `parts` lets a layer that needs every row (batch_norm) share values
+/// with the other threads (tg::batch_parts); null when this pass's rows are the whole batch.
 struct batch_info {
     mode m = mode::inference;
     std::uint64_t key = 0;      // tg::fit derives it from its seed, the epoch and the batch
     std::size_t first_row = 0;  // the index, within the whole mini-batch, of this pass's row 0
+    batch_parts* parts = nullptr;
+    std::size_t part = 0;       // this thread's number among parts
 };
 
 /// The batch state of a layer that keeps nothing besides its input and output rows.
@@ -65,6 +71,10 @@ struct no_batch_state {
 ///   L::backward_batch(params, n, x, y, grad_y, grad_x*, state&, grad_params&)
 ///                                      ADDS the parameter gradient; grad_x (∂L/∂x, n rows) is null for
 ///                                      the network's first layer, whose input gradient nobody needs
+///   L::update_running_statistics(params&, state&)
+///                                      (optional) after the optimizer step of a training batch, folds
+///                                      what forward_batch measured into statistics kept in the
+///                                      parameters (batch_norm's running mean and variance)
 template <class L>
 inline constexpr std::size_t probe_in_size = [] {
     if constexpr (requires { L::in_size; }) return std::size_t{L::in_size};

@@ -162,6 +162,21 @@ void backward_batch(const params<Net, T>& p, batch_workspace<Net, T>& ws, std::s
     detail::backward_batch_from<Net, Net::layer_count - 1>(p, ws, n, grad);
 }
 
+/// After the optimizer step of a training batch: folds what the training-mode forward_batch
+/// measured into the statistics layers keep in their parameters (batch_norm's running mean and
+/// variance). tg::fit calls it; a hand-written loop calls it after each step. Once per pass: a second
+/// call changes nothing.
+template <network Net, class T>
+void update_running_statistics(params<Net, T>& p, batch_workspace<Net, T>& ws) noexcept {
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+        (..., [&] {
+            using L = typename Net::template layer_type<I>;
+            if constexpr (requires { L::update_running_statistics(get<I>(p), ws.template state<I>()); })
+                L::update_running_statistics(get<I>(p), ws.template state<I>());
+        }());
+    }(std::make_index_sequence<Net::layer_count>{});
+}
+
 /// The loss of n loaded rows, scored against target(r), and ∂(scale · Σ losses)/∂params ADDED into
 /// grad; returns the sum of the rows' losses. Mini-batch training uses scale = 1 / (batch size).
 template <network Net, class T, class Target, class Loss>

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include <typegrad/core/error.hpp>
+#include <typegrad/layers/batch_parts.hpp>
 #include <typegrad/layers/init.hpp>
 #include <typegrad/loss/loss.hpp>
 #include <typegrad/net/batch.hpp>
@@ -126,6 +127,7 @@ fit_result fit(params<Net, T>& p, const Data& train, const Loss& loss, Opt& opt,
     parts.reserve(threads);
     for (std::size_t t = 0; t < threads; ++t) parts.emplace_back((batch_size + threads - 1) / threads);
     thread_pool pool(threads);
+    batch_parts split(threads);  // lets batch_norm see the statistics of the other threads' rows
     std::vector<std::size_t> order(n);
     std::iota(order.begin(), order.end(), std::size_t{0});
     rng shuffler{options.seed};
@@ -146,13 +148,18 @@ fit_result fit(params<Net, T>& p, const Data& train, const Loss& loss, Opt& opt,
                 const std::size_t lo = count * t / threads, rows = count * (t + 1) / threads - lo;
                 const std::size_t* samples = order.data() + begin + lo;
                 detail::set_zero(*part.grad);
-                part.loss = T{};
                 part.right = 0;
-                if (rows == 0) return;
-                for (std::size_t r = 0; r < rows; ++r) part.ws.set_input(r, train.inputs[samples[r]]);
-                part.loss = value_and_grad_rows<Net>(
-                    p, part.ws, rows, [&](std::size_t r) -> const auto& { return train.targets[samples[r]]; }, loss,
-                    *part.grad, T{1} / T(count), batch_info{mode::training, key, lo});
+                // Even without rows a thread runs the pass: the others may wait for it in split.share.
+                try {
+                    for (std::size_t r = 0; r < rows; ++r) part.ws.set_input(r, train.inputs[samples[r]]);
+                    part.loss = value_and_grad_rows<Net>(
+                        p, part.ws, rows, [&](std::size_t r) -> const auto& { return train.targets[samples[r]]; },
+                        loss, *part.grad, T{1} / T(count),
+                        batch_info{mode::training, key, lo, threads > 1 ? &split : nullptr, t});
+                } catch (...) {
+                    split.abandon();
+                    throw;
+                }
                 if constexpr (Data::labelled)
                     for (std::size_t r = 0; r < rows; ++r)
                         part.right += detail::argmax(part.ws.output(r), Net::out_size) == train.targets[samples[r]];
@@ -173,6 +180,7 @@ fit_result fit(params<Net, T>& p, const Data& train, const Loss& loss, Opt& opt,
                     epoch == 1 && b == 0 ? "they were before training" : "the last good update made them",
                     " (a smaller learning rate may help)"));
             opt.step(p, *parts[0].grad);
+            update_running_statistics<Net>(p, parts[0].ws);  // every thread holds the whole batch's statistics
             loss_sum += batch_loss;
             for (const auto& part : parts) right += part.right;
             printer.batch(epoch, options.epochs, b + 1, batches, loss_sum / double(begin + count));
