@@ -23,5 +23,6 @@
 #include <typegrad/loss/softmax_cross_entropy.hpp>
 #include <typegrad/optim/optimizer.hpp>
 #include <typegrad/optim/sgd.hpp>
+#include <typegrad/optim/sgd_step.hpp>
 #include <typegrad/expr.hpp>
 #include <typegrad/optim/gradient_descent.hpp>

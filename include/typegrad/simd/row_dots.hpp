@@ -3,7 +3,8 @@
 // group of lanes; a tree of combines (one two-source permute, one blend and one add per pair of
 // vectors) halves the groups until every row has one lane: 15 combines for 16 rows, against about
 // 50 shuffles and adds for a generic horizontal reduction. Rows narrower than 16 share a vector
-// (C ≤ 8: 16 / bit_ceil(C) rows per load), and a 16-wide row pairs with the next row from memory.
+// (C ≤ 8: 16 / bit_ceil(C) rows per load), a 16-wide row pairs with the next row from memory, and
+// two columns are gathered and multiplied with broadcasts instead.
 #pragma once
 
 #include <array>
@@ -110,6 +111,14 @@ struct row_layout {
     }();
 };
 
+/// Lane r takes element 2r + Odd of the 32 lanes of two vectors.
+template <int Odd>
+inline constexpr lane_indices interleaved = [] {
+    lane_indices t{};
+    for (int l = 0; l < 16; ++l) t.v[l] = 2 * l + Odd;
+    return t;
+}();
+
 constexpr __mmask16 first_lanes(std::size_t n) noexcept {
     return static_cast<__mmask16>(n >= 16 ? 0xFFFFu : (1u << n) - 1);
 }
@@ -118,6 +127,15 @@ constexpr __mmask16 first_lanes(std::size_t n) noexcept {
 /// stores. Reads exactly the Rows·C elements of W and the C of x.
 template <std::size_t Rows, std::size_t C>
 inline batch<float> row_dots_avx512(const float* W, const float* x) noexcept {
+    if constexpr (C == 2) {
+        // Two inputs: gather the two columns from the interleaved rows (depends on W alone, so it
+        // overlaps earlier work) and take two FMAs, instead of products and a level of the tree.
+        const __m512 lo = _mm512_maskz_loadu_ps(first_lanes(2 * Rows), W);
+        const __m512 hi = Rows > 8 ? _mm512_maskz_loadu_ps(first_lanes(2 * Rows - 16), W + 16) : lo;
+        const __m512 c0 = _mm512_permutex2var_ps(lo, _mm512_load_si512(interleaved<0>.v), hi);
+        const __m512 c1 = _mm512_permutex2var_ps(lo, _mm512_load_si512(interleaved<1>.v), hi);
+        return _mm512_fmadd_ps(c1, _mm512_set1_ps(x[1]), _mm512_mul_ps(c0, _mm512_set1_ps(x[0])));
+    } else {
     using L = row_layout<Rows, C>;
     __m512 v[L::vectors];
     if constexpr (L::pairs) {
@@ -165,6 +183,7 @@ inline batch<float> row_dots_avx512(const float* W, const float* x) noexcept {
     const __m512 z = combine_all<L::S, L::vectors>(v);
     if constexpr (L::in_order) return z;
     else return _mm512_permutexvar_ps(_mm512_load_si512(L::to_order.v), z);
+    }
 }
 
 }  // namespace typegrad::simd::detail
