@@ -32,6 +32,7 @@
 #include <typegrad/optim/sgd.hpp>
 #include <typegrad/optim/momentum.hpp>
 #include <typegrad/optim/adam.hpp>
+#include <typegrad/optim/sgd_step.hpp>
 #include <typegrad/expr.hpp>
 #include <typegrad/optim/gradient_descent.hpp>
 #include <typegrad/train/thread_pool.hpp>

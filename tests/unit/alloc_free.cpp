@@ -1,6 +1,6 @@
-// forward, value_and_grad and an SGD step never allocate, and momentum and adam allocate only on
-// their first step: this program replaces the global operator new and delete with counting versions
-// and counts around each call.
+// forward, value_and_grad, an SGD step and a fused tg::sgd_step never allocate, and momentum and
+// adam allocate only on their first step: this program replaces the global operator new and delete
+// with counting versions and counts around each call.
 #include <boost/test/unit_test.hpp>
 
 #include <cstdlib>
@@ -68,8 +68,10 @@ BOOST_AUTO_TEST_CASE(forward_value_and_grad_and_sgd_step_do_not_allocate) {
     tg::sgd{0.1}.step(q, grad2);
     tg::workspace<logits, double> ws;
     const double loss3 = tg::value_and_grad<logits>(q, xd, 4, tg::softmax_cross_entropy{}, grad2, ws);
+    const float loss4 = tg::sgd_step<net>(p, x, target, tg::mse{}, tg::sgd{0.1});
+    const double loss5 = tg::sgd_step<logits>(q, xd, 1, tg::softmax_cross_entropy{}, tg::sgd{0.1}, ws);
     BOOST_TEST(allocations == before);
-    BOOST_TEST(std::isfinite(y[0] + loss + loss2 + loss3));
+    BOOST_TEST(std::isfinite(y[0] + loss + loss2 + loss3 + loss4 + loss5));
 }
 
 // A stateful optimizer allocates its state once, on its first step (one aligned block for the

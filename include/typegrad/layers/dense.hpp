@@ -125,6 +125,27 @@ struct dense {
         simd::gemv_t<Out, In>(p.W.data(), grad_out.data(), grad_in.data());
         return grad_in;
     }
+
+    /// backward fused with an SGD update for one sample: p += alpha·∂L/∂p (alpha = -lr) straight
+    /// away, no gradient stored; returns ∂L/∂x, formed from W before the update.
+    template <scalar T>
+    static constexpr vec<T, In> backward_update(dense_params<T, In, Out>& p, const dense_cache<T, In>& cache,
+                                                const vec<T, Out>& grad_out, T alpha) noexcept {
+        vec<T, In> grad_in;
+        simd::gemv_t<Out, In>(p.W.data(), grad_out.data(), grad_in.data());
+        backward_update_params(p, cache, grad_out, alpha);
+        return grad_in;
+    }
+
+    /// backward_update without ∂L/∂x, for the first layer.
+    template <scalar T>
+    static constexpr void backward_update_params(dense_params<T, In, Out>& p, const dense_cache<T, In>& cache,
+                                                 const vec<T, Out>& grad_out, T alpha) noexcept {
+        vec<T, Out> step;  // alpha·∂L/∂b, and the rows' factors of alpha·∂L/∂W = step·xᵀ
+        simd::map<Out>(grad_out.data(), step.data(), [alpha](auto g) { return g * alpha; });
+        simd::outer_acc<Out, In>(step.data(), cache.x.data(), p.W.data());
+        simd::axpy<Out>(T{1}, step.data(), p.b.data());
+    }
 };
 
 }  // namespace typegrad

@@ -24,17 +24,18 @@ concept fuses_with_next = I + 1 < Net::layer_count &&
             get<I>(p), in, get<I>(ws), get<I + 1>(ws), mode::inference);
     };
 
+// The last layer's forward returns straight into the caller's result: no copy of the output.
 template <class Net, std::size_t I, class T, std::size_t N>
 constexpr auto forward_from(const params<Net, T>& p, const vec<T, N>& in, workspace<Net, T>& ws, mode m) {
-    if constexpr (I == Net::layer_count) {
-        return in;
-    } else if constexpr (fuses_with_next<Net, I, T>) {
-        using L = typename Net::template layer_type<I>;
+    using L = typename Net::template layer_type<I>;
+    if constexpr (fuses_with_next<Net, I, T>) {
         using Next = typename Net::template layer_type<I + 1>;
-        return forward_from<Net, I + 2>(p, L::template forward_then<Next>(get<I>(p), in, get<I>(ws), get<I + 1>(ws), m),
-                                        ws, m);
+        const auto& out = L::template forward_then<Next>(get<I>(p), in, get<I>(ws), get<I + 1>(ws), m);
+        if constexpr (I + 2 == Net::layer_count) return out;
+        else return forward_from<Net, I + 2>(p, out, ws, m);
+    } else if constexpr (I + 1 == Net::layer_count) {
+        return L::forward(get<I>(p), in, get<I>(ws), m);
     } else {
-        using L = typename Net::template layer_type<I>;
         return forward_from<Net, I + 1>(p, L::forward(get<I>(p), in, get<I>(ws), m), ws, m);
     }
 }

@@ -12,10 +12,20 @@
 #include <typegrad/simd/batch.hpp>
 #include <typegrad/simd/dot.hpp>
 #include <typegrad/simd/partial.hpp>
+#include <typegrad/simd/row_dots.hpp>
 
 namespace typegrad::simd {
 
 namespace detail {
+
+/// Whether row_dots_avx512 computes the dot products of a block of rows (AVX-512 floats).
+template <scalar T>
+inline constexpr bool transposing_tree =
+#if defined(__AVX512F__)
+    std::is_same_v<T, float> && width<T> == 16;
+#else
+    false;
+#endif
 
 /// The accumulator slot whose horizontal sum xsimd::haddp puts in lane r. xsimd 8's AVX-512 float
 /// haddp returns the rows in the order 0 1 4 5 2 3 6 7 8 9 12 13 10 11 14 15 (its own swap, so
@@ -55,6 +65,10 @@ inline void row_partials(const T* W, const T* x, batch<T>* out) noexcept {
 /// (a zero-filled array is cleared with narrow stores, which then stall haddp's wide loads).
 template <std::size_t Rows, std::size_t C, scalar T>
 inline batch<T> row_dots(const T* W, const T* x) noexcept {
+#if defined(__AVX512F__)
+    if constexpr (transposing_tree<T>) return row_dots_avx512<Rows, C>(W, x);
+    else {
+#endif
     using B = batch<T>;
     constexpr std::size_t w = width<T>, group = 8;
     B acc[w];
@@ -65,6 +79,9 @@ inline batch<T> row_dots(const T* W, const T* x) noexcept {
         row_partials<Rows - Rows % group, Rows % group, C>(W + (Rows - Rows % group) * C, x, acc);
     for (std::size_t r = Rows; r < w; ++r) acc[haddp_slot<T>(r)] = acc[haddp_slot<T>(0)];  // lanes unused
     return xsimd::haddp(acc);
+#if defined(__AVX512F__)
+    }
+#endif
 }
 
 /// y[0..Rows) = f(W·x + b) for one block of Rows ≤ width rows.
@@ -104,12 +121,12 @@ constexpr void gemv_scalar(const T* W, const T* x, const T* b, T* y, F& f) noexc
 template <std::size_t R, std::size_t C, scalar T, class F>
 constexpr void gemv(const T* W, const T* x, const std::type_identity_t<T>* b, T* y, F f) noexcept {
     constexpr std::size_t w = width<T>;
-    if (std::is_constant_evaluated() || 4 * C <= w) {
+    if (std::is_constant_evaluated() || (4 * C <= w && !detail::transposing_tree<T>)) {
         detail::gemv_scalar<R, C>(W, x, b, y, f);
     } else {
         std::size_t r = 0;
         for (; r + w <= R; r += w) detail::gemv_block<w, C>(W + r * C, x, b ? b + r : b, y + r, f);
-        if constexpr (R % w != 0 && R % w <= 2) {  // a row or two: their own reductions are cheaper
+        if constexpr (R % w != 0 && R % w <= 2 && !detail::transposing_tree<T>) {  // a row or two: their own reductions are cheaper
             for (; r < R; ++r) y[r] = f(dot<C>(W + r * C, x) + (b ? b[r] : T{}));
         } else if constexpr (R % w != 0) {
             detail::gemv_block<R % w, C>(W + r * C, x, b ? b + r : b, y + r, f);

@@ -12,9 +12,55 @@
 
 namespace typegrad::simd {
 
+namespace detail {
+
+#if defined(__AVX512F__)
+/// G += u·vᵀ for narrow float rows (C < 16) with AVX-512: sixteen rows are C contiguous vectors of
+/// G; lane l of vector j holds element 16j + l, so it takes u[(16j + l) / C]·v[(16j + l) % C], both
+/// factors gathered from registers by a permute.
+template <std::size_t R, std::size_t C>
+inline void outer_acc_narrow_avx512(const float* u, const float* v, float* G) noexcept {
+    struct indices {
+        alignas(64) int row[C][16], col[C][16];
+    };
+    static constexpr indices index = [] {
+        indices t{};
+        for (std::size_t j = 0; j < C; ++j)
+            for (std::size_t l = 0; l < 16; ++l) {
+                t.row[j][l] = int((16 * j + l) / C);
+                t.col[j][l] = int((16 * j + l) % C);
+            }
+        return t;
+    }();
+    const __m512 vv = _mm512_maskz_loadu_ps(static_cast<__mmask16>((1u << C) - 1), v);
+    for (std::size_t r = 0; r < R; r += 16) {
+        const std::size_t rows = R - r < 16 ? R - r : 16;
+        const __m512 ur = _mm512_maskz_loadu_ps(static_cast<__mmask16>(rows == 16 ? 0xFFFFu : (1u << rows) - 1), u + r);
+        float* g = G + r * C;
+        for (std::size_t j = 0; j < C && 16 * j < rows * C; ++j) {
+            const std::size_t left = rows * C - 16 * j;
+            const auto m = static_cast<__mmask16>(left >= 16 ? 0xFFFFu : (1u << left) - 1);
+            const __m512 uj = _mm512_permutexvar_ps(_mm512_load_si512(index.row[j]), ur);
+            const __m512 vj = _mm512_permutexvar_ps(_mm512_load_si512(index.col[j]), vv);
+            _mm512_mask_storeu_ps(g + 16 * j, m, _mm512_fmadd_ps(uj, vj, _mm512_maskz_loadu_ps(m, g + 16 * j)));
+        }
+    }
+}
+#endif
+
+}  // namespace detail
+
 /// G += u·vᵀ, G row-major R×C, u of R, v of C.
 template <std::size_t R, std::size_t C, scalar T>
 constexpr void outer_acc(const T* u, const T* v, T* G) noexcept {
+#if defined(__AVX512F__)
+    if constexpr (std::is_same_v<T, float> && width<T> == 16 && 4 * C <= 16) {
+        if (!std::is_constant_evaluated()) {
+            detail::outer_acc_narrow_avx512<R, C>(u, v, G);
+            return;
+        }
+    }
+#endif
     if (std::is_constant_evaluated() || 4 * C <= width<T>) {
         // Also narrow rows at run time: the compiler vectorises the known loop across rows, where
         // a masked store per row would stall the next row's masked load.

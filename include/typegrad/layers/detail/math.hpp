@@ -10,21 +10,52 @@
 namespace typegrad::detail {
 
 template <class V>
+constexpr V max_of(V a, V b) noexcept {
+    if constexpr (std::is_floating_point_v<V>) return a > b ? a : b;
+    else return xsimd::max(a, b);
+}
+
+template <class V>
+constexpr V min_of(V a, V b) noexcept {
+    if constexpr (std::is_floating_point_v<V>) return a < b ? a : b;
+    else return xsimd::min(a, b);
+}
+
+template <class V>
 constexpr V exp_of(V z) noexcept {
     if constexpr (std::is_floating_point_v<V>) return std::exp(z);
     else return xsimd::exp(z);
 }
 
+/// tanh in float: x·P(x²)/Q(x²), a minimax rational fit on [-9, 9] (beyond 9, tanh rounds to ±1 in
+/// float), the result clamped to [-1, 1]. Relative error at most 4e-7 (about 6 ulp) against
+/// std::tanh (tests/unit/activation_tanh.cpp); P(0) = Q(0) = 1, so tiny x give x.
+/// Eight FMAs and one division, no branch: several times faster than xsimd::tanh.
 template <class V>
-constexpr V tanh_of(V z) noexcept {
-    if constexpr (std::is_floating_point_v<V>) return std::tanh(z);
-    else return xsimd::tanh(z);
+constexpr V tanh_float(V z) noexcept {
+    const auto fma = [](V a, V b, V c) {
+        if constexpr (std::is_floating_point_v<V>) return a * b + c;
+        else return xsimd::fma(a, b, c);
+    };
+    // The bound first: max(a, b) and min(a, b) return b when either is NaN, so NaN passes through.
+    const V x = min_of(V(9.0f), max_of(V(-9.0f), z));
+    const V t = x * x;
+    V p = fma(V(1.808635411204604e-11f), t, V(-1.2708083858071645e-08f));
+    p = fma(p, t, V(9.241360719783043e-06f));
+    p = fma(p, t, V(0.0029177591567332486f));
+    p = fma(p, t, V(0.12916382787553468f));
+    p = fma(p, t, V(1.0f));
+    V q = fma(V(0.00022769385731046448f), t, V(0.023750715176878816f));
+    q = fma(q, t, V(0.46249664825398296f));
+    q = fma(q, t, V(1.0f));
+    return min_of(V(1.0f), max_of(V(-1.0f), x * p / q));
 }
 
 template <class V>
-constexpr V max_of(V a, V b) noexcept {
-    if constexpr (std::is_floating_point_v<V>) return a > b ? a : b;
-    else return xsimd::max(a, b);
+constexpr V tanh_of(V z) noexcept {
+    if constexpr (std::is_same_v<V, float> || std::is_same_v<V, simd::batch<float>>) return tanh_float(z);
+    else if constexpr (std::is_floating_point_v<V>) return std::tanh(z);
+    else return xsimd::tanh(z);
 }
 
 /// 1 where z > 0, 0 where z == 0, -1 where z < 0.
