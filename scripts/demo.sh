@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 scripts/deps.sh
 jobs=${JOBS:-$(nproc)}
 examples=(seed_neurons seed_activations seed_two_lines regression_head classification_head
-          gradient_descent blue_red_points vanishing_gradients
+          gradient_descent losses optimizers blue_red_points vanishing_gradients dropout_batch_norm
           read_fashion_mnist read_csv save_load_safetensors)
 data=$(realpath -m "${TYPEGRAD_FASHION_MNIST:-/usr/share/datasets/fashion-mnist}")
 main=(fashion_mnist "$data" .)  # the program, its data and output directories
@@ -36,6 +36,7 @@ echo "== plots"
 /usr/bin/python3 docs/plots/gradient_descent.py "$out"  # Debian's python3-matplotlib
 /usr/bin/python3 docs/plots/seed_activations.py "$out"
 /usr/bin/python3 docs/plots/regression_head.py "$out"
+/usr/bin/python3 docs/plots/optimizers.py "$out"
 /usr/bin/python3 docs/plots/blue_red_points.py "$out"
 /usr/bin/python3 docs/plots/vanishing_gradients.py "$out"
 if [ "${main[0]}" = fashion_mnist ]; then /usr/bin/python3 docs/plots/fashion_mnist.py "$out"; fi
