@@ -8,7 +8,9 @@
 // this machine's single-core peak measured in the same run, and each baseline's time / typegrad's.
 // FLOPs counted per dense layer and sample: 2·In·Out forward, 2·In·Out for the weight gradient and
 // 2·In·Out for the input gradient except in the first layer.
-// Run: build/<dir>/bench/training [--benchmark_repetitions=5] [--benchmark_filter=...]
+// Run: build/<dir>/bench/training --benchmark_repetitions=10 --benchmark_enable_random_interleaving=true
+// (on a shared machine, interleaved repetitions let every case meet the same load; the table takes
+// each case's best repetition).
 #include <typegrad/typegrad.hpp>
 
 #include <dlfcn.h>
@@ -75,10 +77,13 @@ double step_flops(const std::vector<int>& sizes) {
     return f;
 }
 
+std::map<std::string, std::size_t> registered;  // case name → registration rank
+
 /// Registers a case that runs `steps` training steps per benchmark iteration, after setup() (which
 /// sets a library's thread count, outside the timed loop).
 template <class Body, class Setup = void (*)()>
 void add(const std::string& name, double flops, std::size_t steps, Body body, Setup setup = [] {}) {
+    registered.emplace(name, registered.size());
     benchmark::RegisterBenchmark(name.c_str(), [body, setup, flops, steps](benchmark::State& state) mutable {
         setup();
         for (auto _ : state) body();
@@ -273,7 +278,9 @@ public:
         }
     }
 
-    void print_summary(double peak) const {
+    /// Rows in the order the cases were registered, whatever order they ran in.
+    void print_summary(double peak) {
+        std::ranges::sort(order, {}, [](const std::string& name) { return registered.at(name); });
         std::printf("\nsingle-core FP32 FMA peak: %.1f GFLOP/s; batch %zu; %% peak is of one core's peak (two "
                     "threads: of two cores')\n", peak, batch);
         std::printf("%-16s %3s %-13s %10s %10s %9s %7s %10s\n", "network", "thr", "impl", "us/step", "samples/s",
