@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <cstddef>
+#include <limits>
 
 #include <typegrad/simd.hpp>
 
@@ -101,6 +102,31 @@ BOOST_AUTO_TEST_CASE(small_reductions_see_no_padding) {
     const double d[5] = {-1, -2, -3, -4, -5};
     BOOST_TEST(simd::max<5>(d) == -1.0);
     BOOST_TEST(simd::dot<3>(x, x) == 14.0f);
+}
+
+// Every position of every run-time length up to 67, float and double: one NaN, +inf or -inf makes
+// the run not finite; the largest finite values do not.
+template <class T>
+void check_all_finite() {
+    constexpr T bad[] = {std::numeric_limits<T>::quiet_NaN(), std::numeric_limits<T>::infinity(),
+                         -std::numeric_limits<T>::infinity()};
+    for (std::size_t n = 0; n <= 67; ++n) {
+        array<T> x(n, 11);
+        for (std::size_t i = 0; i < n; ++i) x[i] = i % 2 ? std::numeric_limits<T>::max() : -std::numeric_limits<T>::max();
+        expect(simd::all_finite(x.data(), n), name<T>("all_finite of finite values", n), 0);
+        for (std::size_t i = 0; i < n; ++i)
+            for (T b : bad) {
+                const T keep = x[i];
+                x[i] = b;
+                expect(!simd::all_finite(x.data(), n), name<T>("all_finite with a non-finite value", n), i);
+                x[i] = keep;
+            }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(all_finite_finds_nan_and_infinity_anywhere) {
+    check_all_finite<float>();
+    check_all_finite<double>();
 }
 
 BOOST_AUTO_TEST_SUITE_END()

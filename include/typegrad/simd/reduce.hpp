@@ -1,5 +1,6 @@
 // simd::sum<N>(x) and simd::max<N>(x): reductions over N elements. The partial batch at the tail
 // is filled with a neutral value (0 for the sum, x[0] for the max), so no padding lane counts.
+// simd::all_finite(x, n): whether n values (a run-time count) are all finite.
 #pragma once
 
 #include <cstddef>
@@ -62,6 +63,23 @@ constexpr T max(const T* x) noexcept {
         for (std::size_t l = 1; l < w; ++l) m = lanes[l] > m ? lanes[l] : m;
         return m;
     }
+}
+
+/// Whether none of x[0..n) is infinite or NaN: v·0 is 0 for a finite v and NaN otherwise, and a sum
+/// of such products is 0 exactly when every v is finite (it cannot overflow).
+template <scalar T>
+inline bool all_finite(const T* x, std::size_t n) noexcept {
+    using B = batch<T>;
+    constexpr std::size_t w = width<T>;
+    B s0(T{}), s1(T{});
+    std::size_t i = 0;
+    for (; i + 2 * w <= n; i += 2 * w) {
+        s0 += B::load_unaligned(x + i) * T{0};
+        s1 += B::load_unaligned(x + i + w) * T{0};
+    }
+    T s = xsimd::hadd(s0 + s1);
+    for (; i < n; ++i) s += x[i] * T{0};
+    return s == T{0};
 }
 
 }  // namespace typegrad::simd

@@ -16,7 +16,6 @@
 #include <numeric>
 #include <string_view>
 #include <thread>
-#include <type_traits>
 #include <vector>
 
 #include <typegrad/core/error.hpp>
@@ -26,6 +25,7 @@
 #include <typegrad/net/batch.hpp>
 #include <typegrad/net/params.hpp>
 #include <typegrad/optim/optimizer.hpp>
+#include <typegrad/simd.hpp>
 #include <typegrad/train/evaluate.hpp>
 #include <typegrad/train/progress.hpp>
 #include <typegrad/train/thread_pool.hpp>
@@ -73,16 +73,14 @@ bool reduce_slice(std::vector<Part>& parts, std::size_t part) noexcept {
                 for (std::size_t i = s.lo; i < s.hi; ++i) sum.data()[i] += t.data()[i];
             },
             *parts[0].grad, *parts[k].grad);
-    bool not_finite = false;  // written so that the loop vectorises: |v| <= max is false for NaN and ±inf
+    bool finite = true;
     for_each_tensor(
         [&](std::size_t, std::string_view, const auto& sum) {
-            using T = std::remove_cvref_t<decltype(sum.data()[0])>;
             const slice s(sum.size(), part, parts.size());
-            for (std::size_t i = s.lo; i < s.hi; ++i)
-                not_finite |= !(std::abs(sum.data()[i]) <= std::numeric_limits<T>::max());
+            finite = finite && simd::all_finite(sum.data() + s.lo, s.hi - s.lo);
         },
         *parts[0].grad);
-    return !not_finite;
+    return finite;
 }
 
 /// One thread's share of every batch: its rows, their gradient and what they scored.
