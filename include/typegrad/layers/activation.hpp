@@ -21,21 +21,12 @@ struct input_cache {
 /// forms are tg::expr::sigmoid, tg::expr::tanh, ... (tg::sigmoid names the layer), or unqualified
 /// sigmoid(tg::x_), found by argument-dependent lookup.
 template <auto Expr>
-struct activation {
+struct activation : parameter_free_layer<input_cache> {
     static_assert(expression<decltype(Expr)>, "tg::activation<Expr>: Expr must be an expression of tg::x_");
     static_assert(decltype(Expr)::arity <= 1,
                   "tg::activation<Expr>: Expr may use only one variable, tg::x_ (var<0>)");
 
     static constexpr auto derivative = d(Expr, x_);
-
-    template <std::size_t In>
-    static constexpr std::size_t out_size_for = In;
-    template <scalar T, std::size_t>
-    using params_type = no_params;
-    template <scalar T, std::size_t In>
-    using cache_type = input_cache<T, In>;
-
-    static constexpr void init(no_params&, rng&, init_scheme) noexcept {}
 
     template <scalar T, std::size_t N>
     static constexpr vec<T, N> forward(const no_params&, const vec<T, N>& z, input_cache<T, N>& cache,

@@ -23,16 +23,7 @@ namespace detail {
 /// An elementwise activation whose derivative is a function of its output. Fn (the derived layer)
 /// provides value(z) and derivative_from_output(y) for T and simd::batch<T> alike.
 template <class Fn>
-struct output_cached_activation {
-    template <std::size_t In>
-    static constexpr std::size_t out_size_for = In;
-    template <scalar T, std::size_t>
-    using params_type = no_params;
-    template <scalar T, std::size_t In>
-    using cache_type = output_cache<T, In>;
-
-    static constexpr void init(no_params&, rng&, init_scheme) noexcept {}
-
+struct output_cached_activation : parameter_free_layer<output_cache> {
     template <scalar T, std::size_t N>
     static constexpr vec<T, N> forward(const no_params&, const vec<T, N>& z, output_cache<T, N>& cache,
                                        mode) noexcept {
@@ -69,16 +60,7 @@ struct output_cached_activation {
 }  // namespace detail
 
 /// y = z: the regression head's "no activation". Keeps nothing and passes gradients through.
-struct identity {
-    template <std::size_t In>
-    static constexpr std::size_t out_size_for = In;
-    template <scalar T, std::size_t>
-    using params_type = no_params;
-    template <scalar T, std::size_t>
-    using cache_type = no_params;
-
-    static constexpr void init(no_params&, rng&, init_scheme) noexcept {}
-
+struct identity : parameter_free_layer<no_cache> {
     template <scalar T, std::size_t N>
     static constexpr vec<T, N> forward(const no_params&, const vec<T, N>& z, no_params&, mode) noexcept {
         return z;

@@ -33,20 +33,12 @@ struct dropout_state {
 };
 
 template <int KeepPercent>
-struct dropout {
+struct dropout : parameter_free_layer<dropout_cache> {
     static_assert(KeepPercent > 0 && KeepPercent <= 100,
                   "tg::dropout<KeepPercent> keeps KeepPercent outputs in 100: expected 0 < KeepPercent <= 100");
 
-    template <std::size_t In>
-    static constexpr std::size_t out_size_for = In;
-    template <scalar T, std::size_t>
-    using params_type = no_params;
-    template <scalar T, std::size_t In>
-    using cache_type = dropout_cache<T, In>;
     template <scalar T, std::size_t In>
     using batch_state_type = dropout_state<T, In>;
-
-    static constexpr void init(no_params&, rng&, init_scheme) noexcept {}
 
     /// Fills mask[0, N) from r: each entry is kept (100 / KeepPercent) when a 32-bit draw falls
     /// below KeepPercent / 100 · 2³², else 0. Two entries per 64-bit draw.

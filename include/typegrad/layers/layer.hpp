@@ -11,6 +11,7 @@
 #include <utility>
 
 #include <typegrad/core/rows.hpp>
+#include <typegrad/core/scalar.hpp>
 #include <typegrad/core/vec.hpp>
 #include <typegrad/layers/init.hpp>
 
@@ -45,6 +46,25 @@ struct batch_info {
 struct no_batch_state {
     explicit no_batch_state(std::size_t) noexcept {}
 };
+
+/// What every size-preserving layer without parameters declares (activations, softmax, dropout):
+/// its output size is its input size, it has tg::no_params and nothing to initialise, and its forward
+/// keeps a Cache<T, In>. Such a layer derives from parameter_free_layer<its cache>.
+template <template <scalar, std::size_t> class Cache>
+struct parameter_free_layer {
+    template <std::size_t In>
+    static constexpr std::size_t out_size_for = In;
+    template <scalar T, std::size_t>
+    using params_type = no_params;
+    template <scalar T, std::size_t In>
+    using cache_type = Cache<T, In>;
+
+    static constexpr void init(no_params&, rng&, init_scheme) noexcept {}
+};
+
+/// The cache of a layer that keeps nothing.
+template <scalar, std::size_t>
+using no_cache = no_params;
 
 /// A layer type L describes a layer without its element type; sequential binds it to T and to the
 /// size of its input In. It provides:

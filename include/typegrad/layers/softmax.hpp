@@ -13,16 +13,7 @@
 
 namespace typegrad {
 
-struct softmax {
-    template <std::size_t In>
-    static constexpr std::size_t out_size_for = In;
-    template <scalar T, std::size_t>
-    using params_type = no_params;
-    template <scalar T, std::size_t In>
-    using cache_type = output_cache<T, In>;
-
-    static constexpr void init(no_params&, rng&, init_scheme) noexcept {}
-
+struct softmax : parameter_free_layer<output_cache> {
     template <scalar T, std::size_t N>
     static constexpr vec<T, N> forward(const no_params&, const vec<T, N>& x, output_cache<T, N>& cache,
                                        mode) noexcept {
