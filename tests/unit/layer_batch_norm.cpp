@@ -19,7 +19,10 @@
 
 #include "io_support.hpp"
 
+#include "net_support.hpp"
+
 namespace tg = typegrad;
+using namespace net_support;
 using io_support::contains, io_support::message_of, io_support::tmp;
 
 static_assert(tg::layer<tg::batch_norm> && tg::layer<tg::batch_norm, double, 17>);
@@ -54,10 +57,6 @@ tg::batch_norm_params<T, N> random_bn(std::uint64_t seed) {
     return p;
 }
 
-double relative_error(double analytic, double numeric) {
-    return std::abs(analytic - numeric) / std::max({std::abs(analytic), std::abs(numeric), 1e-3});
-}
-
 // ∂f/∂v by the fourth-order central difference: a batch of two rows whose values differ by about
 // √ε bends x̂ sharply, beyond what the second-order one resolves to 1e-6.
 template <class F>
@@ -73,7 +72,7 @@ double derivative(F f, double& v) {
 }
 
 template <class Net, class T = double>
-tg::params<Net, T> random_params(std::uint64_t seed) {
+tg::params<Net, T> random_bn_net_params(std::uint64_t seed) {
     auto p = tg::init<Net, T>(seed);
     tg::rng r{seed + 17};
     tg::for_each_tensor(
@@ -86,27 +85,6 @@ tg::params<Net, T> random_params(std::uint64_t seed) {
         },
         p);
     return p;
-}
-
-template <class T, std::size_t N>
-std::vector<tg::vec<T, N>> random_vecs(std::size_t n, std::uint64_t seed) {
-    tg::rng r{seed};
-    std::vector<tg::vec<T, N>> xs(n);
-    for (auto& x : xs)
-        for (auto& e : x) e = static_cast<T>(r.uniform(-1, 1));
-    return xs;
-}
-
-template <class P>
-double max_difference(const P& a, const P& b) {
-    double worst = 0;
-    tg::for_each_tensor(
-        [&](std::size_t, std::string_view, const auto& x, const auto& y) {
-            for (std::size_t i = 0; i < x.size(); ++i)
-                worst = std::max(worst, std::abs(double(x.data()[i]) - double(y.data()[i])));
-        },
-        a, b);
-    return worst;
 }
 
 // Training-mode outputs against (x - mean) / sqrt(biased var + eps) · γ + β in long double.
@@ -142,7 +120,7 @@ void check_normalised_at_every_batch_size(double tolerance) {
 // exactly 0, and neither the pass nor the differences move them.
 template <class Net>
 double batch_gradient_error(std::size_t n, std::uint64_t seed) {
-    auto p = random_params<Net>(seed);
+    auto p = random_bn_net_params<Net>(seed);
     const auto xs = random_vecs<double, Net::in_size>(n, seed + 1);
     const auto targets = random_vecs<double, Net::out_size>(n, seed + 2);
     tg::batch_workspace<Net, double> ws(n);
@@ -173,7 +151,7 @@ double batch_gradient_error(std::size_t n, std::uint64_t seed) {
             }
         },
         p, grad);
-    BOOST_TEST(max_difference(p, random_params<Net>(seed)) == 0.0);
+    BOOST_TEST(max_difference(p, random_bn_net_params<Net>(seed)) == 0.0);
     return worst;
 }
 
@@ -196,7 +174,7 @@ void check_batch_gradient() {
 
 // Points labelled by the side of the line a - b = 0.2 they fall on, stored shifted and stretched
 // (3a + 5, 3b - 3), which the same network without batch_norm learns much more slowly.
-tg::dataset<double, 2> line_points(std::size_t n, std::uint64_t seed) {
+tg::dataset<double, 2> shifted_line_points(std::size_t n, std::uint64_t seed) {
     tg::dataset<double, 2> set;
     set.classes = 2;
     tg::rng r{seed};
@@ -308,7 +286,7 @@ BOOST_AUTO_TEST_CASE(batch_gradient_matches_finite_differences) {
 // The per-sample path is a fixed affine map of the running statistics: its gradient, by differences.
 BOOST_AUTO_TEST_CASE(per_sample_gradient_matches_finite_differences) {
     using net = inner_net<10>;
-    auto p = random_params<net>(3);
+    auto p = random_bn_net_params<net>(3);
     const auto x = random_vecs<double, 4>(1, 4)[0];
     const auto target = random_vecs<double, 2>(1, 5)[0];
     auto [value, grad] = tg::value_and_grad<net>(p, x, target, tg::mse{});
@@ -330,7 +308,7 @@ BOOST_AUTO_TEST_CASE(per_sample_gradient_matches_finite_differences) {
 // also when a thread has no rows.
 BOOST_AUTO_TEST_CASE(a_batch_split_over_threads_uses_the_whole_batch_statistics) {
     using net = inner_net<10>;
-    const auto p = random_params<net>(6);
+    const auto p = random_bn_net_params<net>(6);
     for (std::vector<std::size_t> split : {std::vector<std::size_t>{0, 5, 17}, {0, 0, 3}, {0, 1, 2, 3}, {0, 8, 9, 17}}) {
         const std::size_t n = split.back(), parts = split.size() - 1;
         BOOST_TEST_CONTEXT("rows " << n << " over " << parts << " threads, the first with " << split[1]) {
@@ -383,7 +361,7 @@ BOOST_AUTO_TEST_CASE(a_batch_split_over_threads_uses_the_whole_batch_statistics)
 // no variance, so the running statistics stay (PyTorch refuses to train on it).
 BOOST_AUTO_TEST_CASE(a_one_row_batch_outputs_beta_and_leaves_the_running_statistics) {
     using net = last_net<3>;
-    auto p = random_params<net>(2);
+    auto p = random_bn_net_params<net>(2);
     const auto before = p;
     const auto xs = random_vecs<double, 3>(1, 3);
     const std::vector<tg::vec<double, 3>> targets(1);
@@ -406,7 +384,7 @@ BOOST_AUTO_TEST_CASE(optimizers_leave_the_running_statistics_exact) {
     const auto targets = random_vecs<double, 2>(8, 2);
     auto check = [&](auto opt, const char* name) {
         BOOST_TEST_CONTEXT(name) {
-            auto p = random_params<net>(7);
+            auto p = random_bn_net_params<net>(7);
             const auto start = tg::get<1>(p);
             tg::batch_workspace<net, double> ws(8);
             for (int step = 0; step < 5; ++step) {
@@ -430,7 +408,7 @@ BOOST_AUTO_TEST_CASE(optimizers_leave_the_running_statistics_exact) {
 // (each thread normalises with the whole batch's statistics), and learns a problem whose inputs are
 // badly scaled; inference then uses the running statistics.
 BOOST_AUTO_TEST_CASE(fit_updates_the_running_statistics_the_same_on_any_thread_count) {
-    const auto data = line_points(300, 1), test = line_points(200, 2);
+    const auto data = shifted_line_points(300, 1), test = shifted_line_points(200, 2);
     const auto train = [&](std::size_t threads) {
         auto p = tg::init<classifier, double>(3);
         tg::sgd opt{0.1};
@@ -453,7 +431,7 @@ BOOST_AUTO_TEST_CASE(fit_updates_the_running_statistics_the_same_on_any_thread_c
 // Saved under PyTorch's BatchNorm1d names, num_batches_tracked as an I64 scalar; loaded back, the
 // network infers the same outputs bit for bit.
 BOOST_AUTO_TEST_CASE(save_and_load_keep_the_running_statistics) {
-    const auto data = line_points(100, 3);
+    const auto data = shifted_line_points(100, 3);
     auto p = tg::init<classifier>(4);
     tg::sgd opt{0.1f};
     tg::dataset<float, 2> set;

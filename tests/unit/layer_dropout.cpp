@@ -12,7 +12,10 @@
 
 #include <typegrad/typegrad.hpp>
 
+#include "net_support.hpp"
+
 namespace tg = typegrad;
+using namespace net_support;
 
 static_assert(tg::layer<tg::dropout<80>> && tg::layer<tg::dropout<50>, double, 17>);
 static_assert(tg::batch_layer<tg::dropout<80>> && tg::batch_layer<tg::dropout<1>, double, 67>);
@@ -77,57 +80,7 @@ void check_keep_fraction_at_every_size() {
     check_keep_fraction<K, T, 67>();
 }
 
-double relative_error(double analytic, double numeric) {
-    return std::abs(analytic - numeric) / std::max({std::abs(analytic), std::abs(numeric), 1e-3});
-}
-
-template <class Net>
-tg::params<Net, double> random_params(std::uint64_t seed) {
-    auto p = tg::init<Net, double>(seed);
-    tg::rng r{seed + 17};
-    tg::for_each_tensor(
-        [&](std::size_t, std::string_view name, auto& t) {
-            if (name == "bias")
-                for (auto& v : t) v = r.uniform(-0.5, 0.5);
-        },
-        p);
-    return p;
-}
-
-template <class T, std::size_t N>
-std::vector<tg::vec<T, N>> random_vecs(std::size_t n, std::uint64_t seed) {
-    tg::rng r{seed};
-    std::vector<tg::vec<T, N>> xs(n);
-    for (auto& x : xs)
-        for (auto& e : x) e = static_cast<T>(r.uniform(-1, 1));
-    return xs;
-}
-
 using net = tg::sequential<tg::dense<5, 17>, tg::tanh, tg::dropout<70>, tg::dense<17, 3>>;
-
-// Points labelled by the side of the line x - y = 0.2 they fall on.
-tg::dataset<double, 2> line_points(std::size_t n, std::uint64_t seed) {
-    tg::dataset<double, 2> set;
-    set.classes = 2;
-    tg::rng r{seed};
-    for (std::size_t i = 0; i < n; ++i) {
-        const tg::vec<double, 2> x{r.uniform(-1, 1), r.uniform(-1, 1)};
-        set.push_back(x, x[0] - x[1] > 0.2 ? 1 : 0);
-    }
-    return set;
-}
-
-template <class P>
-double max_difference(const P& a, const P& b) {
-    double worst = 0;
-    tg::for_each_tensor(
-        [&](std::size_t, std::string_view, const auto& x, const auto& y) {
-            for (std::size_t i = 0; i < x.size(); ++i)
-                worst = std::max(worst, std::abs(double(x.data()[i]) - double(y.data()[i])));
-        },
-        a, b);
-    return worst;
-}
 
 }  // namespace
 

@@ -11,35 +11,16 @@
 
 #include <typegrad/typegrad.hpp>
 
+#include "net_support.hpp"
+
 namespace tg = typegrad;
+using namespace net_support;
 
 namespace {
 
-template <class Net, class T>
-tg::params<Net, T> random_params(std::uint64_t seed) {
-    auto p = tg::init<Net, T>(seed);
-    tg::rng r{seed + 17};
-    tg::for_each_tensor(
-        [&](std::size_t, std::string_view name, auto& t) {
-            if (name == "bias")
-                for (auto& v : t) v = static_cast<T>(r.uniform(-0.5, 0.5));
-        },
-        p);
-    return p;
-}
-
-template <class T, std::size_t N>
-std::vector<tg::vec<T, N>> random_inputs(std::size_t n, std::uint64_t seed) {
-    tg::rng r{seed};
-    std::vector<tg::vec<T, N>> xs(n);
-    for (auto& x : xs)
-        for (auto& e : x) e = static_cast<T>(r.uniform(-1, 1));
-    return xs;
-}
-
 // max |a - b| / max(|b|, 1) over every parameter.
 template <class P>
-double max_difference(const P& a, const P& b) {
+double max_relative_difference(const P& a, const P& b) {
     double worst = 0;
     tg::for_each_tensor(
         [&](std::size_t, std::string_view, const auto& x, const auto& y) {
@@ -54,7 +35,7 @@ double max_difference(const P& a, const P& b) {
 template <class Net, class T, class Loss, class Target>
 void batch_matches_samples(std::size_t n, const Loss& loss, const std::vector<Target>& targets, double tolerance) {
     const auto p = random_params<Net, T>(n + 5);
-    const auto xs = random_inputs<T, Net::in_size>(n, n + 9);
+    const auto xs = random_vecs<T, Net::in_size>(n, n + 9);
 
     tg::params<Net, T> expected{};
     T expected_loss{};
@@ -73,7 +54,7 @@ void batch_matches_samples(std::size_t n, const Loss& loss, const std::vector<Ta
     tg::params<Net, T> grad{};
     const T loss_sum = tg::value_and_grad_batch<Net>(p, ws, xs, targets, loss, grad);
     BOOST_TEST(std::abs(double(loss_sum - expected_loss)) <= tolerance * std::max(1.0, std::abs(double(expected_loss))));
-    BOOST_TEST(max_difference(grad, expected) <= tolerance);
+    BOOST_TEST(max_relative_difference(grad, expected) <= tolerance);
 
     tg::batch_workspace<Net, T> inference(n);
     for (std::size_t i = 0; i < n; ++i) inference.set_input(i, xs[i]);
@@ -91,7 +72,7 @@ template <class Net, class T>
 void check_regression(double tolerance) {
     for (std::size_t n : {1, 3, 5, 13, 17, 64}) {
         BOOST_TEST_CONTEXT("n = " << n) {
-            const auto targets = random_inputs<T, Net::out_size>(n, 3 * n);
+            const auto targets = random_vecs<T, Net::out_size>(n, 3 * n);
             batch_matches_samples<Net, T>(n, tg::mse{}, targets, tolerance);
         }
     }
@@ -131,7 +112,7 @@ BOOST_AUTO_TEST_CASE(classifier_float) { check_classifier<wide_net, float>(2e-5)
 
 BOOST_AUTO_TEST_CASE(more_samples_than_capacity_is_an_error) {
     const auto p = random_params<relu_net, float>(1);
-    const auto xs = random_inputs<float, 7>(5, 2);
+    const auto xs = random_vecs<float, 7>(5, 2);
     const std::vector<tg::vec<float, 3>> targets(5);
     tg::batch_workspace<relu_net, float> ws(4);
     tg::params<relu_net, float> grad{};

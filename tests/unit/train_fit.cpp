@@ -13,23 +13,14 @@
 
 #include <typegrad/typegrad.hpp>
 
+#include "net_support.hpp"
+
 namespace tg = typegrad;
+using namespace net_support;
 
 namespace {
 
 using net = tg::sequential<tg::dense<2, 8>, tg::tanh, tg::dense<8, 2>>;
-
-// Points labelled by the side of the line x - y = 0.2 they fall on.
-tg::dataset<double, 2> line_points(std::size_t n, std::uint64_t seed) {
-    tg::dataset<double, 2> set;
-    set.classes = 2;
-    tg::rng r{seed};
-    for (std::size_t i = 0; i < n; ++i) {
-        const tg::vec<double, 2> x{r.uniform(-1, 1), r.uniform(-1, 1)};
-        set.push_back(x, x[0] - x[1] > 0.2 ? 1 : 0);
-    }
-    return set;
-}
 
 // Wraps an optimizer, counting its steps and keeping the parameters each step leaves.
 template <class P>
@@ -43,18 +34,6 @@ struct recording {
         last = p;
     }
 };
-
-template <class P>
-double max_difference(const P& a, const P& b) {
-    double worst = 0;
-    tg::for_each_tensor(
-        [&](std::size_t, std::string_view, const auto& x, const auto& y) {
-            for (std::size_t i = 0; i < x.size(); ++i)
-                worst = std::max(worst, std::abs(double(x.data()[i]) - double(y.data()[i])));
-        },
-        a, b);
-    return worst;
-}
 
 struct captured_cerr {
     std::ostringstream text;

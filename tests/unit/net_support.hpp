@@ -1,0 +1,73 @@
+// What the network and training tests share: random parameters with random biases, random input
+// vectors, the largest difference between two params values, a relative error with a floor, and a
+// small labelled problem (points on either side of the line x - y = 0.2).
+#pragma once
+
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+#include <typegrad/typegrad.hpp>
+
+namespace net_support {
+
+namespace tg = typegrad;
+
+/// tg::init's parameters for seed, with biases drawn from [-0.5, 0.5) so that they are not all 0.
+template <class Net, class T = double>
+tg::params<Net, T> random_params(std::uint64_t seed) {
+    auto p = tg::init<Net, T>(seed);
+    tg::rng r{seed + 17};
+    tg::for_each_tensor(
+        [&](std::size_t, std::string_view name, auto& t) {
+            if (name == "bias")
+                for (auto& v : t) v = static_cast<T>(r.uniform(-0.5, 0.5));
+        },
+        p);
+    return p;
+}
+
+/// n vectors with entries uniform in [-1, 1).
+template <class T, std::size_t N>
+std::vector<tg::vec<T, N>> random_vecs(std::size_t n, std::uint64_t seed) {
+    tg::rng r{seed};
+    std::vector<tg::vec<T, N>> xs(n);
+    for (auto& x : xs)
+        for (auto& e : x) e = static_cast<T>(r.uniform(-1, 1));
+    return xs;
+}
+
+/// max |a - b| over every parameter of two params values of one type.
+template <class P>
+double max_difference(const P& a, const P& b) {
+    double worst = 0;
+    tg::for_each_tensor(
+        [&](std::size_t, std::string_view, const auto& x, const auto& y) {
+            for (std::size_t i = 0; i < x.size(); ++i)
+                worst = std::max(worst, std::abs(double(x.data()[i]) - double(y.data()[i])));
+        },
+        a, b);
+    return worst;
+}
+
+/// |a - n| / max(|a|, |n|, 1e-3): relative, with a floor so that exact zeros compare absolutely.
+inline double relative_error(double analytic, double numeric) {
+    return std::abs(analytic - numeric) / std::max({std::abs(analytic), std::abs(numeric), 1e-3});
+}
+
+/// n points uniform in [-1, 1)², labelled 1 where x - y > 0.2.
+inline tg::dataset<double, 2> line_points(std::size_t n, std::uint64_t seed) {
+    tg::dataset<double, 2> set;
+    set.classes = 2;
+    tg::rng r{seed};
+    for (std::size_t i = 0; i < n; ++i) {
+        const tg::vec<double, 2> x{r.uniform(-1, 1), r.uniform(-1, 1)};
+        set.push_back(x, x[0] - x[1] > 0.2 ? 1 : 0);
+    }
+    return set;
+}
+
+}  // namespace net_support
