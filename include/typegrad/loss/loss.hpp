@@ -5,6 +5,7 @@
 #include <concepts>
 #include <cstddef>
 
+#include <typegrad/core/error.hpp>
 #include <typegrad/core/vec.hpp>
 
 namespace typegrad {
@@ -29,4 +30,14 @@ concept loss_for = requires(const Loss& loss, const vec<T, N>& out, const loss_t
     { loss.value_and_grad(out, target, grad) } -> std::same_as<T>;
 };
 
+namespace detail {
+
+/// Throws value_error for a label that names none of `classes` classes; `loss` names the caller.
+/// Callers test `label >= classes` themselves, so the compiler sees the bound where they index.
+[[noreturn]] inline void label_out_of_range(const char* loss, std::size_t label, std::size_t classes) {
+    throw value_error(message(loss, ": label ", label, " is out of range for ", classes, " classes (labels are 0 to ",
+                              classes - 1, ")"));
+}
+
+}  // namespace detail
 }  // namespace typegrad

@@ -8,7 +8,6 @@
 #include <cstddef>
 #include <limits>
 
-#include <typegrad/core/error.hpp>
 #include <typegrad/core/vec.hpp>
 #include <typegrad/loss/loss.hpp>
 
@@ -35,9 +34,7 @@ struct nll {
 private:
     template <scalar T, std::size_t N>
     static constexpr T clamped(const vec<T, N>& p, std::size_t label) {
-        if (label >= N)
-            throw value_error(detail::message("nll: label ", label, " is out of range for ", N,
-                                              " classes (labels are 0 to ", N - 1, ")"));
+        if (label >= N) detail::label_out_of_range("nll", label, N);
         constexpr T smallest = std::numeric_limits<T>::min();
         return p[label] < smallest ? smallest : p[label];  // a NaN stays NaN, for training to notice
     }

@@ -7,7 +7,6 @@
 #include <cmath>
 #include <cstddef>
 
-#include <typegrad/core/error.hpp>
 #include <typegrad/core/vec.hpp>
 #include <typegrad/layers/detail/math.hpp>
 #include <typegrad/loss/loss.hpp>
@@ -27,9 +26,7 @@ struct softmax_cross_entropy {
 
     template <scalar T, std::size_t N>
     constexpr T value_and_grad(const vec<T, N>& logits, std::size_t label, vec<T, N>& grad) const {
-        if (label >= N)
-            throw value_error(detail::message("softmax_cross_entropy: label ", label, " is out of range for ", N,
-                                              " classes (labels are 0 to ", N - 1, ")"));
+        if (label >= N) detail::label_out_of_range("softmax_cross_entropy", label, N);
         const T m = simd::max<N>(logits.data());
         simd::map<N>(logits.data(), grad.data(), [m](auto z) { return detail::exp_of(z - m); });
         const T sum = simd::sum<N>(grad.data());

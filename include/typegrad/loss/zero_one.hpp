@@ -6,7 +6,6 @@
 
 #include <cstddef>
 
-#include <typegrad/core/error.hpp>
 #include <typegrad/core/vec.hpp>
 #include <typegrad/loss/loss.hpp>
 
@@ -27,9 +26,7 @@ struct zero_one {
 
     template <scalar T, std::size_t N>
     constexpr T value(const vec<T, N>& out, std::size_t label) const {
-        if (label >= N)
-            throw value_error(detail::message("zero_one: label ", label, " is out of range for ", N,
-                                              " classes (labels are 0 to ", N - 1, ")"));
+        if (label >= N) detail::label_out_of_range("zero_one", label, N);
         return predicted_class(out) == label ? T{0} : T{1};
     }
 
