@@ -46,6 +46,15 @@ inline __m512 combine(__m512 a, __m512 b) noexcept {
     return _mm512_add_ps(_mm512_mask_blend_ps(static_cast<__mmask16>(high_halves<S>), a, b), swapped);
 }
 
+/// combine(a, a), by the halves of each group swapped within their 128-bit lanes where S allows.
+template <std::size_t S>
+inline __m512 fold(__m512 a) noexcept {
+    if constexpr (S == 2) return _mm512_add_ps(a, _mm512_permute_ps(a, 0xB1));
+    else if constexpr (S == 4) return _mm512_add_ps(a, _mm512_permute_ps(a, 0x4E));
+    else if constexpr (S == 8) return _mm512_add_ps(a, _mm512_shuffle_f32x4(a, a, 0xB1));
+    else return _mm512_add_ps(a, _mm512_shuffle_f32x4(a, a, 0x4E));
+}
+
 /// Combines N vectors with groups of S lanes down to one vector with a row per lane: v[i] with
 /// v[i + half] at each level (a missing partner is v[i] itself, whose extra lanes are never read).
 template <std::size_t S, std::size_t N>
@@ -54,7 +63,7 @@ inline __m512 combine_all(__m512* v) noexcept {
         return v[0];
     } else {
         constexpr std::size_t half = (N + 1) / 2;
-        for (std::size_t i = 0; i < half; ++i) v[i] = combine<S>(v[i], i + half < N ? v[i + half] : v[i]);
+        for (std::size_t i = 0; i < half; ++i) v[i] = i + half < N ? combine<S>(v[i], v[i + half]) : fold<S>(v[i]);
         return combine_all<S / 2, half>(v);
     }
 }
