@@ -56,11 +56,11 @@ void register_layer() {
             s.counters["GFLOP/s"] = benchmark::Counter(flop, benchmark::Counter::kIsIterationInvariantRate);
         })->Unit(benchmark::kMicrosecond);
     };
-    add("forward/" + shape + "/typegrad", [d] { simd::gemm_forward<Batch, In, Out>(d->X.data(), d->W.data(), d->b.data(), d->Z.data()); });
+    add("forward/" + shape + "/typegrad", [d] { simd::gemm_forward<In, Out>(Batch, d->X.data(), d->W.data(), d->b.data(), d->Z.data()); });
     add("forward/" + shape + "/eigen", [d] { d->eZ.noalias() = (d->eX * d->eW.transpose()).rowwise() + d->eb; });
-    add("weight_grad/" + shape + "/typegrad", [d] { simd::gemm_weight_grad<Batch, In, Out>(d->dZ.data(), d->X.data(), d->G.data()); });
+    add("weight_grad/" + shape + "/typegrad", [d] { simd::gemm_weight_grad<In, Out>(Batch, d->dZ.data(), d->X.data(), d->G.data()); });
     add("weight_grad/" + shape + "/eigen", [d] { d->eG.noalias() += d->edZ.transpose() * d->eX; });
-    add("input_grad/" + shape + "/typegrad", [d] { simd::gemm_input_grad<Batch, In, Out>(d->dZ.data(), d->W.data(), d->dX.data()); });
+    add("input_grad/" + shape + "/typegrad", [d] { simd::gemm_input_grad<In, Out>(Batch, d->dZ.data(), d->W.data(), d->dX.data()); });
     add("input_grad/" + shape + "/eigen", [d] { d->edX.noalias() = d->edZ * d->eW; });
 }
 

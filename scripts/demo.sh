@@ -1,20 +1,43 @@
 #!/usr/bin/env bash
-# typegrad's main job: builds the examples and runs them in the order the tutorial tells them.
-# Installs missing Debian packages first.
+# typegrad's main job: runs the tutorial's quick examples in the order it tells them, then trains a
+# 784-256-128-10 network on Fashion-MNIST (docs/fashion-mnist.md) and plots every example's output.
+# Installs missing Debian packages first; where the data set cannot be installed it says so and
+# trains the seed's blue/red points (docs/blue-red-points.md) as the main job instead.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh
 jobs=${JOBS:-$(nproc)}
+examples=(seed_neurons seed_activations seed_two_lines regression_head classification_head
+          gradient_descent losses optimizers blue_red_points vanishing_gradients dropout_batch_norm
+          read_fashion_mnist read_csv save_load_safetensors)
+data=$(realpath -m "${TYPEGRAD_FASHION_MNIST:-/usr/share/datasets/fashion-mnist}")
+main=(fashion_mnist "$data" .)  # the program, its data and output directories
+if [ ! -f "$data/train-images-idx3-ubyte.gz" ]; then
+    main=(blue_red_points)
+    echo "== Fashion-MNIST is not installed in $data (Debian package dataset-fashion-mnist):"
+    echo "   the main job will train the seed's blue/red points instead"
+fi
+
+echo "== building the examples in build/release"
 scripts/configure.sh build/release
-cmake --build build/release -j"$jobs" --target all
+cmake --build build/release -j"$jobs" --target "${examples[@]}" fashion_mnist
 out=build/demo
 mkdir -p "$out"
-for example in seed_neurons seed_activations seed_two_lines regression_head classification_head \
-               gradient_descent read_fashion_mnist read_csv save_load_safetensors; do
+for example in "${examples[@]}"; do
+    [ "$example" = "${main[0]}" ] && continue  # runs last, as the main job
     echo "== $example"
     (cd "$out" && "../release/docs/examples/$example")
 done
+
+echo "== main job: ${main[0]}"
+(cd "$out" && "../release/docs/examples/${main[0]}" "${main[@]:1}")
+
+echo "== plots"
 /usr/bin/python3 docs/plots/gradient_descent.py "$out"  # Debian's python3-matplotlib
 /usr/bin/python3 docs/plots/seed_activations.py "$out"
 /usr/bin/python3 docs/plots/regression_head.py "$out"
+/usr/bin/python3 docs/plots/optimizers.py "$out"
+/usr/bin/python3 docs/plots/blue_red_points.py "$out"
+/usr/bin/python3 docs/plots/vanishing_gradients.py "$out"
+if [ "${main[0]}" = fashion_mnist ]; then /usr/bin/python3 docs/plots/fashion_mnist.py "$out"; fi
 echo "== outputs are in $out"

@@ -3,5 +3,6 @@
 
 #include <typegrad/core/error.hpp>
 #include <typegrad/core/mat.hpp>
+#include <typegrad/core/rows.hpp>
 #include <typegrad/core/scalar.hpp>
 #include <typegrad/core/vec.hpp>

@@ -13,3 +13,4 @@
 #include <typegrad/simd/outer.hpp>
 #include <typegrad/simd/partial.hpp>
 #include <typegrad/simd/reduce.hpp>
+#include <typegrad/simd/transpose.hpp>

@@ -6,6 +6,9 @@ params<Net, float> and params<Net, double>) and interop_mixed.safetensors (first
 for the generic reader). Their __metadata__ holds an input and the output this script computes for
 it in plain Python, which typegrad must reproduce.
 
+It writes interop_batch_norm.safetensors too: nn.Sequential(Linear(2, 3), BatchNorm1d(3), ReLU(),
+Linear(3, 1)) with running statistics and num_batches_tracked, and its eval-mode output.
+
 It also writes reference_ce.safetensors in the format of torch_roundtrip.py, computed here without
 torch: a seeded nn.Sequential(Linear(4, 8), ReLU(), Linear(8, 3)) with an input, a label, the
 output, the cross-entropy loss and every parameter gradient, which check_torch compares with
@@ -96,8 +99,45 @@ def write_reference_ce(path):
     print("wrote %s: output %s, loss %.6f" % (path, z, loss))
 
 
+# nn.Sequential(Linear(2, 3), BatchNorm1d(3), ReLU(), Linear(3, 1)) in eval mode: batch norm uses
+# its running statistics. Its state_dict holds "1.num_batches_tracked", an I64 scalar.
+BN = {"weight": [1.5, 0.5, -1.0], "bias": [0.25, -0.5, 0.125],
+      "running_mean": [0.5, -1.0, 2.0], "running_var": [4.0, 0.25, 1.0]}
+BN_BATCHES = 17
+
+
+def forward_batch_norm(x):
+    z = [sum(w * xi for w, xi in zip(row, x)) + b for row, b in zip(W0, B0)]
+    n = [(zj - m) / math.sqrt(v + 1e-5) * g + b
+         for zj, m, v, g, b in zip(z, BN["running_mean"], BN["running_var"], BN["weight"], BN["bias"])]
+    h = [max(0.0, v) for v in n]
+    return [sum(w * hi for w, hi in zip(row, h)) + b for row, b in zip(W2, B2)]
+
+
+def write_batch_norm(path):
+    tensors = [("0.weight", [3, 2], flatten(W0)), ("0.bias", [3], B0)]
+    tensors += [("1." + name, [3], BN[name]) for name in ("weight", "bias", "running_mean", "running_var")]
+    tensors += [("3.weight", [1, 3], flatten(W2)), ("3.bias", [1], B2)]
+    header, data = {}, b""
+    for name, shape, values in tensors:
+        raw = struct.pack("<%dd" % len(values), *values)
+        header[name] = {"dtype": "F64", "shape": shape, "data_offsets": [len(data), len(data) + len(raw)]}
+        data += raw
+    raw = struct.pack("<q", BN_BATCHES)
+    header["1.num_batches_tracked"] = {"dtype": "I64", "shape": [], "data_offsets": [len(data), len(data) + 8]}
+    data += raw
+    header["__metadata__"] = {"format": "pt", "input": json.dumps(X),
+                              "expected_output": json.dumps(forward_batch_norm(X))}
+    text = json.dumps(header).encode()
+    text += b" " * (-len(text) % 8)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(text)) + text + data)
+    print("wrote %s: output %s" % (path, forward_batch_norm(X)))
+
+
 def main(directory):
     write_reference_ce(os.path.join(directory, "reference_ce.safetensors"))
+    write_batch_norm(os.path.join(directory, "interop_batch_norm.safetensors"))
     write(os.path.join(directory, "interop_f32.safetensors"), ("F32", "F32"))
     write(os.path.join(directory, "interop_f64.safetensors"), ("F64", "F64"))
     write(os.path.join(directory, "interop_mixed.safetensors"), ("F32", "F64"))

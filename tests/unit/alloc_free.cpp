@@ -1,10 +1,11 @@
 // forward (also from tg::inference_params), value_and_grad, an SGD step and a fused tg::sgd_step
-// never allocate: this program replaces the global operator new and delete with counting versions
-// and counts around each call.
+// never allocate, and momentum and adam allocate only on their first step: this program replaces
+// the global operator new and delete with counting versions and counts around each call.
 #include <boost/test/unit_test.hpp>
 
 #include <cstdlib>
 #include <new>
+#include <utility>
 
 #include <typegrad/typegrad.hpp>
 
@@ -73,6 +74,33 @@ BOOST_AUTO_TEST_CASE(forward_value_and_grad_and_sgd_step_do_not_allocate) {
     const double loss5 = tg::sgd_step<logits>(q, xd, 1, tg::softmax_cross_entropy{}, tg::sgd{0.1}, ws);
     BOOST_TEST(allocations == before);
     BOOST_TEST(std::isfinite(y[0] + y2[0] + loss + loss2 + loss3 + loss4 + loss5));
+}
+
+// A stateful optimizer allocates its state once, on its first step (one aligned block for the
+// velocity, or for m and v), and never again; a copy allocates its own block, a move none.
+template <class Optimizer>
+void allocates_once(Optimizer opt) {
+    static tg::params<logits, double> q = tg::init<logits, double>(3);
+    static tg::params<logits, double> grad = tg::init<logits, double>(4);
+    std::size_t before = allocations;
+    opt.step(q, grad);
+    BOOST_TEST(allocations == before + 1);
+    before = allocations;
+    for (int i = 0; i < 10; ++i) opt.step(q, grad);
+    BOOST_TEST(allocations == before);
+    Optimizer copy = opt;
+    BOOST_TEST(allocations == before + 1);
+    Optimizer moved = std::move(copy);
+    copy = std::move(moved);
+    copy.step(q, grad);
+    BOOST_TEST(allocations == before + 1);
+    BOOST_TEST(copy.steps() == 12u);
+}
+
+BOOST_AUTO_TEST_CASE(momentum_and_adam_allocate_only_on_their_first_step) {
+    allocates_once(tg::momentum{0.01, 0.9});
+    allocates_once(tg::momentum{0.01, 0.9, true});
+    allocates_once(tg::adam{1e-3});
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -8,26 +8,12 @@
 
 #include <typegrad/io/csv.hpp>
 
+#include "io_support.hpp"
+
 namespace tg = typegrad;
+using io_support::contains, io_support::message_of, io_support::tmp;
 
 namespace {
-
-template <class Error, class F>
-std::string message_of(F f) {
-    try {
-        f();
-    } catch (const Error& e) {
-        return e.what();
-    }
-    BOOST_FAIL("no exception");
-    return {};
-}
-
-bool contains(const std::string& text, const std::string& part) {
-    if (text.find(part) != std::string::npos) return true;
-    BOOST_TEST_MESSAGE("message: " << text);
-    return false;
-}
 
 std::filesystem::path data(const char* name) { return std::filesystem::path(std::getenv("TYPEGRAD_TEST_DATA")) / name; }
 

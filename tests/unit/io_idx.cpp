@@ -13,13 +13,14 @@
 
 #include <typegrad/io/idx.hpp>
 
+#include "io_support.hpp"
+
 namespace tg = typegrad;
+using io_support::contains, io_support::message_of, io_support::tmp;
 namespace fs = std::filesystem;
 using bytes = std::vector<unsigned char>;
 
 namespace {
-
-fs::path tmp(const std::string& name) { return fs::path(std::getenv("TYPEGRAD_TEST_TMP")) / name; }
 
 void put_u32(bytes& b, std::uint32_t v) {
     for (int shift = 24; shift >= 0; shift -= 8) b.push_back(static_cast<unsigned char>(v >> shift));
@@ -49,24 +50,6 @@ fs::path write_gz(const std::string& name, const bytes& b) {
 bytes read(const fs::path& p) {
     std::ifstream in(p, std::ios::binary);
     return bytes(std::istreambuf_iterator<char>(in), {});
-}
-
-// Runs f, which must throw Error, and returns its message.
-template <class Error, class F>
-std::string message_of(F f) {
-    try {
-        f();
-    } catch (const Error& e) {
-        return e.what();
-    }
-    BOOST_FAIL("no exception");
-    return {};
-}
-
-bool contains(const std::string& text, const std::string& part) {
-    if (text.find(part) != std::string::npos) return true;
-    BOOST_TEST_MESSAGE("message: " << text);
-    return false;
 }
 
 }  // namespace

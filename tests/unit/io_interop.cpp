@@ -13,6 +13,7 @@
 #include <typegrad/io/safetensors.hpp>
 #include <typegrad/io/weights.hpp>
 #include <typegrad/layers/activations.hpp>
+#include <typegrad/layers/batch_norm.hpp>
 #include <typegrad/layers/dense.hpp>
 #include <typegrad/net/forward.hpp>
 
@@ -88,6 +89,20 @@ BOOST_AUTO_TEST_CASE(mixed_dtypes_are_a_mismatch_for_one_element_type) {
         BOOST_TEST(text.find("\n  tensor '2.weight': dtype F64, expected F32") != std::string::npos);
         BOOST_TEST(text.find("\n  tensor '2.bias': dtype F64, expected F32") != std::string::npos);
     }
+}
+
+// PyTorch's BatchNorm1d state_dict, counter included, loads into the matching type, which infers
+// (on the running statistics) the output the script computed.
+BOOST_AUTO_TEST_CASE(batch_norm_state_dict_loads_with_its_counter) {
+    using bn_net = tg::sequential<tg::dense<2, 3>, tg::batch_norm, tg::relu, tg::dense<3, 1>>;
+    const auto p = tg::load<bn_net, double>(written("interop_batch_norm.safetensors"));
+    BOOST_TEST(tg::get<1>(p).running_var[1] == 0.25);
+    BOOST_TEST(tg::get<1>(p).weight[2] == -1.0);
+    BOOST_TEST(tg::get<1>(p).num_batches_tracked == 17);
+    const auto x = metadata_numbers("interop_batch_norm.safetensors", "input");
+    const auto expected = metadata_numbers("interop_batch_norm.safetensors", "expected_output");
+    BOOST_TEST(tg::forward<bn_net>(p, tg::vec<double, 2>{x[0], x[1]})[0] == expected[0],
+               boost::test_tools::tolerance(1e-14));
 }
 
 BOOST_AUTO_TEST_SUITE_END()

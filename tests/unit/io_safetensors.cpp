@@ -10,29 +10,13 @@
 
 #include <typegrad/io/safetensors.hpp>
 
+#include "io_support.hpp"
+
 namespace tg = typegrad;
+using io_support::contains, io_support::message_of, io_support::tmp;
 namespace fs = std::filesystem;
 
 namespace {
-
-fs::path tmp(const std::string& name) { return fs::path(std::getenv("TYPEGRAD_TEST_TMP")) / name; }
-
-template <class Error, class F>
-std::string message_of(F f) {
-    try {
-        f();
-    } catch (const Error& e) {
-        return e.what();
-    }
-    BOOST_FAIL("no exception");
-    return {};
-}
-
-bool contains(const std::string& text, const std::string& part) {
-    if (text.find(part) != std::string::npos) return true;
-    BOOST_TEST_MESSAGE("message: " << text);
-    return false;
-}
 
 // A file made by hand: the length field, the header text, then `data` bytes of zeros.
 tg::byte_buffer file(const std::string& header, std::size_t data) {

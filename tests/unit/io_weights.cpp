@@ -11,29 +11,13 @@
 #include <typegrad/layers/activations.hpp>
 #include <typegrad/layers/dense.hpp>
 
+#include "io_support.hpp"
+
 namespace tg = typegrad;
+using io_support::contains, io_support::message_of, io_support::tmp;
 namespace fs = std::filesystem;
 
 namespace {
-
-fs::path tmp(const std::string& name) { return fs::path(std::getenv("TYPEGRAD_TEST_TMP")) / name; }
-
-template <class Error, class F>
-std::string message_of(F f) {
-    try {
-        f();
-    } catch (const Error& e) {
-        return e.what();
-    }
-    BOOST_FAIL("no exception");
-    return {};
-}
-
-bool contains(const std::string& text, const std::string& part) {
-    if (text.find(part) != std::string::npos) return true;
-    BOOST_TEST_MESSAGE("message: " << text);
-    return false;
-}
 
 using net = tg::sequential<tg::dense<3, 4>, tg::relu, tg::dense<4, 2>>;
 

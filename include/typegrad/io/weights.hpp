@@ -5,11 +5,14 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <cstdint>
 #include <cstring>
 #include <filesystem>
 #include <span>
 #include <string>
 #include <string_view>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include <typegrad/core/error.hpp>
@@ -39,11 +42,31 @@ struct tensor_slot {
     std::span<T> values;
 };
 
+// PyTorch's batch norm counts the batches its running statistics have seen in an I64 scalar,
+// "<layer>.num_batches_tracked"; typegrad keeps it in the layer's parameters (tg::batch_norm_params).
+struct counter_slot {
+    std::string name;
+    std::int64_t* value;
+};
+
+/// Calls f("<layer>.num_batches_tracked", counter) for the counter of every layer of p that has one.
+template <class P, class F>
+void for_each_counter(P& p, F f) {
+    using Net = typename std::remove_const_t<P>::net_type;
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+        (..., [&] {
+            if constexpr (requires { get<I>(p).num_batches_tracked; })
+                f(message(I, ".num_batches_tracked"), get<I>(p).num_batches_tracked);
+        }());
+    }(std::make_index_sequence<Net::layer_count>{});
+}
+
 // Checks the file's tensors against the slots, then copies them in; every mismatch (missing or
 // unexpected name, dtype, shape) is listed in one weights_mismatch_error and nothing is copied.
-// PyTorch's batch-norm step counters ("<i>.num_batches_tracked") are not parameters and are skipped.
+// A counter may be missing (a file not written by PyTorch): it is then 0.
 template <scalar T>
-void fill_slots(const safetensors_contents& contents, std::span<const tensor_slot<T>> slots, std::string_view file) {
+void fill_slots(const safetensors_contents& contents, std::span<const tensor_slot<T>> slots,
+                std::span<const counter_slot> counters, std::string_view file) {
     std::vector<std::string> problems;
     std::vector<const named_tensor*> sources;
     for (const auto& slot : slots) {
@@ -61,10 +84,15 @@ void fill_slots(const safetensors_contents& contents, std::span<const tensor_slo
             problems.push_back(message("tensor '", slot.name, "': shape ", shape_text(t->shape), ", expected ",
                                        shape_text(slot.shape)));
     }
+    for (const auto& slot : counters)
+        if (const named_tensor* t = contents.find(slot.name); t && (t->type != dtype::i64 || !t->shape.empty()))
+            problems.push_back(message("tensor '", slot.name, "': dtype ", dtype_name(t->type), " shape ",
+                                       shape_text(t->shape), ", expected I64 shape [] (a batch count)"));
     for (const auto& t : contents.tensors) {
-        const bool known = std::any_of(slots.begin(), slots.end(), [&](const auto& s) { return s.name == t.name; });
-        const bool counter = t.name.ends_with(".num_batches_tracked");
-        if (!known && !counter)
+        const auto named = [&](const auto& s) { return s.name == t.name; };
+        const bool known = std::any_of(slots.begin(), slots.end(), named) ||
+                           std::any_of(counters.begin(), counters.end(), named);
+        if (!known)
             problems.push_back(message("unexpected tensor '", t.name, "' (", dtype_name(t.type), " shape ",
                                        shape_text(t.shape), "), which the network does not have"));
     }
@@ -76,13 +104,18 @@ void fill_slots(const safetensors_contents& contents, std::span<const tensor_slo
     }
     for (std::size_t i = 0; i < slots.size(); ++i)
         std::memcpy(slots[i].values.data(), sources[i]->data.data(), slots[i].values.size_bytes());
+    for (const auto& slot : counters) {
+        *slot.value = 0;
+        if (const named_tensor* t = contents.find(slot.name)) std::memcpy(slot.value, t->data.data(), 8);
+    }
 }
 
 }  // namespace detail
 
 /// Saves every parameter tensor of p as "<layer>.<name>" (layers counted as nn.Sequential counts
 /// them, parameter-free ones included), in dtype F32 or F64 as T, with metadata {"format": "pt"}
-/// as PyTorch's safetensors writer adds. Atomic: an interrupted save keeps the previous file.
+/// as PyTorch's safetensors writer adds, and batch norm's "<layer>.num_batches_tracked" as an I64
+/// scalar, as PyTorch's state_dict has it. Atomic: an interrupted save keeps the previous file.
 template <class Net, scalar T>
 void save(const params<Net, T>& p, const std::filesystem::path& path) {
     std::vector<named_tensor> tensors;
@@ -92,6 +125,11 @@ void save(const params<Net, T>& p, const std::filesystem::path& path) {
                                                     std::span<const T>(tensor.data(), tensor.size())));
         },
         p);
+    detail::for_each_counter(p, [&](std::string name, std::int64_t count) {
+        named_tensor t{std::move(name), dtype::i64, {}, byte_buffer(8)};
+        std::memcpy(t.data.data(), &count, 8);
+        tensors.push_back(std::move(t));
+    });
     write_safetensors(path, tensors, {{"format", "pt"}});
 }
 
@@ -106,11 +144,14 @@ void load(params<Net, T>& p, const safetensors_contents& contents, std::string_v
                              std::span<T>(tensor.data(), tensor.size())});
         },
         p);
-    detail::fill_slots<T>(contents, slots, source);
+    std::vector<detail::counter_slot> counters;
+    detail::for_each_counter(p, [&](std::string name, std::int64_t& count) { counters.push_back({std::move(name), &count}); });
+    detail::fill_slots<T>(contents, slots, counters, source);
 }
 
 /// Loads a safetensors file into p: every tensor of the network must be in the file with dtype F32
-/// (float) or F64 (double) and the network's shape, and the file must hold no other tensor; the
+/// (float) or F64 (double) and the network's shape, and the file must hold no other tensor (batch
+/// norm's "<layer>.num_batches_tracked" may be there, as I64 scalar, or not, and then counts 0); the
 /// mismatches are listed together in one weights_mismatch_error, and p is left unchanged. Throws
 /// io_error or format_error for a file that cannot be read or is not valid safetensors.
 template <class Net, scalar T>

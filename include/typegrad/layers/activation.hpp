@@ -54,6 +54,20 @@ struct activation {
                      [](auto g, auto z) { return g * derivative(z); });
         return grad_in;
     }
+
+    template <scalar T, std::size_t N>
+    static void forward_batch(const no_params&, std::size_t n, const rows<T, N>& x, rows<T, N>& y, no_batch_state&,
+                              const batch_info&) noexcept {
+        for (std::size_t r = 0; r < n; ++r) simd::map<N>(x.row(r), y.row(r), [](auto v) { return Expr(v); });
+    }
+
+    template <scalar T, std::size_t N>
+    static void backward_batch(const no_params&, std::size_t n, const rows<T, N>& x, const rows<T, N>&,
+                               const rows<T, N>& grad_y, rows<T, N>* grad_x, no_batch_state&, no_params&) noexcept {
+        if (!grad_x) return;
+        for (std::size_t r = 0; r < n; ++r)
+            simd::map<N>(grad_y.row(r), x.row(r), grad_x->row(r), [](auto g, auto z) { return g * derivative(z); });
+    }
 };
 
 }  // namespace typegrad

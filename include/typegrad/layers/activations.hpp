@@ -3,6 +3,7 @@
 // derivative: sigmoid' = y(1 - y), tanh' = 1 - y², relu' = [y > 0], sign' = 0 (almost everywhere).
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 
 #include <typegrad/core/vec.hpp>
@@ -47,6 +48,22 @@ struct output_cached_activation {
                      [](auto g, auto y) { return g * Fn::derivative_from_output(y); });
         return grad_in;
     }
+
+    template <scalar T, std::size_t N>
+    static void forward_batch(const no_params&, std::size_t n, const rows<T, N>& x, rows<T, N>& y, no_batch_state&,
+                              const batch_info&) noexcept {
+        for (std::size_t r = 0; r < n; ++r)
+            simd::map<N>(x.row(r), y.row(r), [](auto v) { return Fn::value(v); });
+    }
+
+    template <scalar T, std::size_t N>
+    static void backward_batch(const no_params&, std::size_t n, const rows<T, N>&, const rows<T, N>& y,
+                               const rows<T, N>& grad_y, rows<T, N>* grad_x, no_batch_state&, no_params&) noexcept {
+        if (!grad_x) return;
+        for (std::size_t r = 0; r < n; ++r)
+            simd::map<N>(grad_y.row(r), y.row(r), grad_x->row(r),
+                         [](auto g, auto out) { return g * Fn::derivative_from_output(out); });
+    }
 };
 
 }  // namespace detail
@@ -70,6 +87,17 @@ struct identity {
     static constexpr vec<T, N> backward(const no_params&, const no_params&, const vec<T, N>& grad_out,
                                         no_params&) noexcept {
         return grad_out;
+    }
+
+    template <scalar T, std::size_t N>
+    static void forward_batch(const no_params&, std::size_t n, const rows<T, N>& x, rows<T, N>& y, no_batch_state&,
+                              const batch_info&) noexcept {
+        std::copy_n(x.data(), n * N, y.data());
+    }
+    template <scalar T, std::size_t N>
+    static void backward_batch(const no_params&, std::size_t n, const rows<T, N>&, const rows<T, N>&,
+                               const rows<T, N>& grad_y, rows<T, N>* grad_x, no_batch_state&, no_params&) noexcept {
+        if (grad_x) std::copy_n(grad_y.data(), n * N, grad_x->data());
     }
 };
 

@@ -100,6 +100,32 @@ struct dense {
         simd::axpy<Out>(T{1}, grad_out.data(), grad.b.data());
     }
 
+    /// The mini-batch forms: Y = X·Wᵀ + b over n rows, then ∂L/∂W += Gᵀ·X, ∂L/∂b += Σ rows of G and
+    /// ∂L/∂X = G·W, where G = ∂L/∂Y: the per-sample formulas above summed over the rows.
+    template <scalar T>
+    static void forward_batch(const dense_params<T, In, Out>& p, std::size_t n, const rows<T, In>& x,
+                              rows<T, Out>& y, no_batch_state&, const batch_info&) noexcept {
+        simd::gemm_forward<In, Out>(n, x.data(), p.W.data(), p.b.data(), y.data());
+    }
+
+    /// forward_batch and then the elementwise activation Act's, fused as forward_then does.
+    template <class Act, scalar T>
+        requires std::derived_from<Act, detail::output_cached_activation<Act>>
+    static void forward_batch_then(const dense_params<T, In, Out>& p, std::size_t n, const rows<T, In>& x,
+                                   rows<T, Out>& y, const batch_info&) noexcept {
+        simd::gemm_forward<In, Out>(n, x.data(), p.W.data(), p.b.data(), y.data(),
+                                    [](auto z) { return Act::value(z); });
+    }
+
+    template <scalar T>
+    static void backward_batch(const dense_params<T, In, Out>& p, std::size_t n, const rows<T, In>& x,
+                               const rows<T, Out>&, const rows<T, Out>& grad_y, rows<T, In>* grad_x,
+                               no_batch_state&, dense_params<T, In, Out>& grad) noexcept {
+        simd::gemm_weight_grad<In, Out>(n, grad_y.data(), x.data(), grad.W.data());
+        simd::bias_grad<Out>(n, grad_y.data(), grad.b.data());
+        if (grad_x) simd::gemm_input_grad<In, Out>(n, grad_y.data(), p.W.data(), grad_x->data());
+    }
+
     template <scalar T>
     static constexpr vec<T, In> backward(const dense_params<T, In, Out>& p, const dense_cache<T, In>& cache,
                                          const vec<T, Out>& grad_out, dense_params<T, In, Out>& grad) noexcept {

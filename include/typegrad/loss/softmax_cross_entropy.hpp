@@ -1,6 +1,7 @@
 // tg::softmax_cross_entropy: -ln softmax(z)[label] for logits z and a class index, fused and stable:
-// log Σ e^{z_j} is computed as m + log Σ e^{z_j - m} with m = max(z). Gradient softmax(z) - onehot.
-// Put it after a network whose last layer is linear (logits), not after tg::softmax.
+// log Σ e^{z_j} is computed as m + log Σ e^{z_j - m} with m = max(z), so logits of ±1e4 and classes
+// whose probability underflows to 0 give finite losses (z_max - z_label for those). Gradient
+// softmax(z) - onehot. Put it after a network whose last layer is linear (logits), not after tg::softmax.
 #pragma once
 
 #include <cmath>
@@ -35,7 +36,8 @@ struct softmax_cross_entropy {
         const T inv_sum = T{1} / sum;
         simd::map<N>(grad.data(), grad.data(), [inv_sum](auto e) { return e * inv_sum; });
         grad[label] -= T{1};
-        return m + std::log(sum) - logits[label];
+        // (m - z_label) first: at large logits m + log(sum) would round log(sum) away.
+        return (m - logits[label]) + std::log(sum);
     }
 };
 

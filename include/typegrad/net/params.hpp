@@ -20,6 +20,7 @@ namespace detail {
 template <std::size_t I, class T>
 struct slot {
     [[no_unique_address]] T value;
+    friend constexpr bool operator==(const slot&, const slot&) = default;
 };
 template <class Seq, class... Ts>
 struct flat_tuple;

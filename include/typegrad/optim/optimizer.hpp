@@ -1,9 +1,21 @@
 // The optimizer concept: anything that updates a network's parameters from a gradient of the same
 // type. Optimizers visit the tensors with tg::for_each_tensor (one SIMD pass each, no allocation);
-// stateful ones (momentum, adam) keep their state as params values of the same type.
+// stateful ones (momentum, adam) keep their state as params values of the same type, allocated once.
 #pragma once
 
+#include <cstddef>
+#include <cstring>
+#include <memory>
+#include <new>
+#include <string_view>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+
+#include <typegrad/core/error.hpp>
 #include <typegrad/net/params.hpp>
+#include <typegrad/simd/batch.hpp>
+#include <typegrad/simd/partial.hpp>
 
 namespace typegrad {
 
@@ -11,4 +23,109 @@ namespace typegrad {
 template <class O, class P>
 concept optimizer = is_params<P> && requires(O& o, P& p, const P& grad) { o.step(p, grad); };
 
+namespace detail {
+
+template <class P>
+inline constexpr char params_tag = 0;  // its address identifies the params type P
+
+/// A stateful optimizer's state: K values of the params type of its first step, zero at first, in
+/// one 64-byte-aligned allocation made on that step, and the number of steps made. A later step
+/// with another params type is a tg::value_error. Copies are deep (a copy continues exactly as the
+/// original would); a moved-from state is empty and starts over.
+class optimizer_state {
+public:
+    optimizer_state() = default;
+    optimizer_state(const optimizer_state& other)
+        : bytes_(other.bytes_ ? allocate(other.size_) : nullptr), size_(other.size_), tag_(other.tag_),
+          values_(other.values_), scalar_(other.scalar_), steps_(other.steps_) {
+        if (bytes_) std::memcpy(bytes_.get(), other.bytes_.get(), size_);  // the values are trivially copyable
+    }
+    optimizer_state(optimizer_state&& other) noexcept
+        : bytes_(std::move(other.bytes_)), size_(std::exchange(other.size_, 0)), tag_(std::exchange(other.tag_, nullptr)),
+          values_(std::exchange(other.values_, 0)), scalar_(other.scalar_), steps_(std::exchange(other.steps_, 0)) {}
+    optimizer_state& operator=(optimizer_state other) noexcept {
+        std::swap(bytes_, other.bytes_);
+        std::swap(size_, other.size_);
+        std::swap(tag_, other.tag_);
+        std::swap(values_, other.values_);
+        std::swap(scalar_, other.scalar_);
+        std::swap(steps_, other.steps_);
+        return *this;
+    }
+    ~optimizer_state() = default;
+
+    /// The K state values for params type P, allocated and zeroed on the first call. `who` names the
+    /// optimizer in the error a call with another params type throws.
+    template <std::size_t K, class P>
+    P* values(std::string_view who) {
+        static_assert(is_params<P> && std::is_trivially_copyable_v<P> && sizeof(P) % alignment == 0);
+        const std::size_t count = P::net_type::param_count;
+        const char* scalar = std::is_same_v<typename P::value_type, float> ? "float" : "double";
+        if (!bytes_) {
+            bytes_ = allocate(K * sizeof(P));
+            size_ = K * sizeof(P);
+            for (std::size_t k = 0; k < K; ++k) ::new (bytes_.get() + k * sizeof(P)) P{};
+            tag_ = &params_tag<P>;
+            values_ = count;
+            scalar_ = scalar;
+        } else if (tag_ != &params_tag<P>) {
+            throw value_error(message(who, ": this optimizer's state was made for a params of ", values_, ' ', scalar_,
+                                      " values, but step() was given a params of ", count, ' ', scalar,
+                                      " values of another type; use one optimizer per network, or reset() it"));
+        }
+        return std::launder(reinterpret_cast<P*>(bytes_.get()));
+    }
+
+    std::size_t steps() const noexcept { return steps_; }
+    std::size_t count_step() noexcept { return ++steps_; }
+
+private:
+    struct aligned_delete {
+        void operator()(std::byte* p) const noexcept { ::operator delete(p, std::align_val_t{alignment}); }
+    };
+    using buffer = std::unique_ptr<std::byte[], aligned_delete>;
+    static buffer allocate(std::size_t size) {
+        return buffer(static_cast<std::byte*>(::operator new(size, std::align_val_t{alignment})));
+    }
+
+    buffer bytes_;
+    std::size_t size_ = 0;            // bytes
+    const void* tag_ = nullptr;       // &params_tag<P> of the params type P
+    std::size_t values_ = 0;          // P's parameter count and element type, for the error message
+    const char* scalar_ = "";
+    std::size_t steps_ = 0;
+};
+
+/// One SIMD pass over a tensor w of N elements, its gradient g and state tensors s...: for each
+/// batch, f(w, g, s...) updates the batches of w and s (taken by reference), which are stored back.
+/// The tail is a masked partial batch, so no element past N is read or written.
+template <std::size_t N, scalar T, class F, class... State>
+void update_tensor(F f, T* w, const T* g, State*... s) noexcept {
+    using B = simd::batch<T>;
+    constexpr std::size_t width = simd::width<T>;
+    const auto pass = [&](std::size_t i, auto load, auto store) {
+        B wb = load(w + i);
+        std::tuple sb{load(s + i)...};
+        std::apply([&](auto&... sk) { f(wb, load(g + i), sk...); }, sb);
+        store(w + i, wb);
+        std::apply([&](const auto&... sk) { (store(s + i, sk), ...); }, sb);
+    };
+    for (std::size_t i = 0; i + width <= N; i += width)
+        pass(i, [](const T* p) { return B::load_unaligned(p); }, [](T* p, const B& b) { b.store_unaligned(p); });
+    if constexpr (N % width != 0)
+        pass(N - N % width, [](const T* p) { return simd::load_head<N % width>(p); },
+             [](T* p, const B& b) { simd::store_head<N % width>(p, b); });
+}
+
+/// update_tensor over every tensor of p, in lockstep with grad and the state values.
+template <class F, class P, class... State>
+void update_params(F f, P& p, const P& grad, State&... state) noexcept {
+    for_each_tensor(
+        [&](std::size_t, std::string_view, auto& w, const auto& g, auto&... s) {
+            update_tensor<std::remove_cvref_t<decltype(w)>::size()>(f, w.data(), g.data(), s.data()...);
+        },
+        p, grad, state...);
+}
+
+}  // namespace detail
 }  // namespace typegrad

@@ -1,29 +1,42 @@
-// Batch kernels for a dense layer on a mini-batch of B samples, sizes all compile-time. W is Out×In
-// row-major, X is B×In and Z, dZ are B×Out, all row-major:
+// Batch kernels for a dense layer on a mini-batch of n samples: n is a run-time argument, the layer
+// sizes In and Out are compile-time. W is Out×In row-major, X is n×In and Z, dZ are n×Out, all
+// row-major and contiguous (no alignment assumed):
 //   gemm_forward      Z = f(X·Wᵀ + b)     (bias and elementwise epilogue fused)
 //   gemm_weight_grad  G += dZᵀ·X
 //   gemm_input_grad   dX = dZ·W
-// The two gradients run a register-blocked micro-kernel (a 12-row by 2-batch tile of C in
-// registers, twelve broadcasts of A and two loads of B per step of k). The forward keeps 4 samples
-// by 4 outputs of dot products in registers (AVX-512) or runs gemv row blocks over all samples.
+//   bias_grad         db += Σ rows of dZ
+// All three run one register-blocked micro-kernel: a tile of up to 12 rows by 2 batches of columns
+// held in registers (AVX-512), per step of k 12 broadcasts and 2 loads feeding 24 FMAs. The
+// gradients read their operands where they lie; the forward first copies each block of 2 batches
+// of samples into columns (transposed squares), multiplies with W's rows broadcast, and transposes
+// the tile back on the way out, with the bias and f applied there.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <type_traits>
+#include <utility>
 
 #include <typegrad/simd/batch.hpp>
 #include <typegrad/simd/gemv.hpp>
 #include <typegrad/simd/partial.hpp>
+#include <typegrad/simd/transpose.hpp>
 
 namespace typegrad::simd {
 
 namespace detail {
 
+/// Rows of a register tile: 12 with AVX-512's 32 registers (24 accumulators of two batches each), 6
+/// with 16 registers.
+template <scalar T>
+inline constexpr std::size_t tile_rows = width<T> * sizeof(T) == 64 ? 12 : 6;
+
 /// C[m, 0..Cols) (+)= Σ_k A(m, k)·Bk[0..Cols) for m < MR, where A(m, k) = a[m·AM + k·AK] and
-/// Bk = b + k·LdB; C rows are LdC apart. Cols ≤ 2·width; the tail batch is masked.
-template <std::size_t MR, std::size_t Cols, std::size_t K, std::size_t AM, std::size_t AK, std::size_t LdB,
-          std::size_t LdC, bool Accumulate, scalar T>
-inline void gemm_tile(const T* a, const T* b, T* c) noexcept {
+/// Bk = b + k·LdB; C rows are LdC apart. Cols ≤ 2·width; the tail batch is masked. The sums start
+/// from zero and C is added at the end, so the FMAs need not wait for C to arrive from memory.
+template <std::size_t MR, std::size_t Cols, std::size_t AM, std::size_t AK, std::size_t LdB, std::size_t LdC,
+          bool Accumulate, scalar T>
+inline void gemm_tile(std::size_t K, const T* a, const T* b, T* c) noexcept {
     using V = batch<T>;
     constexpr std::size_t w = width<T>, full = Cols / w, parts = full + (Cols % w != 0);
     const auto load = [](const T* p, std::size_t j) {
@@ -33,7 +46,7 @@ inline void gemm_tile(const T* a, const T* b, T* c) noexcept {
     };
     V acc[MR][parts];
     for (std::size_t m = 0; m < MR; ++m)
-        for (std::size_t j = 0; j < parts; ++j) acc[m][j] = Accumulate ? load(c + m * LdC, j) : V(T{});
+        for (std::size_t j = 0; j < parts; ++j) acc[m][j] = V(T{});
     for (std::size_t k = 0; k < K; ++k) {
         V bk[parts];
         for (std::size_t j = 0; j < parts; ++j) bk[j] = load(b + k * LdB, j);
@@ -44,103 +57,219 @@ inline void gemm_tile(const T* a, const T* b, T* c) noexcept {
     }
     for (std::size_t m = 0; m < MR; ++m)
         for (std::size_t j = 0; j < parts; ++j) {
+            const V cm = Accumulate ? acc[m][j] + load(c + m * LdC, j) : acc[m][j];
             if constexpr (Cols % w != 0)
                 if (j == full) {
-                    store_head<Cols % w>(c + m * LdC + j * w, acc[m][j]);
+                    store_head<Cols % w>(c + m * LdC + j * w, cm);
                     continue;
                 }
-            acc[m][j].store_unaligned(c + m * LdC + j * w);
+            cm.store_unaligned(c + m * LdC + j * w);
         }
 }
 
-/// C (M×N, rows LdC apart) (+)= A·Bmat over K, tiled by gemm_tile: 12 rows by 2 batches of columns
-/// (24 accumulators; 14 loads feed 24 FMAs per step of k).
-template <std::size_t M, std::size_t N, std::size_t K, std::size_t AM, std::size_t AK, std::size_t LdB,
-          std::size_t LdC, bool Accumulate, scalar T>
-inline void gemm_nn(const T* a, const T* b, T* c) noexcept {
-    constexpr std::size_t mr = 12, nc = 2 * width<T>;
-    const auto rows = [&](auto cols, std::size_t n) {
-        std::size_t m = 0;
-        for (; m + mr <= M; m += mr)
-            gemm_tile<mr, decltype(cols)::value, K, AM, AK, LdB, LdC, Accumulate>(a + m * AM, b + n, c + m * LdC + n);
-        if constexpr (M % mr != 0)
-            gemm_tile<M % mr, decltype(cols)::value, K, AM, AK, LdB, LdC, Accumulate>(a + m * AM, b + n, c + m * LdC + n);
-    };
-    std::size_t n = 0;
-    for (; n + nc <= N; n += nc) rows(std::integral_constant<std::size_t, nc>{}, n);
-    if constexpr (N % nc != 0) rows(std::integral_constant<std::size_t, N % nc>{}, n);
+/// Cuts M rows into ⌈M / MR⌉ tiles as even as possible (64 rows by 12: 11, 11, 11, 11, 10, 10) and
+/// calls tile.template operator()<Rows>(first row) for each: a tile of fewer rows than its neighbours
+/// would waste most of its FMA slots on loads.
+template <std::size_t MR, class Tile>
+inline void even_row_tiles(std::size_t M, Tile&& tile) {
+    const std::size_t tiles = (M + MR - 1) / MR;
+    for (std::size_t t = 0; t < tiles; ++t) {
+        const std::size_t m = M * t / tiles, rows = M * (t + 1) / tiles - m;
+        [&]<std::size_t... R>(std::index_sequence<R...>) {
+            ((rows == R + 1 ? tile.template operator()<R + 1>(m) : void()), ...);
+        }(std::make_index_sequence<MR>{});
+    }
 }
 
-/// Z[s, o] = f(X[s]·W[o] + b[o]) for a tile of 4 samples by 4 outputs: 16 dot products over In
-/// held in registers (8 loads feed 16 FMAs), reduced together by one haddp. Needs width 16.
-template <std::size_t In, std::size_t Out, scalar T, class F>
-inline void forward_tile(const T* X, const T* W, const T* b, T* Z, F& f) noexcept {
-    using V = batch<T>;
-    constexpr std::size_t w = width<T>, t = 4;
-    V acc[t][t];
-    for (std::size_t s = 0; s < t; ++s)
-        for (std::size_t o = 0; o < t; ++o) acc[s][o] = V(T{});
-    const auto step = [&](auto load) {
-        V xs[t], wo[t];
-        for (std::size_t s = 0; s < t; ++s) xs[s] = load(X + s * In);
-        for (std::size_t o = 0; o < t; ++o) wo[o] = load(W + o * In);
-        for (std::size_t s = 0; s < t; ++s)
-            for (std::size_t o = 0; o < t; ++o) acc[s][o] = xsimd::fma(xs[s], wo[o], acc[s][o]);
+/// The same for a compile-time M: only the two tile heights that occur are instantiated.
+template <std::size_t M, std::size_t MR, class Tile>
+inline void even_row_tiles(Tile&& tile) {
+    constexpr std::size_t tiles = (M + MR - 1) / MR, rows = M / tiles, taller = M % tiles;
+    for (std::size_t t = 0; t < taller; ++t) tile.template operator()<rows + 1>(t * (rows + 1));
+    for (std::size_t t = taller; t < tiles; ++t) tile.template operator()<rows>(taller + t * rows);
+}
+
+/// C (M×N, rows LdC apart) (+)= A·Bmat over K, tiled by gemm_tile: up to 12 rows by 2 batches of
+/// columns (24 accumulators; 14 loads feed 24 FMAs per step of k). K is run-time, M run-time or
+/// (RowsKnown) M. With PanelsOuter all row tiles of a panel of columns run before the next panel, so
+/// the panel of B stays in L1 and B is read from memory once (the input gradient's W, its largest
+/// operand); otherwise each row tile runs along its rows of C, which the hardware prefetches as
+/// streams (the weight gradient's C, read and written once, is its largest).
+template <std::size_t N, std::size_t AM, std::size_t AK, std::size_t LdB, std::size_t LdC, bool Accumulate,
+          bool PanelsOuter, std::size_t RowsKnown = 0, scalar T>
+inline void gemm_nn(std::size_t M, std::size_t K, const T* a, const T* b, T* c) noexcept {
+    constexpr std::size_t nc = 2 * width<T>;
+    const auto panels = [&]<std::size_t MR>(std::size_t m, std::size_t n0, std::size_t n1) {
+        std::size_t n = n0;
+        for (; n + nc <= n1; n += nc)
+            gemm_tile<MR, nc, AM, AK, LdB, LdC, Accumulate>(K, a + m * AM, b + n, c + m * LdC + n);
+        if constexpr (N % nc != 0)
+            if (n < n1) gemm_tile<MR, N % nc, AM, AK, LdB, LdC, Accumulate>(K, a + m * AM, b + n, c + m * LdC + n);
     };
-    std::size_t k = 0;
-    for (; k + w <= In; k += w) step([k](const T* p) { return V::load_unaligned(p + k); });
-    if constexpr (In % w != 0) step([k](const T* p) { return load_head<In % w>(p + k); });
-    V slots[w];
-    for (std::size_t s = 0; s < t; ++s)
-        for (std::size_t o = 0; o < t; ++o) slots[haddp_slot<T>(s * t + o)] = acc[s][o];
-    alignas(alignment) T bias[w];
-    for (std::size_t l = 0; l < w; ++l) bias[l] = b ? b[l % t] : T{};
-    alignas(alignment) T out[w];
-    V(f(xsimd::haddp(slots) + V::load_aligned(bias))).store_aligned(out);
-    for (std::size_t s = 0; s < t; ++s)
-        for (std::size_t o = 0; o < t; ++o) Z[s * Out + o] = out[s * t + o];
+    const auto rows = [&](auto tile) {
+        if constexpr (RowsKnown != 0)
+            even_row_tiles<RowsKnown, tile_rows<T>>(tile);
+        else
+            even_row_tiles<tile_rows<T>>(M, tile);
+    };
+    if constexpr (PanelsOuter) {
+        for (std::size_t n = 0; n < N; n += nc)
+            rows([&]<std::size_t MR>(std::size_t m) { panels.template operator()<MR>(m, n, std::min(N, n + nc)); });
+    } else {
+        rows([&]<std::size_t MR>(std::size_t m) { panels.template operator()<MR>(m, 0, N); });
+    }
+}
+
+/// xt[k·NB + s] = X[s·In + k0 + k] for k < K and s < ns ≤ NB: a block of rows of X as columns, padded
+/// with zeros to whole batches of samples, one transposed square of width × width at a time.
+template <std::size_t In, std::size_t NB, scalar T>
+inline void pack_columns(std::size_t ns, std::size_t k0, std::size_t K, const T* X, T* xt) noexcept {
+    using V = batch<T>;
+    constexpr std::size_t w = width<T>;
+    for (std::size_t s0 = 0; s0 < ns; s0 += w) {
+        const std::size_t rows = std::min(w, ns - s0);
+        const auto square = [&](std::size_t k, std::size_t cols, auto load) {
+            V r[w];
+            for (std::size_t i = 0; i < w; ++i) r[i] = i < rows ? load(X + (s0 + i) * In + k0 + k) : V(T{});
+            transpose(r);
+            for (std::size_t c = 0; c < cols; ++c) r[c].store_aligned(xt + (k + c) * NB + s0);
+        };
+        std::size_t k = 0;
+        for (; k + w <= K; k += w) square(k, w, [](const T* x) { return V::load_unaligned(x); });
+        if constexpr (In % w != 0)  // chunks are whole batches long, so only the last has this tail
+            if (k < K) square(k, In % w, [](const T* x) { return load_head<In % w>(x); });
+    }
+}
+
+/// MR outputs by J batches of samples of the forward, as an outer product over k: per k, J loads of
+/// the packed sample columns and MR broadcasts of W feed MR·J FMAs. The tile holds Zᵀ; it leaves
+/// through transposed squares (bias and f applied once the last chunk of k is in). Chunks after the
+/// first add to the partial sums that the previous chunk left in Z.
+template <std::size_t MR, std::size_t J, std::size_t In, std::size_t Out, std::size_t NB, scalar T, class F>
+inline void forward_tile(std::size_t ns, std::size_t K, bool first, bool last, const T* W, const T* xt, const T* b,
+                         T* Z, F& f) noexcept {
+    using V = batch<T>;
+    constexpr std::size_t w = width<T>;
+    V acc[MR][J];
+    for (std::size_t m = 0; m < MR; ++m)
+        for (std::size_t j = 0; j < J; ++j) acc[m][j] = V(T{});
+    for (std::size_t k = 0; k < K; ++k) {
+        V bk[J];
+        for (std::size_t j = 0; j < J; ++j) bk[j] = V::load_aligned(xt + k * NB + j * w);
+        for (std::size_t m = 0; m < MR; ++m) {
+            const V a(W[m * In + k]);
+            for (std::size_t j = 0; j < J; ++j) acc[m][j] = xsimd::fma(a, bk[j], acc[m][j]);
+        }
+    }
+    // Rows M0 .. M0 + Rows of the tile against one transposed square per batch of samples.
+    const auto leave = [&]<std::size_t M0, std::size_t Rows>() {
+        for (std::size_t j = 0; j < J && j * w < ns; ++j) {
+            const std::size_t samples = std::min(w, ns - j * w);
+            T* z = Z + j * w * Out + M0;
+            V r[w];
+            if (!first) {
+                for (std::size_t l = 0; l < w; ++l) {
+                    if (l >= samples)
+                        r[l] = V(T{});
+                    else if constexpr (Rows == w)
+                        r[l] = V::load_unaligned(z + l * Out);
+                    else
+                        r[l] = load_head<Rows>(z + l * Out);
+                }
+                transpose(r);
+            }
+            for (std::size_t m = 0; m < w; ++m) {
+                if (m >= Rows) {
+                    r[m] = V(T{});
+                    continue;
+                }
+                V zm = first ? acc[M0 + m][j] : acc[M0 + m][j] + r[m];
+                if (last) zm = f(b ? zm + V(b[M0 + m]) : zm);
+                r[m] = zm;
+            }
+            transpose(r);
+            for (std::size_t l = 0; l < samples; ++l) {
+                if constexpr (Rows == w)
+                    r[l].store_unaligned(z + l * Out);
+                else
+                    store_head<Rows>(z + l * Out, r[l]);
+            }
+        }
+    };
+    [&]<std::size_t... C>(std::index_sequence<C...>) {
+        (leave.template operator()<C * w, std::min(w, MR - C * w)>(), ...);
+    }(std::make_index_sequence<(MR + w - 1) / w>{});
 }
 
 }  // namespace detail
 
-/// Z = f(X·Wᵀ + b): X is Batch×In, W is Out×In, b of Out (may be null), Z is Batch×Out; f is
-/// applied to each output (called with batch<T>, and with T for narrow W).
-template <std::size_t Batch, std::size_t In, std::size_t Out, scalar T, class F>
-void gemm_forward(const T* X, const T* W, const std::type_identity_t<T>* b, T* Z, F f) noexcept {
+/// Z = f(X·Wᵀ + b): X is n×In, W is Out×In, b of Out (may be null), Z is n×Out; f is applied to
+/// each output (called with batch<T>, and with T for narrow W). Samples go in blocks of two batches,
+/// copied as columns into a stack buffer of at most 128 KiB (In in chunks that fit), so that the
+/// product runs as outer products with W's rows broadcast.
+template <std::size_t In, std::size_t Out, scalar T, class F>
+void gemm_forward(std::size_t n, const T* X, const T* W, const std::type_identity_t<T>* b, T* Z, F f) noexcept {
     constexpr std::size_t w = width<T>;
     if constexpr (4 * In <= w) {
-        for (std::size_t s = 0; s < Batch; ++s) gemv<Out, In>(W, X + s * In, b, Z + s * Out, f);
-    } else if constexpr (w == 16 && Batch % 4 == 0 && Out % 4 == 0) {
-        for (std::size_t o = 0; o < Out; o += 4)
-            for (std::size_t s = 0; s < Batch; s += 4)
-                detail::forward_tile<In, Out>(X + s * In, W + o * In, b ? b + o : b, Z + s * Out + o, f);
+        for (std::size_t s = 0; s < n; ++s) gemv<Out, In>(W, X + s * In, b, Z + s * Out, f);
     } else {
-        std::size_t o = 0;
-        for (; o + w <= Out; o += w)
-            for (std::size_t s = 0; s < Batch; ++s)
-                detail::gemv_block<w, In>(W + o * In, X + s * In, b ? b + o : b, Z + s * Out + o, f);
-        if constexpr (Out % w != 0)
-            for (std::size_t s = 0; s < Batch; ++s)
-                detail::gemv_block<Out % w, In>(W + o * In, X + s * In, b ? b + o : b, Z + s * Out + o, f);
+        constexpr std::size_t mr = detail::tile_rows<T>, nb = 2 * w, kc = std::min(In, (std::size_t{128} << 10) / (nb * sizeof(T)));
+        alignas(alignment) T xt[kc * nb];
+        for (std::size_t s0 = 0; s0 < n; s0 += nb) {
+            const std::size_t ns = std::min(nb, n - s0);
+            for (std::size_t k0 = 0; k0 < In; k0 += kc) {
+                const std::size_t K = std::min(kc, In - k0);
+                detail::pack_columns<In, nb>(ns, k0, K, X + s0 * In, xt);
+                const auto tiles = [&]<std::size_t J>(std::integral_constant<std::size_t, J>) {
+                    const bool first = k0 == 0, last = k0 + K == In;
+                    detail::even_row_tiles<Out, mr>([&]<std::size_t Rows>(std::size_t o) {
+                        detail::forward_tile<Rows, J, In, Out, nb>(ns, K, first, last, W + o * In + k0, xt,
+                                                                   b ? b + o : b, Z + s0 * Out + o, f);
+                    });
+                };
+                if (ns > w)
+                    tiles(std::integral_constant<std::size_t, 2>{});
+                else
+                    tiles(std::integral_constant<std::size_t, 1>{});
+            }
+        }
     }
 }
 
 /// Z = X·Wᵀ + b, shapes as above.
-template <std::size_t Batch, std::size_t In, std::size_t Out, scalar T>
-void gemm_forward(const T* X, const T* W, const std::type_identity_t<T>* b, T* Z) noexcept {
-    gemm_forward<Batch, In, Out>(X, W, b, Z, [](auto z) { return z; });
+template <std::size_t In, std::size_t Out, scalar T>
+void gemm_forward(std::size_t n, const T* X, const T* W, const std::type_identity_t<T>* b, T* Z) noexcept {
+    gemm_forward<In, Out>(n, X, W, b, Z, [](auto z) { return z; });
 }
 
-/// G += dZᵀ·X: dZ is Batch×Out, X is Batch×In, G is Out×In (the weight gradient summed over the batch).
-template <std::size_t Batch, std::size_t In, std::size_t Out, scalar T>
-void gemm_weight_grad(const T* dZ, const T* X, T* G) noexcept {
-    detail::gemm_nn<Out, In, Batch, 1, Out, In, In, true>(dZ, X, G);
+/// G += dZᵀ·X: dZ is n×Out, X is n×In, G is Out×In (the weight gradient summed over the batch).
+template <std::size_t In, std::size_t Out, scalar T>
+void gemm_weight_grad(std::size_t n, const T* dZ, const T* X, T* G) noexcept {
+    detail::gemm_nn<In, 1, Out, In, In, true, false, Out>(Out, n, dZ, X, G);
 }
 
-/// dX = dZ·W: dZ is Batch×Out, W is Out×In, dX is Batch×In (the input gradient of every sample).
-template <std::size_t Batch, std::size_t In, std::size_t Out, scalar T>
-void gemm_input_grad(const T* dZ, const T* W, T* dX) noexcept {
-    detail::gemm_nn<Batch, In, Out, Out, 1, In, In, false>(dZ, W, dX);
+/// dX = dZ·W: dZ is n×Out, W is Out×In, dX is n×In (the input gradient of every sample).
+template <std::size_t In, std::size_t Out, scalar T>
+void gemm_input_grad(std::size_t n, const T* dZ, const T* W, T* dX) noexcept {
+    detail::gemm_nn<In, Out, 1, In, In, false, true>(n, Out, dZ, W, dX);
+}
+
+/// db += Σ_s dZ[s]: dZ is n×Out, db of Out (the bias gradient summed over the batch).
+template <std::size_t Out, scalar T>
+void bias_grad(std::size_t n, const T* dZ, T* db) noexcept {
+    using V = batch<T>;
+    constexpr std::size_t w = width<T>;
+    std::size_t o = 0;
+    for (; o + w <= Out; o += w) {
+        V acc = V::load_unaligned(db + o);
+        for (std::size_t s = 0; s < n; ++s) acc += V::load_unaligned(dZ + s * Out + o);
+        acc.store_unaligned(db + o);
+    }
+    if constexpr (Out % w != 0) {
+        V acc = load_head<Out % w>(db + o);
+        for (std::size_t s = 0; s < n; ++s) acc += load_head<Out % w>(dZ + s * Out + o);
+        store_head<Out % w>(db + o, acc);
+    }
 }
 
 }  // namespace typegrad::simd

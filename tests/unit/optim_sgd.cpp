@@ -5,11 +5,18 @@
 #include <cmath>
 #include <string_view>
 
-#include <typegrad/typegrad.hpp>
+#include <typegrad/layers/activations.hpp>
+#include <typegrad/layers/dense.hpp>
+#include <typegrad/loss/mse.hpp>
+#include <typegrad/net/backward.hpp>
+#include <typegrad/net/init.hpp>
+#include <typegrad/net/params.hpp>
+#include <typegrad/net/sequential.hpp>
+#include <typegrad/optim/sgd.hpp>
 
 namespace tg = typegrad;
 
-BOOST_AUTO_TEST_SUITE(sgd)
+BOOST_AUTO_TEST_SUITE(optim_sgd)
 
 using net = tg::sequential<tg::dense<3, 19>, tg::tanh, tg::dense<19, 2>>;
 

@@ -1,0 +1,219 @@
+// The mini-batch path: n samples go through the network together as n-row matrices, layer by layer,
+// on the batch kernels (simd/gemm.hpp). tg::batch_workspace<Net, T> holds the rows entering every
+// layer, their gradients and each layer's batch state, allocated once for a row capacity;
+// tg::forward_batch and tg::value_and_grad_batch then run without allocating.
+#pragma once
+
+#include <algorithm>
+#include <concepts>
+#include <cstddef>
+#include <span>
+#include <type_traits>
+#include <utility>
+
+#include <typegrad/core/error.hpp>
+#include <typegrad/core/rows.hpp>
+#include <typegrad/core/vec.hpp>
+#include <typegrad/layers/layer.hpp>
+#include <typegrad/loss/loss.hpp>
+#include <typegrad/net/params.hpp>
+#include <typegrad/net/shape_error.hpp>
+
+namespace typegrad {
+
+/// Layer Index has no mini-batch path (forward_batch / backward_batch), which tg::fit and the batch
+/// functions need.
+template <class Index, class Layer>
+struct layer_without_batch_path {
+    static_assert(detail::always_false<Index>,
+                  "tg::batch_workspace: this layer has no forward_batch / backward_batch (see tg::batch_layer in "
+                  "typegrad/layers/layer.hpp)");
+};
+
+namespace detail {
+
+template <class Net, class T, class Seq = std::make_index_sequence<Net::layer_count + 1>>
+struct boundary_rows;
+template <class Net, class T, std::size_t... K>
+struct boundary_rows<Net, T, std::index_sequence<K...>> {
+    using type = flat_tuple<std::index_sequence<K...>, rows<T, Net::sizes[K]>...>;
+    static type make(std::size_t capacity, std::size_t first_capacity) {
+        return {slot<K, rows<T, Net::sizes[K]>>{rows<T, Net::sizes[K]>(K == 0 ? first_capacity : capacity)}...};
+    }
+};
+
+template <class Net, class T, class Seq = std::make_index_sequence<Net::layer_count>>
+struct batch_states;
+template <class Net, class T, std::size_t... I>
+struct batch_states<Net, T, std::index_sequence<I...>> {
+    template <std::size_t J>
+    using state = batch_state_t<typename Net::template layer_type<J>, T, Net::sizes[J]>;
+    using type = flat_tuple<std::index_sequence<I...>, state<I>...>;
+    static type make(std::size_t capacity) { return {slot<I, state<I>>{state<I>(capacity)}...}; }
+
+    static constexpr bool check() {
+        return (require<batch_layer<typename Net::template layer_type<I>, T, Net::sizes[I]>,
+                        layer_without_batch_path<layer_index<I>, typename Net::template layer_type<I>>> &&
+                ...);
+    }
+};
+
+}  // namespace detail
+
+/// The rows a mini-batch of up to capacity() samples needs: values<K>() are the rows entering layer
+/// K (values<layer_count>() the outputs), gradients<K>() the loss's gradient with respect to them,
+/// state<I>() layer I's batch state. Fill the inputs with set_input before a pass.
+template <network Net, scalar T = float>
+class batch_workspace {
+    static_assert(detail::batch_states<Net, T>::check(), "tg::batch_workspace: every layer needs a batch path");
+
+public:
+    using net_type = Net;
+    using value_type = T;
+
+    explicit batch_workspace(std::size_t capacity)
+        : values_(detail::boundary_rows<Net, T>::make(capacity, capacity)),
+          gradients_(detail::boundary_rows<Net, T>::make(capacity, 0)),  // nobody needs ∂L/∂input
+          states_(detail::batch_states<Net, T>::make(capacity)),
+          capacity_(capacity) {}
+
+    std::size_t capacity() const noexcept { return capacity_; }
+
+    template <std::size_t K>
+    auto& values() noexcept { return detail::slot_value<K>(values_); }
+    template <std::size_t K>
+    const auto& values() const noexcept { return detail::slot_value<K>(values_); }
+    template <std::size_t K>
+    auto& gradients() noexcept { return detail::slot_value<K>(gradients_); }
+    template <std::size_t I>
+    auto& state() noexcept { return detail::slot_value<I>(states_); }
+
+    /// Copies sample x into input row r (r < capacity()).
+    void set_input(std::size_t r, const vec<T, Net::in_size>& x) noexcept {
+        std::copy_n(x.data(), Net::in_size, values<0>().row(r));
+    }
+    /// The network's output for input row r, after a pass.
+    const T* output(std::size_t r) const noexcept { return values<Net::layer_count>().row(r); }
+
+private:
+    typename detail::boundary_rows<Net, T>::type values_;
+    typename detail::boundary_rows<Net, T>::type gradients_;
+    typename detail::batch_states<Net, T>::type states_;
+    std::size_t capacity_;
+};
+
+namespace detail {
+
+// Dense followed by an elementwise activation runs as one pass, the activation being the kernel's
+// epilogue; the rows between the two are then left unwritten (neither backward reads them).
+template <class Net, std::size_t I, class T>
+concept batch_fuses_with_next = I + 1 < Net::layer_count &&
+    requires(const params<Net, T>& p, batch_workspace<Net, T>& ws, const batch_info& info) {
+        Net::template layer_type<I>::template forward_batch_then<typename Net::template layer_type<I + 1>>(
+            get<I>(p), std::size_t{}, ws.template values<I>(), ws.template values<I + 2>(), info);
+    };
+
+template <class Net, std::size_t I, class T>
+void forward_batch_from(const params<Net, T>& p, batch_workspace<Net, T>& ws, std::size_t n, const batch_info& info) {
+    if constexpr (I < Net::layer_count) {
+        using L = typename Net::template layer_type<I>;
+        if constexpr (batch_fuses_with_next<Net, I, T>) {
+            L::template forward_batch_then<typename Net::template layer_type<I + 1>>(
+                get<I>(p), n, ws.template values<I>(), ws.template values<I + 2>(), info);
+            forward_batch_from<Net, I + 2>(p, ws, n, info);
+        } else {
+            L::forward_batch(get<I>(p), n, ws.template values<I>(), ws.template values<I + 1>(), ws.template state<I>(),
+                             info);
+            forward_batch_from<Net, I + 1>(p, ws, n, info);
+        }
+    }
+}
+
+template <class Net, std::size_t I, class T>
+void backward_batch_from(const params<Net, T>& p, batch_workspace<Net, T>& ws, std::size_t n,
+                         params<Net, T>& grad) {
+    using L = typename Net::template layer_type<I>;
+    auto* grad_x = I == 0 ? nullptr : &ws.template gradients<I>();
+    L::backward_batch(get<I>(p), n, ws.template values<I>(), ws.template values<I + 1>(),
+                      ws.template gradients<I + 1>(), grad_x, ws.template state<I>(), get<I>(grad));
+    if constexpr (I > 0) backward_batch_from<Net, I - 1>(p, ws, n, grad);
+}
+
+inline void check_rows(const char* where, std::size_t n, std::size_t capacity) {
+    if (n > capacity)
+        throw value_error(message(where, ": ", n, " samples do not fit a batch_workspace of capacity ", capacity));
+}
+
+}  // namespace detail
+
+/// Runs input rows [0, n) of ws (filled by set_input) through the network; the outputs are then
+/// ws.output(r). With info.m == mode::training, ws keeps what backward_batch needs.
+template <network Net, class T>
+void forward_batch(const params<Net, T>& p, batch_workspace<Net, T>& ws, std::size_t n, const batch_info& info = {}) {
+    detail::check_rows("tg::forward_batch", n, ws.capacity());
+    detail::forward_batch_from<Net, 0>(p, ws, n, info);
+}
+
+/// Given the loss's gradients for the output rows (ws.gradients<layer_count>()) after a training-mode
+/// forward_batch of n rows, ADDS ∂L/∂params, summed over the rows, into grad.
+template <network Net, class T>
+void backward_batch(const params<Net, T>& p, batch_workspace<Net, T>& ws, std::size_t n, params<Net, T>& grad) {
+    detail::check_rows("tg::backward_batch", n, ws.capacity());
+    detail::backward_batch_from<Net, Net::layer_count - 1>(p, ws, n, grad);
+}
+
+/// After the optimizer step of a training batch: folds what the training-mode forward_batch
+/// measured into the statistics layers keep in their parameters (batch_norm's running mean and
+/// variance). tg::fit calls it; a hand-written loop calls it after each step. Once per pass: a second
+/// call changes nothing.
+template <network Net, class T>
+void update_running_statistics(params<Net, T>& p, batch_workspace<Net, T>& ws) noexcept {
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+        (..., [&] {
+            using L = typename Net::template layer_type<I>;
+            if constexpr (requires { L::update_running_statistics(get<I>(p), ws.template state<I>()); })
+                L::update_running_statistics(get<I>(p), ws.template state<I>());
+        }());
+    }(std::make_index_sequence<Net::layer_count>{});
+}
+
+/// The loss of n loaded rows, scored against target(r), and ∂(scale · Σ losses)/∂params ADDED into
+/// grad; returns the sum of the rows' losses. Mini-batch training uses scale = 1 / (batch size).
+template <network Net, class T, class Target, class Loss>
+    requires loss_for<Loss, T, Net::out_size>
+T value_and_grad_rows(const params<Net, T>& p, batch_workspace<Net, T>& ws, std::size_t n, Target&& target,
+                      const Loss& loss, params<Net, T>& grad, T scale, const batch_info& info) {
+    constexpr std::size_t out = Net::out_size;
+    forward_batch<Net>(p, ws, n, info);
+    auto& grad_out = ws.template gradients<Net::layer_count>();
+    T sum{};
+    for (std::size_t r = 0; r < n; ++r) {
+        vec<T, out> y, g;
+        std::copy_n(ws.output(r), out, y.data());
+        sum += loss.value_and_grad(y, target(r), g);
+        std::transform(g.begin(), g.end(), grad_out.row(r), [scale](T v) { return v * scale; });
+    }
+    backward_batch<Net>(p, ws, n, grad);
+    return sum;
+}
+
+/// A mini-batch's summed loss; ADDS the MEAN of its samples' gradients into grad (the gradient of
+/// the mean loss, as frameworks train). inputs and targets pair up; at most ws.capacity() samples.
+template <network Net, class T, class Loss>
+    requires loss_for<Loss, T, Net::out_size>
+T value_and_grad_batch(const params<Net, T>& p, batch_workspace<Net, T>& ws,
+                       std::span<const std::type_identity_t<vec<T, Net::in_size>>> inputs,
+                       std::span<const loss_target_t<Loss, T, Net::out_size>> targets, const Loss& loss,
+                       params<Net, T>& grad, const batch_info& info = {mode::training}) {
+    if (inputs.size() != targets.size())
+        throw value_error(detail::message("tg::value_and_grad_batch: ", inputs.size(), " inputs but ", targets.size(),
+                                          " targets, expected one target per input"));
+    const std::size_t n = inputs.size();
+    detail::check_rows("tg::value_and_grad_batch", n, ws.capacity());
+    if (n == 0) return T{};
+    for (std::size_t r = 0; r < n; ++r) ws.set_input(r, inputs[r]);
+    return value_and_grad_rows<Net>(
+        p, ws, n, [&](std::size_t r) -> const auto& { return targets[r]; }, loss, grad, T{1} / T(n), info);
+}
+
+}  // namespace typegrad

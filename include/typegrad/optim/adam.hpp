@@ -1,0 +1,53 @@
+// tg::adam{lr, beta1 = 0.9, beta2 = 0.999, eps = 1e-8}: Adam with bias correction, as PyTorch's
+// torch.optim.Adam computes it. At step t: m ← β1·m + (1 − β1)·g, v ← β2·v + (1 − β2)·g²,
+// p ← p − lr/(1 − β1^t) · m / (√v / √(1 − β2^t) + eps). m and v are allocated on the first step.
+#pragma once
+
+#include <cmath>
+#include <cstddef>
+
+#include <typegrad/net/params.hpp>
+#include <typegrad/optim/optimizer.hpp>
+
+namespace typegrad {
+
+/// Copies are deep (a copy has its own m, v and step count and continues as the original would); a
+/// moved-from adam, like a reset() one, has no state and starts over at t = 1.
+class adam {
+public:
+    double lr;              // the learning rate
+    double beta1 = 0.9;     // decay of the mean of the gradients, m
+    double beta2 = 0.999;   // decay of the mean of their squares, v
+    double eps = 1e-8;      // keeps the denominator away from zero
+
+    explicit adam(double lr, double beta1 = 0.9, double beta2 = 0.999, double eps = 1e-8) noexcept
+        : lr(lr), beta1(beta1), beta2(beta2), eps(eps) {}
+
+    /// One update of p from grad. The first step allocates m and v (once); later steps do not.
+    /// Throws tg::value_error if p's type differs from the first step's.
+    template <class Net, class T>
+    void step(params<Net, T>& p, const params<Net, T>& grad) {
+        params<Net, T>* moments = state_.values<2, params<Net, T>>("tg::adam");
+        const auto t = static_cast<double>(state_.count_step());
+        const T step_size = static_cast<T>(lr / (1 - std::pow(beta1, t)));
+        const T inv_sqrt_correction2 = static_cast<T>(1 / std::sqrt(1 - std::pow(beta2, t)));
+        const T b1 = static_cast<T>(beta1), b2 = static_cast<T>(beta2), e = static_cast<T>(eps);
+        detail::update_params(
+            [=](auto& w, auto g, auto& m, auto& v) {
+                m = b1 * m + (1 - b1) * g;
+                v = b2 * v + (1 - b2) * (g * g);
+                w -= step_size * m / (sqrt(v) * inv_sqrt_correction2 + e);  // xsimd's sqrt, found by ADL
+            },
+            p, grad, moments[0], moments[1]);
+    }
+
+    /// The number of updates made (t after the last step).
+    std::size_t steps() const noexcept { return state_.steps(); }
+    /// Forgets m, v and the step count; the next step may use another params type.
+    void reset() noexcept { state_ = {}; }
+
+private:
+    detail::optimizer_state state_;
+};
+
+}  // namespace typegrad

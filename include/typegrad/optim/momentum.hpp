@@ -1,0 +1,47 @@
+// tg::momentum{lr, mu, nesterov = false}: gradient descent with a velocity, the update of PyTorch's
+// torch.optim.SGD with momentum (dampening 0): v ← mu·v + g, then p ← p − lr·v (classical) or
+// p ← p − lr·(g + mu·v) with the updated v (Nesterov). v starts at zero, so the first step is p − lr·g
+// (Nesterov: p − lr·(1 + mu)·g). v is allocated on the first step, for that step's params type.
+#pragma once
+
+#include <cstddef>
+
+#include <typegrad/net/params.hpp>
+#include <typegrad/optim/optimizer.hpp>
+
+namespace typegrad {
+
+/// Copies are deep (a copy has its own velocity and continues as the original would); a moved-from
+/// momentum, like a reset() one, has no velocity and starts over.
+class momentum {
+public:
+    double lr;              // the learning rate η
+    double mu;              // the momentum factor, typically 0.9
+    bool nesterov = false;
+
+    momentum(double lr, double mu, bool nesterov = false) noexcept : lr(lr), mu(mu), nesterov(nesterov) {}
+
+    /// One update of p from grad. The first step allocates the velocity (once); later steps do not.
+    /// Throws tg::value_error if p's type differs from the first step's.
+    template <class Net, class T>
+    void step(params<Net, T>& p, const params<Net, T>& grad) {
+        params<Net, T>& velocity = *state_.values<1, params<Net, T>>("tg::momentum");
+        state_.count_step();
+        const T eta = static_cast<T>(lr), keep = static_cast<T>(mu);
+        if (nesterov)
+            detail::update_params([=](auto& w, auto g, auto& v) { v = keep * v + g; w -= eta * (g + keep * v); },
+                                  p, grad, velocity);
+        else
+            detail::update_params([=](auto& w, auto g, auto& v) { v = keep * v + g; w -= eta * v; }, p, grad, velocity);
+    }
+
+    /// The number of updates made.
+    std::size_t steps() const noexcept { return state_.steps(); }
+    /// Forgets the velocity and the step count; the next step may use another params type.
+    void reset() noexcept { state_ = {}; }
+
+private:
+    detail::optimizer_state state_;
+};
+
+}  // namespace typegrad

@@ -1,0 +1,202 @@
+// tg::fit: mini-batch training as the seed's notes define it. Every epoch shuffles the samples (from
+// the seed), cuts them into ⌈N / batch_size⌉ batches, the last one possibly smaller, and makes one
+// optimizer update per batch from the mean of its samples' gradients. A batch runs on the batch path,
+// split over threads; each thread sums its rows' gradients and the sums are added in a fixed order,
+// so a run is deterministic for a seed and a thread count.
+#pragma once
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <iostream>
+#include <limits>
+#include <memory>
+#include <numeric>
+#include <string_view>
+#include <thread>
+#include <type_traits>
+#include <vector>
+
+#include <typegrad/core/error.hpp>
+#include <typegrad/layers/batch_parts.hpp>
+#include <typegrad/layers/init.hpp>
+#include <typegrad/loss/loss.hpp>
+#include <typegrad/net/batch.hpp>
+#include <typegrad/net/params.hpp>
+#include <typegrad/optim/optimizer.hpp>
+#include <typegrad/train/evaluate.hpp>
+#include <typegrad/train/progress.hpp>
+#include <typegrad/train/thread_pool.hpp>
+
+namespace typegrad {
+
+struct fit_options {
+    std::size_t epochs = 1;
+    std::size_t batch_size = 32;             // samples per update; the last batch of an epoch may be smaller
+    std::uint64_t seed = 0;                  // the shuffling order and dropout's masks
+    std::size_t threads = 0;                 // threads a batch is split over; 0 = every core
+    bool shuffle = true;                     // false: the samples in their stored order
+    progress report = progress::automatic;   // on std::cerr
+};
+
+struct fit_result {
+    std::vector<epoch_report> history;  // one report per epoch
+};
+
+namespace detail {
+
+struct ignore_epochs {
+    void operator()(const epoch_report&) const noexcept {}
+};
+
+template <class P>
+void set_zero(P& p) noexcept {
+    for_each_tensor([](std::size_t, std::string_view, auto& t) { std::fill_n(t.data(), t.size(), 0); }, p);
+}
+
+// [lo, hi) of a tensor of `size` elements: thread `part` of `parts`' share.
+struct slice {
+    std::size_t lo, hi;
+    slice(std::size_t size, std::size_t part, std::size_t parts) : lo(size * part / parts), hi(size * (part + 1) / parts) {}
+};
+
+/// Adds the gradients of parts 1, 2, … into part 0's over thread `part`'s slice of every tensor (each
+/// element summed in part order, whatever the threads), and says whether the summed slice is finite.
+template <class Part>
+bool reduce_slice(std::vector<Part>& parts, std::size_t part) noexcept {
+    for (std::size_t k = 1; k < parts.size(); ++k)
+        for_each_tensor(
+            [&](std::size_t, std::string_view, auto& sum, const auto& t) {
+                const slice s(sum.size(), part, parts.size());
+                for (std::size_t i = s.lo; i < s.hi; ++i) sum.data()[i] += t.data()[i];
+            },
+            *parts[0].grad, *parts[k].grad);
+    bool not_finite = false;  // written so that the loop vectorises: |v| <= max is false for NaN and ±inf
+    for_each_tensor(
+        [&](std::size_t, std::string_view, const auto& sum) {
+            using T = std::remove_cvref_t<decltype(sum.data()[0])>;
+            const slice s(sum.size(), part, parts.size());
+            for (std::size_t i = s.lo; i < s.hi; ++i)
+                not_finite |= !(std::abs(sum.data()[i]) <= std::numeric_limits<T>::max());
+        },
+        *parts[0].grad);
+    return !not_finite;
+}
+
+/// One thread's share of every batch: its rows, their gradient and what they scored.
+template <class Net, class T>
+struct batch_part {
+    explicit batch_part(std::size_t capacity) : ws(capacity), grad(std::make_unique<params<Net, T>>()) {}
+    batch_workspace<Net, T> ws;
+    std::unique_ptr<params<Net, T>> grad;  // on the heap: a large network's params do not fit a stack
+    T loss{};
+    std::size_t right = 0;
+    bool finite = true;  // this thread's slice of the summed gradient
+};
+
+/// A key for batch `batch` of epoch `epoch`, from which dropout draws its masks.
+constexpr std::uint64_t batch_key(std::uint64_t seed, std::size_t epoch, std::size_t batch) noexcept {
+    rng r{seed ^ (0x9E3779B97F4A7C15ull * (epoch + 1)) ^ (0xD1B54A32D192ED03ull * (batch + 1))};
+    return r.next();
+}
+
+}  // namespace detail
+
+/// Trains p on train for options.epochs epochs; on_epoch(const epoch_report&) is called after each.
+/// A non-finite loss or gradient stops training with tg::training_error naming the epoch and batch,
+/// before that batch's update: p is then as the last good update left it.
+template <network Net, class T, class Data, class Loss, class Opt, class OnEpoch = detail::ignore_epochs>
+    requires loss_for<Loss, T, Net::out_size> && optimizer<Opt, params<Net, T>> &&
+             std::convertible_to<typename Data::target_type, loss_target_t<Loss, T, Net::out_size>>
+fit_result fit(params<Net, T>& p, const Data& train, const Loss& loss, Opt& opt, const fit_options& options = {},
+               OnEpoch on_epoch = {}) {
+    detail::check_data<Net, T, Data>();
+    train.check();
+    if (train.empty()) throw value_error("tg::fit: the training set is empty");
+    if (options.batch_size == 0) throw value_error("tg::fit: batch_size is 0, expected at least 1");
+
+    const std::size_t n = train.size();
+    const std::size_t batch_size = std::min(options.batch_size, n);
+    const std::size_t batches = (n + batch_size - 1) / batch_size;
+    const std::size_t threads =
+        std::min(batch_size, options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency()));
+
+    std::vector<detail::batch_part<Net, T>> parts;
+    parts.reserve(threads);
+    for (std::size_t t = 0; t < threads; ++t) parts.emplace_back((batch_size + threads - 1) / threads);
+    thread_pool pool(threads);
+    batch_parts split(threads);  // lets batch_norm see the statistics of the other threads' rows
+    std::vector<std::size_t> order(n);
+    std::iota(order.begin(), order.end(), std::size_t{0});
+    rng shuffler{options.seed};
+    detail::progress_printer printer(options.report, std::cerr);
+    fit_result result;
+
+    for (std::size_t epoch = 1; epoch <= options.epochs; ++epoch) {
+        const auto start = std::chrono::steady_clock::now();
+        if (options.shuffle)
+            for (std::size_t i = n - 1; i > 0; --i) std::swap(order[i], order[shuffler.next() % (i + 1)]);
+        double loss_sum = 0;
+        std::size_t right = 0;
+        for (std::size_t b = 0; b < batches; ++b) {
+            const std::size_t begin = b * batch_size, count = std::min(batch_size, n - begin);
+            const std::uint64_t key = detail::batch_key(options.seed, epoch, b);
+            auto job = [&](std::size_t t) {
+                detail::batch_part<Net, T>& part = parts[t];
+                const std::size_t lo = count * t / threads, rows = count * (t + 1) / threads - lo;
+                const std::size_t* samples = order.data() + begin + lo;
+                detail::set_zero(*part.grad);
+                part.right = 0;
+                // Even without rows a thread runs the pass: the others may wait for it in split.share.
+                try {
+                    for (std::size_t r = 0; r < rows; ++r) part.ws.set_input(r, train.inputs[samples[r]]);
+                    part.loss = value_and_grad_rows<Net>(
+                        p, part.ws, rows, [&](std::size_t r) -> const auto& { return train.targets[samples[r]]; },
+                        loss, *part.grad, T{1} / T(count),
+                        batch_info{mode::training, key, lo, threads > 1 ? &split : nullptr, t});
+                } catch (...) {
+                    split.abandon();
+                    throw;
+                }
+                if constexpr (Data::labelled)
+                    for (std::size_t r = 0; r < rows; ++r)
+                        part.right += detail::argmax(part.ws.output(r), Net::out_size) == train.targets[samples[r]];
+            };
+            pool.run(job);
+            auto reduce = [&](std::size_t t) { parts[t].finite = detail::reduce_slice(parts, t); };
+            pool.run(reduce);
+            double batch_loss = 0;
+            bool finite = true;
+            for (const auto& part : parts) {
+                batch_loss += part.loss;
+                finite = finite && part.finite;
+            }
+            if (!std::isfinite(batch_loss) || !finite)
+                throw training_error(detail::message(
+                    "tg::fit: the ", std::isfinite(batch_loss) ? "gradient" : "loss", " is not finite at epoch ",
+                    epoch, ", batch ", b + 1, " of ", batches, "; the parameters are left as ",
+                    epoch == 1 && b == 0 ? "they were before training" : "the last good update made them",
+                    " (a smaller learning rate may help)"));
+            opt.step(p, *parts[0].grad);
+            update_running_statistics<Net>(p, parts[0].ws);  // every thread holds the whole batch's statistics
+            loss_sum += batch_loss;
+            for (const auto& part : parts) right += part.right;
+            printer.batch(epoch, options.epochs, b + 1, batches, loss_sum / double(begin + count));
+        }
+        const epoch_report report{
+            epoch,
+            options.epochs,
+            loss_sum / double(n),
+            Data::labelled ? double(right) / double(n) : std::numeric_limits<double>::quiet_NaN(),
+            batches,
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()};
+        printer.epoch(report);
+        result.history.push_back(report);
+        on_epoch(report);
+    }
+    return result;
+}
+
+}  // namespace typegrad

@@ -1,0 +1,92 @@
+// tg::thread_pool: a fixed set of threads that run the parts of one job together and return when all
+// are done; tg::fit splits each mini-batch over it. Part 0 runs on the calling thread, so a pool of
+// size 1 starts no thread at all. Jobs are plain callables: no allocation and no std::function per run.
+#pragma once
+
+#include <condition_variable>
+#include <cstddef>
+#include <exception>
+#include <mutex>
+#include <thread>
+#include <utility>
+#include <vector>
+
+namespace typegrad {
+
+class thread_pool {
+public:
+    /// A pool running `size` parts at once (size ≥ 1; the caller counts as one).
+    explicit thread_pool(std::size_t size) : errors_(size == 0 ? 1 : size) {
+        for (std::size_t part = 1; part < errors_.size(); ++part) workers_.emplace_back([this, part] { work(part); });
+    }
+    thread_pool(const thread_pool&) = delete;
+    thread_pool& operator=(const thread_pool&) = delete;
+    ~thread_pool() {
+        {
+            std::lock_guard lock(mutex_);
+            stopping_ = true;
+        }
+        started_.notify_all();
+        for (std::thread& t : workers_) t.join();
+    }
+
+    std::size_t size() const noexcept { return errors_.size(); }
+
+    /// Calls job(part) for every part in [0, size()) at once and returns when all have returned. If
+    /// parts throw, the exception of the lowest such part is rethrown here.
+    template <class Job>
+    void run(Job& job) {
+        call_ = [](void* j, std::size_t part) { (*static_cast<Job*>(j))(part); };
+        job_ = &job;
+        {
+            std::lock_guard lock(mutex_);
+            pending_ = workers_.size();
+            ++generation_;
+        }
+        started_.notify_all();
+        execute(0);
+        std::unique_lock lock(mutex_);
+        finished_.wait(lock, [this] { return pending_ == 0; });
+        std::exception_ptr first;
+        for (std::exception_ptr& e : errors_) {
+            if (!first) first = e;
+            e = nullptr;
+        }
+        if (first) std::rethrow_exception(first);
+    }
+
+private:
+    void execute(std::size_t part) noexcept {
+        try {
+            call_(job_, part);
+        } catch (...) {
+            errors_[part] = std::current_exception();
+        }
+    }
+
+    void work(std::size_t part) {
+        std::size_t seen = 0;
+        for (;;) {
+            {
+                std::unique_lock lock(mutex_);
+                started_.wait(lock, [&] { return stopping_ || generation_ != seen; });
+                if (stopping_) return;
+                seen = generation_;
+            }
+            execute(part);
+            std::lock_guard lock(mutex_);
+            if (--pending_ == 0) finished_.notify_one();
+        }
+    }
+
+    std::vector<std::exception_ptr> errors_;  // one per part
+    std::vector<std::thread> workers_;
+    std::mutex mutex_;
+    std::condition_variable started_, finished_;
+    std::size_t generation_ = 0, pending_ = 0;
+    bool stopping_ = false;
+    void (*call_)(void*, std::size_t) = nullptr;
+    void* job_ = nullptr;
+};
+
+}  // namespace typegrad

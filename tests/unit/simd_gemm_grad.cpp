@@ -1,0 +1,15 @@
+// The gradient batch kernels (gemm_weight_grad, gemm_input_grad, bias_grad) against plain scalar
+// loops, for network layers, long rows and odd sizes (simd_gemm_check.hpp).
+#include <boost/test/unit_test.hpp>
+
+#include "simd_gemm_check.hpp"
+
+using namespace simd_test;
+
+BOOST_AUTO_TEST_SUITE(simd_gemm_grad)
+
+BOOST_AUTO_TEST_CASE(network_shapes_and_long_rows) { network_shapes<grads_check>(); }
+
+BOOST_AUTO_TEST_CASE(odd_sizes_and_tails) { odd_shapes<grads_check>(); }
+
+BOOST_AUTO_TEST_SUITE_END()

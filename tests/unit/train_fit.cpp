@@ -1,0 +1,224 @@
+// tg::fit, tg::evaluate and tg::accuracy: ⌈N/B⌉ updates per epoch (seed item 14), each from the
+// mean gradient of its batch, the same as a hand-written loop of value_and_grad; deterministic for a
+// seed and thread count; a non-finite loss stops training with the epoch and batch named and the
+// parameters of the last good update; progress lines; and a real problem learned.
+#include <boost/test/unit_test.hpp>
+
+#include <cmath>
+#include <limits>
+#include <sstream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <typegrad/typegrad.hpp>
+
+namespace tg = typegrad;
+
+namespace {
+
+using net = tg::sequential<tg::dense<2, 8>, tg::tanh, tg::dense<8, 2>>;
+
+// Points labelled by the side of the line x - y = 0.2 they fall on.
+tg::dataset<double, 2> line_points(std::size_t n, std::uint64_t seed) {
+    tg::dataset<double, 2> set;
+    set.classes = 2;
+    tg::rng r{seed};
+    for (std::size_t i = 0; i < n; ++i) {
+        const tg::vec<double, 2> x{r.uniform(-1, 1), r.uniform(-1, 1)};
+        set.push_back(x, x[0] - x[1] > 0.2 ? 1 : 0);
+    }
+    return set;
+}
+
+// Wraps an optimizer, counting its steps and keeping the parameters each step leaves.
+template <class P>
+struct recording {
+    tg::sgd inner;
+    std::size_t steps = 0;
+    P last{};
+    void step(P& p, const P& grad) {
+        inner.step(p, grad);
+        ++steps;
+        last = p;
+    }
+};
+
+template <class P>
+double max_difference(const P& a, const P& b) {
+    double worst = 0;
+    tg::for_each_tensor(
+        [&](std::size_t, std::string_view, const auto& x, const auto& y) {
+            for (std::size_t i = 0; i < x.size(); ++i)
+                worst = std::max(worst, std::abs(double(x.data()[i]) - double(y.data()[i])));
+        },
+        a, b);
+    return worst;
+}
+
+struct captured_cerr {
+    std::ostringstream text;
+    std::streambuf* old = std::cerr.rdbuf(text.rdbuf());
+    ~captured_cerr() { std::cerr.rdbuf(old); }
+};
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(train_fit)
+
+BOOST_AUTO_TEST_CASE(updates_per_epoch_are_the_ceiling_of_n_over_b) {
+    const auto data = line_points(10, 1);
+    for (auto [batch, updates] : {std::pair{3, 4}, {5, 2}, {1, 10}, {10, 1}, {64, 1}}) {
+        auto p = tg::init<net, double>(1);
+        recording<tg::params<net, double>> opt{tg::sgd{0.1}};
+        const auto result =
+            tg::fit<net>(p, data, tg::softmax_cross_entropy{}, opt,
+                         {.epochs = 2, .batch_size = std::size_t(batch), .threads = 1, .report = tg::progress::none});
+        BOOST_TEST(opt.steps == std::size_t(2 * updates));
+        BOOST_TEST(result.history.size() == 2u);
+        BOOST_TEST(result.history[1].updates == std::size_t(updates));
+        BOOST_TEST(result.history[1].epoch == 2u);
+    }
+}
+
+// Without shuffling, one epoch of fit is the loop a user would write: for each batch, the mean of
+// the per-sample gradients, then one SGD step; the last batch (2 of 11 samples) averages over 2.
+BOOST_AUTO_TEST_CASE(one_epoch_equals_the_hand_written_loop) {
+    const auto data = line_points(11, 2);
+    const tg::sgd sgd{0.5};
+    auto expected = tg::init<net, double>(3);
+    double expected_loss = 0;
+    for (std::size_t begin = 0; begin < 11; begin += 3) {
+        const std::size_t count = std::min<std::size_t>(3, 11 - begin);
+        tg::params<net, double> mean{};
+        for (std::size_t i = begin; i < begin + count; ++i) {
+            auto [value, g] = tg::value_and_grad<net>(expected, data.inputs[i], data.targets[i], tg::softmax_cross_entropy{});
+            expected_loss += value;
+            tg::for_each_tensor(
+                [&](std::size_t, std::string_view, auto& m, const auto& gi) {
+                    for (std::size_t k = 0; k < m.size(); ++k) m.data()[k] += gi.data()[k] / double(count);
+                },
+                mean, g);
+        }
+        sgd.step(expected, mean);
+    }
+    for (std::size_t threads : {1, 2, 3}) {
+        BOOST_TEST_CONTEXT("threads = " << threads) {
+            auto p = tg::init<net, double>(3);
+            tg::sgd opt = sgd;
+            const auto result = tg::fit<net>(p, data, tg::softmax_cross_entropy{}, opt,
+                                             {.epochs = 1, .batch_size = 3, .threads = threads, .shuffle = false,
+                                              .report = tg::progress::none});
+            BOOST_TEST(max_difference(p, expected) <= 1e-12);
+            BOOST_TEST(result.history[0].loss == expected_loss / 11, boost::test_tools::tolerance(1e-12));
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(deterministic_for_a_seed_and_thread_count) {
+    const auto data = line_points(200, 4);
+    const auto train = [&](std::uint64_t seed, std::size_t threads) {
+        auto p = tg::init<net, double>(5);
+        tg::sgd opt{0.2};
+        tg::fit<net>(p, data, tg::softmax_cross_entropy{}, opt,
+                     {.epochs = 3, .batch_size = 16, .seed = seed, .threads = threads, .report = tg::progress::none});
+        return p;
+    };
+    BOOST_TEST((train(7, 2) == train(7, 2)));
+    BOOST_TEST((train(7, 1) == train(7, 1)));
+    BOOST_TEST(max_difference(train(7, 1), train(7, 2)) <= 1e-12);  // only the order of a sum differs
+    BOOST_TEST(max_difference(train(7, 1), train(8, 1)) > 1e-6);    // another seed, another order
+}
+
+BOOST_AUTO_TEST_CASE(learns_a_separable_problem) {
+    const auto train_set = line_points(400, 11), test_set = line_points(200, 12);
+    using classifier = tg::sequential<tg::dense<2, 16>, tg::relu, tg::dense<16, 2>>;
+    auto p = tg::init<classifier, double>(13);
+    tg::sgd opt{0.5};
+    std::vector<double> losses;
+    tg::fit<classifier>(p, train_set, tg::softmax_cross_entropy{}, opt,
+                        {.epochs = 30, .batch_size = 20, .seed = 1, .report = tg::progress::none},
+                        [&](const tg::epoch_report& r) { losses.push_back(r.loss); });
+    BOOST_TEST(losses.size() == 30u);
+    BOOST_TEST(losses.back() < losses.front() / 4);
+    BOOST_TEST(tg::accuracy<classifier>(p, test_set) >= 0.97);
+
+    const auto e = tg::evaluate<classifier>(p, test_set, tg::softmax_cross_entropy{});
+    double loss = 0;
+    std::size_t right = 0;
+    for (std::size_t i = 0; i < test_set.size(); ++i) {
+        loss += tg::softmax_cross_entropy{}.value(tg::forward<classifier>(p, test_set.inputs[i]), test_set.targets[i]);
+        const auto y = tg::forward<classifier>(p, test_set.inputs[i]);
+        right += (y[1] > y[0] ? 1u : 0u) == test_set.targets[i];
+    }
+    BOOST_TEST(e.loss == loss / 200, boost::test_tools::tolerance(1e-12));
+    BOOST_TEST(e.accuracy == right / 200.0);
+}
+
+BOOST_AUTO_TEST_CASE(regression_data) {
+    tg::dataset<float, 1, tg::vec<float, 1>> line;  // the seed's item 13: y = 2x + 3
+    for (float x : {1.f, 2.f, 3.f, 4.f}) line.push_back({x}, {2 * x + 3});
+    using neuron = tg::sequential<tg::dense<1, 1>>;
+    tg::params<neuron> p{};
+    tg::sgd opt{0.02};
+    const auto result =
+        tg::fit<neuron>(p, line, tg::mse{}, opt, {.epochs = 3000, .batch_size = 4, .report = tg::progress::none});
+    BOOST_TEST(tg::get<0>(p).W(0, 0) == 2.0f, boost::test_tools::tolerance(1e-3f));
+    BOOST_TEST(tg::get<0>(p).b[0] == 3.0f, boost::test_tools::tolerance(1e-3f));
+    BOOST_TEST(std::isnan(result.history.back().accuracy));
+    BOOST_TEST(tg::evaluate<neuron>(p, line, tg::mse{}).loss < 1e-5);
+}
+
+// Sample 5 is NaN: with batches of 2 in stored order, batch 3 of 5 fails; the parameters are those
+// after batch 2's update.
+BOOST_AUTO_TEST_CASE(non_finite_loss_names_epoch_and_batch_and_keeps_the_last_good_update) {
+    auto data = line_points(10, 3);
+    data.inputs[5][0] = std::numeric_limits<double>::quiet_NaN();
+    auto p = tg::init<net, double>(1);
+    recording<tg::params<net, double>> opt{tg::sgd{0.1}};
+    BOOST_CHECK_EXCEPTION(
+        tg::fit<net>(p, data, tg::softmax_cross_entropy{}, opt,
+                     {.epochs = 1, .batch_size = 2, .threads = 2, .shuffle = false, .report = tg::progress::none}),
+        tg::training_error, [](const tg::training_error& e) {
+            BOOST_TEST_MESSAGE(e.what());
+            return std::string_view(e.what()).find("loss is not finite at epoch 1, batch 3 of 5") !=
+                   std::string_view::npos;
+        });
+    BOOST_TEST(opt.steps == 2u);
+    BOOST_TEST((p == opt.last));
+}
+
+BOOST_AUTO_TEST_CASE(bad_input_is_an_error) {
+    auto data = line_points(10, 3);
+    auto p = tg::init<net, double>(1);
+    tg::sgd opt{0.1};
+    const auto message_of = [&](const tg::fit_options& options) {
+        try {
+            tg::fit<net>(p, data, tg::softmax_cross_entropy{}, opt, options);
+        } catch (const tg::error& e) {
+            return std::string(e.what());
+        }
+        return std::string("no error");
+    };
+    BOOST_TEST(message_of({.batch_size = 0}) == "tg::fit: batch_size is 0, expected at least 1");
+    data.targets[4] = 2;
+    BOOST_TEST(message_of({.report = tg::progress::none}) ==
+               "dataset: sample 4 has label 2, expected a label below 2 classes");
+    data = {};
+    BOOST_TEST(message_of({.report = tg::progress::none}) == "tg::fit: the training set is empty");
+}
+
+BOOST_AUTO_TEST_CASE(a_line_per_epoch_when_not_on_a_terminal) {
+    const auto data = line_points(20, 3);
+    auto p = tg::init<net, double>(1);
+    tg::sgd opt{0.1};
+    captured_cerr err;
+    tg::fit<net>(p, data, tg::softmax_cross_entropy{}, opt, {.epochs = 2, .batch_size = 8, .report = tg::progress::lines});
+    const std::string text = err.text.str();
+    BOOST_TEST(text.find("epoch 1/2  loss ") == 0u);
+    BOOST_TEST(text.find("3 updates") != std::string::npos);
+    BOOST_TEST(text.find("\nepoch 2/2  loss ") != std::string::npos);
+    BOOST_TEST(text.find('\r') == std::string::npos);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
