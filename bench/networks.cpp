@@ -92,6 +92,19 @@ void typegrad_forward_2_16_16_1_relu(benchmark::State& state) {
     }
 }
 
+// The same forward from parameters prepared for inference (dense layers keep Wᵀ), as a user who
+// runs a trained network many times writes it for the best speed.
+void typegrad_forward_inference_params_2_16_16_1_relu(benchmark::State& state) {
+    const tg::inference_params<small_net> p(tg::init<small_net>(1));
+    const input_set<2> in;
+    int k = 0;
+    for (auto _ : state) {
+        auto y = tg::forward<small_net>(p, in.ours[k]);
+        benchmark::DoNotOptimize(y);
+        k = (k + 1) % inputs;
+    }
+}
+
 void eigen_forward_2_16_16_1_relu(benchmark::State& state) {
     const eigen_small net(tg::init<small_net>(1));
     const input_set<2> in;
@@ -183,6 +196,17 @@ void typegrad_forward_16_64_64_16_tanh(benchmark::State& state) {
     }
 }
 
+void typegrad_forward_inference_params_16_64_64_16_tanh(benchmark::State& state) {
+    const tg::inference_params<tanh_net> p(tg::init<tanh_net>(1));
+    const input_set<16> in;
+    int k = 0;
+    for (auto _ : state) {
+        auto y = tg::forward<tanh_net>(p, in.ours[k]);
+        benchmark::DoNotOptimize(y);
+        k = (k + 1) % inputs;
+    }
+}
+
 void eigen_forward_16_64_64_16_tanh(benchmark::State& state) {
     const eigen_tanh net(tg::init<tanh_net>(1));
     const input_set<16> in;
@@ -197,17 +221,22 @@ void eigen_forward_16_64_64_16_tanh(benchmark::State& state) {
 // Both implementations must agree before their speeds mean anything.
 bool same_results() {
     const auto p = tg::init<small_net>(1);
+    const tg::inference_params<small_net> pi(p);
     const eigen_small e(p);
     const auto q = tg::init<tanh_net>(1);
+    const tg::inference_params<tanh_net> qi(q);
     const eigen_tanh f(q);
     const input_set<2> a;
     const input_set<16> b;
     for (int k = 0; k < inputs; ++k) {
-        if (std::abs(tg::forward<small_net>(p, a.ours[k])[0] - e.forward(a.eigen[k])) > 1e-5f) return false;
+        const float eo = e.forward(a.eigen[k]);
+        if (std::abs(tg::forward<small_net>(p, a.ours[k])[0] - eo) > 1e-5f) return false;
+        if (std::abs(tg::forward<small_net>(pi, a.ours[k])[0] - eo) > 1e-5f) return false;
         const auto y = tg::forward<tanh_net>(q, b.ours[k]);
+        const auto yi = tg::forward<tanh_net>(qi, b.ours[k]);
         const auto z = f.forward(b.eigen[k]);
         for (int i = 0; i < 16; ++i)
-            if (std::abs(y[i] - z(i)) > 1e-5f) return false;
+            if (std::abs(y[i] - z(i)) > 1e-5f || std::abs(yi[i] - z(i)) > 1e-5f) return false;
     }
     return true;
 }
@@ -230,8 +259,10 @@ struct ratio_reporter : benchmark::ConsoleReporter {
 }  // namespace
 
 BENCHMARK(typegrad_forward_2_16_16_1_relu);
+BENCHMARK(typegrad_forward_inference_params_2_16_16_1_relu);
 BENCHMARK(eigen_forward_2_16_16_1_relu);
 BENCHMARK(typegrad_forward_16_64_64_16_tanh);
+BENCHMARK(typegrad_forward_inference_params_16_64_64_16_tanh);
 BENCHMARK(eigen_forward_16_64_64_16_tanh);
 BENCHMARK(typegrad_train_step_2_16_16_1_relu);
 BENCHMARK(typegrad_train_step_value_and_grad_2_16_16_1_relu);
@@ -248,14 +279,16 @@ int main(int argc, char** argv) {
     std::printf("\nEigen CPU time / typegrad CPU time (above 1: typegrad is faster)\n");
     const std::pair<const char*, const char*> cases[] = {
         {"forward_2_16_16_1_relu", "forward_2_16_16_1_relu"},
+        {"forward_inference_params_2_16_16_1_relu", "forward_2_16_16_1_relu"},
         {"forward_16_64_64_16_tanh", "forward_16_64_64_16_tanh"},
+        {"forward_inference_params_16_64_64_16_tanh", "forward_16_64_64_16_tanh"},
         {"train_step_2_16_16_1_relu", "train_step_2_16_16_1_relu"},
         {"train_step_value_and_grad_2_16_16_1_relu", "train_step_2_16_16_1_relu"}};
     for (const auto& [name, baseline] : cases) {
         const auto ours = reporter.ns.find(std::string("typegrad_") + name);
         const auto theirs = reporter.ns.find(std::string("eigen_") + baseline);
         if (ours != reporter.ns.end() && theirs != reporter.ns.end())
-            std::printf("  %-41s typegrad %8.1f ns   Eigen %8.1f ns   ratio %.2f\n", name, ours->second,
+            std::printf("  %-42s typegrad %8.1f ns   Eigen %8.1f ns   ratio %.2f\n", name, ours->second,
                         theirs->second, theirs->second / ours->second);
     }
     benchmark::Shutdown();

@@ -20,6 +20,7 @@
 #include <typegrad/net/params.hpp>
 #include <typegrad/net/init.hpp>
 #include <typegrad/net/forward.hpp>
+#include <typegrad/net/inference_params.hpp>
 #include <typegrad/net/backward.hpp>
 #include <typegrad/net/batch.hpp>
 #include <typegrad/loss/loss.hpp>

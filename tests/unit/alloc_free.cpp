@@ -1,6 +1,6 @@
-// forward, value_and_grad, an SGD step and a fused tg::sgd_step never allocate, and momentum and
-// adam allocate only on their first step: this program replaces the global operator new and delete
-// with counting versions and counts around each call.
+// forward (also from tg::inference_params), value_and_grad, an SGD step and a fused tg::sgd_step
+// never allocate, and momentum and adam allocate only on their first step: this program replaces
+// the global operator new and delete with counting versions and counts around each call.
 #include <boost/test/unit_test.hpp>
 
 #include <cstdlib>
@@ -60,8 +60,10 @@ BOOST_AUTO_TEST_CASE(forward_value_and_grad_and_sgd_step_do_not_allocate) {
     for (std::size_t i = 0; i < 20; ++i) xd[i] = x[i] = float(i) / 20;
     tg::vec<float, 5> target{0, 1, 0, 0, 0};
 
+    static const tg::inference_params<net> prepared(p);
     const std::size_t before = allocations;
     const auto y = tg::forward<net>(p, x);
+    const auto y2 = tg::forward<net>(prepared, x);
     auto [loss, grad] = tg::value_and_grad<net>(p, x, target, tg::mse{});
     tg::sgd{0.1}.step(p, grad);
     auto [loss2, grad2] = tg::value_and_grad<logits>(q, xd, 3, tg::softmax_cross_entropy{});
@@ -71,7 +73,7 @@ BOOST_AUTO_TEST_CASE(forward_value_and_grad_and_sgd_step_do_not_allocate) {
     const float loss4 = tg::sgd_step<net>(p, x, target, tg::mse{}, tg::sgd{0.1});
     const double loss5 = tg::sgd_step<logits>(q, xd, 1, tg::softmax_cross_entropy{}, tg::sgd{0.1}, ws);
     BOOST_TEST(allocations == before);
-    BOOST_TEST(std::isfinite(y[0] + loss + loss2 + loss3 + loss4 + loss5));
+    BOOST_TEST(std::isfinite(y[0] + y2[0] + loss + loss2 + loss3 + loss4 + loss5));
 }
 
 // A stateful optimizer allocates its state once, on its first step (one aligned block for the

@@ -1,9 +1,10 @@
-// gemv_t (y = Wᵀ·x) and outer_acc (G += u·vᵀ) against plain scalar loops: square sizes 1..67 and
+// gemv_t (y = Wᵀ·x, and f(Wᵀ·x + b)) and outer_acc (G += u·vᵀ) against plain scalar loops: square sizes 1..67 and
 // 256, tall and wide shapes with 3 columns or rows, the networks' shapes, in float and double.
 #include <boost/test/unit_test.hpp>
 
 #include <cmath>
 #include <cstddef>
+#include <type_traits>
 
 #include <typegrad/simd.hpp>
 
@@ -16,8 +17,15 @@ namespace {
 
 template <class T, std::size_t R, std::size_t C>
 void check_gemv_t() {
-    array<T> W(R * C, 31), x(R, 32), y(C, 33);
+    array<T> W(R * C, 31), x(R, 32), y(C, 33), b(C, 37), z(C, 38);
     simd::gemv_t<R, C>(W.data(), x.data(), y.data());
+    // With a bias and an epilogue, as the forward of a dense layer with transposed weights.
+    const auto shifted_relu = [](auto v) {
+        using V = decltype(v);
+        if constexpr (std::is_same_v<V, T>) return (v > 0 ? v : T(0)) + T(0.5);
+        else return xsimd::select(v > V(T(0)), v, V(T(0))) + V(T(0.5));
+    };
+    simd::gemv_t<R, C>(W.data(), x.data(), b.data(), z.data(), shifted_relu);
     for (std::size_t c = 0; c < C; ++c) {
         long double exact = 0, magnitude = 0;
         for (std::size_t r = 0; r < R; ++r) {
@@ -25,6 +33,9 @@ void check_gemv_t() {
             magnitude += std::fabs((long double)W[r * C + c] * x[r]);
         }
         expect(close(y[c], exact, R, magnitude), name<T>("gemv_t", R, C), c);
+        const long double biased = exact + b[c];
+        const long double expected = (biased > 0 ? biased : 0) + 0.5L;
+        expect(close(z[c], expected, R + 2, magnitude + std::fabs(b[c]) + 0.5L), name<T>("gemv_t with bias and f", R, C), c);
     }
 }
 

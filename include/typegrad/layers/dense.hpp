@@ -33,6 +33,15 @@ struct dense_params {
     friend constexpr bool operator==(const dense_params&, const dense_params&) noexcept = default;
 };
 
+/// dense<In, Out>'s parameters as tg::inference_params keeps them: W transposed (Wt is In×Out,
+/// Wt(c, r) = W(r, c)), so that the forward is a sum of W's columns scaled by the inputs (simd::gemv_t)
+/// instead of one dot product per output, whose horizontal sums cost as much as the products.
+template <scalar T, std::size_t In, std::size_t Out>
+struct dense_inference_params {
+    mat<T, In, Out> Wt;
+    vec<T, Out> b;
+};
+
 template <scalar T, std::size_t In>
 struct dense_cache {
     vec<T, In> x;  // the input, for ∂L/∂W = g·xᵀ
@@ -135,6 +144,33 @@ struct dense {
         simd::gemv_t<Out, In>(p.W.data(), grad_out.data(), grad_in.data());
         backward_update_params(p, cache, grad_out, alpha);
         return grad_in;
+    }
+
+    template <scalar T, std::size_t>
+    using inference_params_type = dense_inference_params<T, In, Out>;
+
+    template <scalar T>
+    static constexpr void prepare(const dense_params<T, In, Out>& p, dense_inference_params<T, In, Out>& q) noexcept {
+        for (std::size_t r = 0; r < Out; ++r)
+            for (std::size_t c = 0; c < In; ++c) q.Wt(c, r) = p.W(r, c);
+        q.b = p.b;
+    }
+
+    /// The forward from prepared parameters (inference: no cache).
+    template <scalar T>
+    static constexpr vec<T, Out> infer(const dense_inference_params<T, In, Out>& p, const vec<T, In>& x) noexcept {
+        vec<T, Out> y;
+        simd::gemv_t<In, Out>(p.Wt.data(), x.data(), p.b.data(), y.data(), [](auto z) { return z; });
+        return y;
+    }
+
+    /// infer and then the elementwise activation Act, as the gemv_t's epilogue.
+    template <class Act, scalar T>
+        requires std::derived_from<Act, detail::output_cached_activation<Act>>
+    static constexpr vec<T, Out> infer_then(const dense_inference_params<T, In, Out>& p, const vec<T, In>& x) noexcept {
+        vec<T, Out> y;
+        simd::gemv_t<In, Out>(p.Wt.data(), x.data(), p.b.data(), y.data(), [](auto z) { return Act::value(z); });
+        return y;
     }
 
     /// backward_update without ∂L/∂x, for the first layer.

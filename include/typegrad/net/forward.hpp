@@ -40,6 +40,25 @@ constexpr auto forward_from(const params<Net, T>& p, const vec<T, N>& in, worksp
     }
 }
 
+// Inference keeps nothing for a backward pass: each layer's cache is a local of its own step, which
+// the compiler drops, instead of a zero-filled workspace for the whole network.
+template <class Net, std::size_t I, class T, std::size_t N>
+constexpr auto infer_from(const params<Net, T>& p, const vec<T, N>& in) {
+    using L = typename Net::template layer_type<I>;
+    typename Net::template cache_type<I, T> cache;
+    if constexpr (fuses_with_next<Net, I, T>) {
+        using Next = typename Net::template layer_type<I + 1>;
+        typename Net::template cache_type<I + 1, T> next_cache;
+        const auto& out = L::template forward_then<Next>(get<I>(p), in, cache, next_cache, mode::inference);
+        if constexpr (I + 2 == Net::layer_count) return out;
+        else return infer_from<Net, I + 2>(p, out);
+    } else if constexpr (I + 1 == Net::layer_count) {
+        return L::forward(get<I>(p), in, cache, mode::inference);
+    } else {
+        return infer_from<Net, I + 1>(p, L::forward(get<I>(p), in, cache, mode::inference));
+    }
+}
+
 // The checks every entry point makes on its input, so that the error names the call.
 template <class Net, class T, class U, std::size_t N>
 constexpr bool check_input() {
@@ -61,8 +80,8 @@ constexpr vec<T, Net::out_size> forward(const params<Net, T>& p, const vec<U, N>
 /// Net's output for input x (inference).
 template <network Net, class T, class U, std::size_t N>
 constexpr vec<T, Net::out_size> forward(const params<Net, T>& p, const vec<U, N>& x) {
-    workspace<Net, T> ws;
-    return forward<Net>(p, x, ws, mode::inference);
+    if constexpr (detail::check_input<Net, T, U, N>()) return detail::infer_from<Net, 0>(p, x);
+    else return {};
 }
 
 }  // namespace typegrad

@@ -20,6 +20,10 @@ constexpr T dot(const T* a, const T* b) noexcept {
     } else {
         using B = batch<T>;
         constexpr std::size_t w = width<T>;
+        if constexpr (N <= w) {  // one product and the reduction, no zero accumulators to add
+            if constexpr (N == w) return xsimd::hadd(B::load_unaligned(a) * B::load_unaligned(b));
+            else return xsimd::hadd(load_head<N>(a) * load_head<N>(b));
+        }
         B s0(T{}), s1(T{}), s2(T{}), s3(T{});
         std::size_t i = 0;
         for (; i + 4 * w <= N; i += 4 * w) {

@@ -1,8 +1,9 @@
 // simd::gemv<R, C>(W, x, b, y[, f]): y = f(W·x + b) for a row-major R×C matrix, the per-sample
-// forward of a dense layer with its bias and activation fused into one pass over the outputs.
-// Rows go in blocks of one SIMD width: each row's dot product accumulates in its own register and
-// xsimd::haddp reduces the whole block into one batch of outputs. Narrow matrices (C at most a
-// quarter of the width) run the plain loop, which the compiler vectorises across rows.
+// forward of a dense layer with its bias and activation in the same call. Rows go in blocks of one
+// SIMD width: each row's dot product accumulates in its own register and a reduction turns the
+// block into one batch of outputs (AVX-512 floats: row_dots.hpp, narrow matrices included;
+// elsewhere xsimd::haddp, and narrow matrices, C at most a quarter of the width, run the plain
+// loop, which the compiler vectorises across rows).
 #pragma once
 
 #include <cstddef>
@@ -11,6 +12,7 @@
 
 #include <typegrad/simd/batch.hpp>
 #include <typegrad/simd/dot.hpp>
+#include <typegrad/simd/map.hpp>
 #include <typegrad/simd/partial.hpp>
 #include <typegrad/simd/row_dots.hpp>
 
@@ -67,7 +69,6 @@ template <std::size_t Rows, std::size_t C, scalar T>
 inline batch<T> row_dots(const T* W, const T* x) noexcept {
 #if defined(__AVX512F__)
     if constexpr (transposing_tree<T>) return row_dots_avx512<Rows, C>(W, x);
-    else {
 #endif
     using B = batch<T>;
     constexpr std::size_t w = width<T>, group = 8;
@@ -79,9 +80,6 @@ inline batch<T> row_dots(const T* W, const T* x) noexcept {
         row_partials<Rows - Rows % group, Rows % group, C>(W + (Rows - Rows % group) * C, x, acc);
     for (std::size_t r = Rows; r < w; ++r) acc[haddp_slot<T>(r)] = acc[haddp_slot<T>(0)];  // lanes unused
     return xsimd::haddp(acc);
-#if defined(__AVX512F__)
-    }
-#endif
 }
 
 /// y[0..Rows) = f(W·x + b) for one block of Rows ≤ width rows.
@@ -124,8 +122,13 @@ constexpr void gemv(const T* W, const T* x, const std::type_identity_t<T>* b, T*
     if (std::is_constant_evaluated() || (4 * C <= w && !detail::transposing_tree<T>)) {
         detail::gemv_scalar<R, C>(W, x, b, y, f);
     } else {
+        // Full blocks store W·x + b and f runs as a second pass over them: f's work for all blocks is
+        // then independent; as each block's epilogue (a long chain after the reduction, e.g.
+        // tanh) it ran about 15% slower. A partial last block keeps f in its epilogue.
         std::size_t r = 0;
-        for (; r + w <= R; r += w) detail::gemv_block<w, C>(W + r * C, x, b ? b + r : b, y + r, f);
+        const auto none = [](auto z) { return z; };
+        for (; r + w <= R; r += w) detail::gemv_block<w, C>(W + r * C, x, b ? b + r : b, y + r, none);
+        if constexpr (R >= w) map<R - R % w>(y, y, f);
         if constexpr (R % w != 0 && R % w <= 2 && !detail::transposing_tree<T>) {  // a row or two: their own reductions are cheaper
             for (; r < R; ++r) y[r] = f(dot<C>(W + r * C, x) + (b ? b[r] : T{}));
         } else if constexpr (R % w != 0) {

@@ -1,6 +1,7 @@
-// simd::gemv_t<R, C>(W, x, y): y = Wᵀ·x for a row-major R×C matrix, the input gradient of a dense
-// layer. Rows of W are scaled by x[r] and summed, a block of up to four batches of columns at a
-// time kept in registers; narrow blocks split the rows over several chains to hide FMA latency.
+// simd::gemv_t<R, C>(W, x[, b, y, f]): y = f(Wᵀ·x + b) for a row-major R×C matrix: the input
+// gradient of a dense layer, and the forward of one whose weights are stored transposed
+// (tg::inference_params). Rows of W are scaled by x[r] and summed, a block of up to four batches of
+// columns at a time kept in registers, the rows split over several chains to hide FMA latency.
 #pragma once
 
 #include <algorithm>
@@ -8,54 +9,85 @@
 #include <type_traits>
 
 #include <typegrad/simd/batch.hpp>
+#include <typegrad/simd/dot.hpp>
 #include <typegrad/simd/partial.hpp>
 
 namespace typegrad::simd {
 
 namespace detail {
 
-/// y[0..Cols) = Σ_r x[r]·W[r·C + 0..Cols) for a block of Cols ≤ 4·width columns starting at W.
-template <std::size_t R, std::size_t C, std::size_t Cols, scalar T>
-inline void gemv_t_block(const T* W, const T* x, T* y) noexcept {
+/// y[0..Cols) = f(b + Σ_r x[r]·W[r·C + 0..Cols)) for a block of Cols ≤ 4·width columns starting at
+/// W (b may be null). The rows are spread over up to four chains of accumulators (about twelve
+/// registers in all, at least two rows per chain), so that the FMA latency is hidden even when the
+/// block is a single batch wide.
+template <std::size_t R, std::size_t C, std::size_t Cols, scalar T, class F>
+inline void gemv_t_block(const T* W, const T* x, const T* b, T* y, F& f) noexcept {
     using B = batch<T>;
     constexpr std::size_t w = width<T>;
     constexpr std::size_t full = Cols / w, parts = full + (Cols % w != 0);
-    constexpr std::size_t chains = std::min<std::size_t>(R, std::max<std::size_t>(1, 4 / parts));
+    constexpr std::size_t chains = std::min<std::size_t>({(R + 1) / 2, 4, std::max<std::size_t>(1, 12 / parts)});
     B acc[chains][parts];
     for (std::size_t h = 0; h < chains; ++h)
         for (std::size_t j = 0; j < parts; ++j) acc[h][j] = B(T{});
+    if (b) {
+        for (std::size_t j = 0; j < full; ++j) acc[0][j] = B::load_unaligned(b + j * w);
+        if constexpr (Cols % w != 0) acc[0][full] = load_head<Cols % w>(b + full * w);
+    }
+    // When each x[r] feeds a single FMA, broadcast it from memory (a load) rather than from the
+    // register the compiler may hold it in (a shuffle on the port the FMAs need).
+    T xs[R];
+    for (std::size_t r = 0; r < R; ++r) xs[r] = x[r];
+#if defined(__GNUC__)
+    if constexpr (parts == 1) asm("" : "+m"(xs));
+#endif
     auto step = [&](std::size_t r, B* a) {
-        const B xr(x[r]);
+        const B xr(xs[r]);
         for (std::size_t j = 0; j < full; ++j) a[j] = xsimd::fma(xr, B::load_unaligned(W + r * C + j * w), a[j]);
         if constexpr (Cols % w != 0) a[full] = xsimd::fma(xr, load_head<Cols % w>(W + r * C + full * w), a[full]);
     };
     for (std::size_t r = 0; r + chains <= R; r += chains)
         for (std::size_t h = 0; h < chains; ++h) step(r + h, acc[h]);
     for (std::size_t h = 0; h < R % chains; ++h) step(R - R % chains + h, acc[h]);
-    for (std::size_t h = 1; h < chains; ++h)
-        for (std::size_t j = 0; j < parts; ++j) acc[0][j] += acc[h][j];
-    for (std::size_t j = 0; j < full; ++j) acc[0][j].store_unaligned(y + j * w);
-    if constexpr (Cols % w != 0) store_head<Cols % w>(y + full * w, acc[0][full]);
+    for (std::size_t j = 0; j < parts; ++j) {
+        if constexpr (chains == 4) acc[0][j] = (acc[0][j] + acc[1][j]) + (acc[2][j] + acc[3][j]);
+        else
+            for (std::size_t h = 1; h < chains; ++h) acc[0][j] += acc[h][j];
+    }
+    for (std::size_t j = 0; j < full; ++j) B(f(acc[0][j])).store_unaligned(y + j * w);
+    if constexpr (Cols % w != 0) store_head<Cols % w>(y + full * w, B(f(acc[0][full])));
 }
 
 }  // namespace detail
 
-/// y = Wᵀ·x, W row-major R×C, x of R, y of C.
-template <std::size_t R, std::size_t C, scalar T>
-constexpr void gemv_t(const T* W, const T* x, T* y) noexcept {
-    if (std::is_constant_evaluated() || 4 * C <= width<T>) {
+/// y = f(Wᵀ·x + b), W row-major R×C, x of R, b and y of C; b may be null (no bias). f is applied
+/// to each output, called with batch<T> (and with T for narrow W) at run time and with T in
+/// constant expressions. With W the transpose of a dense layer's weights, this is its forward.
+template <std::size_t R, std::size_t C, scalar T, class F>
+constexpr void gemv_t(const T* W, const T* x, const std::type_identity_t<T>* b, T* y, F f) noexcept {
+    if (!std::is_constant_evaluated() && C == 1) {
+        y[0] = f(dot<R>(W, x) + (b ? b[0] : T{}));
+    } else if (std::is_constant_evaluated() || 4 * C <= width<T>) {
         // Also narrow W at run time, which the compiler vectorises itself; the sums stay in a local
         // array because y may alias W or x as far as the compiler knows.
         T z[C]{};
+        if (b)
+            for (std::size_t c = 0; c < C; ++c) z[c] = b[c];
         for (std::size_t r = 0; r < R; ++r)
             for (std::size_t c = 0; c < C; ++c) z[c] += x[r] * W[r * C + c];
-        for (std::size_t c = 0; c < C; ++c) y[c] = z[c];
+        for (std::size_t c = 0; c < C; ++c) y[c] = f(z[c]);
     } else {
         constexpr std::size_t block = 4 * width<T>;
         std::size_t c = 0;
-        for (; c + block <= C; c += block) detail::gemv_t_block<R, C, block>(W + c, x, y + c);
-        if constexpr (C % block != 0) detail::gemv_t_block<R, C, C % block>(W + c, x, y + c);
+        for (; c + block <= C; c += block) detail::gemv_t_block<R, C, block>(W + c, x, b ? b + c : b, y + c, f);
+        if constexpr (C % block != 0)
+            detail::gemv_t_block<R, C, C % block>(W + c, x, b ? b + c : b, y + c, f);
     }
+}
+
+/// y = Wᵀ·x, W row-major R×C, x of R, y of C.
+template <std::size_t R, std::size_t C, scalar T>
+constexpr void gemv_t(const T* W, const T* x, T* y) noexcept {
+    gemv_t<R, C>(W, x, nullptr, y, [](auto z) { return z; });
 }
 
 }  // namespace typegrad::simd

@@ -10,6 +10,7 @@
 #include <array>
 #include <bit>
 #include <cstddef>
+#include <utility>
 
 #include <typegrad/simd/batch.hpp>
 
@@ -46,6 +47,15 @@ inline __m512 combine(__m512 a, __m512 b) noexcept {
     return _mm512_add_ps(_mm512_mask_blend_ps(static_cast<__mmask16>(high_halves<S>), a, b), swapped);
 }
 
+/// combine(a, a), by the halves of each group swapped within their 128-bit lanes where S allows.
+template <std::size_t S>
+inline __m512 fold(__m512 a) noexcept {
+    if constexpr (S == 2) return _mm512_add_ps(a, _mm512_permute_ps(a, 0xB1));
+    else if constexpr (S == 4) return _mm512_add_ps(a, _mm512_permute_ps(a, 0x4E));
+    else if constexpr (S == 8) return _mm512_add_ps(a, _mm512_shuffle_f32x4(a, a, 0xB1));
+    else return _mm512_add_ps(a, _mm512_shuffle_f32x4(a, a, 0x4E));
+}
+
 /// Combines N vectors with groups of S lanes down to one vector with a row per lane: v[i] with
 /// v[i + half] at each level (a missing partner is v[i] itself, whose extra lanes are never read).
 template <std::size_t S, std::size_t N>
@@ -54,7 +64,7 @@ inline __m512 combine_all(__m512* v) noexcept {
         return v[0];
     } else {
         constexpr std::size_t half = (N + 1) / 2;
-        for (std::size_t i = 0; i < half; ++i) v[i] = combine<S>(v[i], i + half < N ? v[i + half] : v[i]);
+        for (std::size_t i = 0; i < half; ++i) v[i] = i + half < N ? combine<S>(v[i], v[i + half]) : fold<S>(v[i]);
         return combine_all<S / 2, half>(v);
     }
 }
@@ -123,6 +133,27 @@ constexpr __mmask16 first_lanes(std::size_t n) noexcept {
     return static_cast<__mmask16>(n >= 16 ? 0xFFFFu : (1u << n) - 1);
 }
 
+/// v[R0 + g] = the per-lane products of row R0 + g of W with x, summed over the batches of columns,
+/// for g < G ≤ 8 (the tail batch a masked load whose empty lanes are zero).
+template <std::size_t R0, std::size_t G, std::size_t C>
+inline void eight_rows(const float* W, const float* x, __m512* v) noexcept {
+    constexpr std::size_t full = C / 16;
+    constexpr __mmask16 tail = first_lanes(C % 16);
+    __m512 a[G];
+    const __m512 x0 = _mm512_loadu_ps(x);
+    for (std::size_t g = 0; g < G; ++g) a[g] = _mm512_mul_ps(_mm512_loadu_ps(W + (R0 + g) * C), x0);
+    for (std::size_t k = 1; k < full; ++k) {
+        const __m512 xk = _mm512_loadu_ps(x + 16 * k);
+        for (std::size_t g = 0; g < G; ++g) a[g] = _mm512_fmadd_ps(_mm512_loadu_ps(W + (R0 + g) * C + 16 * k), xk, a[g]);
+    }
+    if constexpr (C % 16 != 0) {
+        const __m512 xk = _mm512_maskz_loadu_ps(tail, x + 16 * full);
+        for (std::size_t g = 0; g < G; ++g)
+            a[g] = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(tail, W + (R0 + g) * C + 16 * full), xk, a[g]);
+    }
+    for (std::size_t g = 0; g < G; ++g) v[R0 + g] = a[g];
+}
+
 /// Lane r holds Σ_c W[r·C + c]·x[c] for r < Rows ≤ 16; later lanes hold junk that the caller never
 /// stores. Reads exactly the Rows·C elements of W and the C of x.
 template <std::size_t Rows, std::size_t C>
@@ -154,18 +185,11 @@ inline batch<float> row_dots_avx512(const float* W, const float* x) noexcept {
             }
         }
     } else if constexpr (C > 16) {
-        constexpr std::size_t full = C / 16;
-        constexpr __mmask16 tail = first_lanes(C % 16);
-        __m512 xs[full + 1];
-        for (std::size_t j = 0; j < full; ++j) xs[j] = _mm512_loadu_ps(x + 16 * j);
-        if constexpr (C % 16 != 0) xs[full] = _mm512_maskz_loadu_ps(tail, x + 16 * full);
-        for (std::size_t r = 0; r < Rows; ++r) {
-            const float* w = W + r * C;
-            __m512 a = _mm512_mul_ps(_mm512_loadu_ps(w), xs[0]);
-            for (std::size_t j = 1; j < full; ++j) a = _mm512_fmadd_ps(_mm512_loadu_ps(w + 16 * j), xs[j], a);
-            if constexpr (C % 16 != 0) a = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(tail, w + 16 * full), xs[full], a);
-            v[r] = a;
-        }
+        // Eight rows at a time, a batch of columns at a time, so that each batch of x is loaded once
+        // for eight FMAs (x does not stay in registers when the rows are long).
+        [&]<std::size_t... G>(std::index_sequence<G...>) {
+            (eight_rows<G * 8, (Rows - G * 8 < 8 ? Rows - G * 8 : 8), C>(W, x, v), ...);
+        }(std::make_index_sequence<(Rows + 7) / 8>{});
     } else {
         // rows_per_vector rows per load (an expanding load when C is not a power of two), times x
         // repeated in every group.

