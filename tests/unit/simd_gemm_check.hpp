@@ -51,22 +51,29 @@ void check_forward(std::size_t n) {
         }
 }
 
-/// gemm_weight_grad and bias_grad (which add to what is there) and gemm_input_grad.
+/// gemm_weight_grad and bias_grad, adding to what is there and (Add = false) replacing it, and
+/// gemm_input_grad.
 template <class T, std::size_t In, std::size_t Out>
 void check_grads(std::size_t n) {
     array<T> X(n * In, 41), W(Out * In, 42), dZ(n * Out, 45);
-    array<T> G(Out * In, 46), G0(Out * In, 46), dX(n * In, 47), db(Out, 49), db0(Out, 49);
+    array<T> G(Out * In, 46), G0(Out * In, 46), Gset(Out * In, 51), dX(n * In, 47);
+    array<T> db(Out, 49), db0(Out, 49), dbset(Out, 52);
     simd::gemm_weight_grad<In, Out>(n, dZ.data(), X.data(), G.data());
+    simd::gemm_weight_grad<In, Out, false>(n, dZ.data(), X.data(), Gset.data());
     simd::gemm_input_grad<In, Out>(n, dZ.data(), W.data(), dX.data());
     simd::bias_grad<Out>(n, dZ.data(), db.data());
+    simd::bias_grad<Out, false>(n, dZ.data(), dbset.data());
     const std::string shape = gemm_name<T, In, Out>(n);
     for (std::size_t o = 0; o < Out; ++o)
         for (std::size_t i = 0; i < In; ++i) {
-            long double exact = G0[o * In + i], magnitude = std::fabs(G0[o * In + i]);
+            long double exact = 0, magnitude = 0;
             for (std::size_t s = 0; s < n; ++s) {
                 exact += (long double)dZ[s * Out + o] * X[s * In + i];
                 magnitude += std::fabs((long double)dZ[s * Out + o] * X[s * In + i]);
             }
+            expect(close(Gset[o * In + i], exact, n, magnitude), "weight grad replacing " + shape, o * In + i);
+            exact += G0[o * In + i];
+            magnitude += std::fabs(G0[o * In + i]);
             expect(close(G[o * In + i], exact, n + 1, magnitude), "weight grad " + shape, o * In + i);
         }
     for (std::size_t s = 0; s < n; ++s)
@@ -79,11 +86,14 @@ void check_grads(std::size_t n) {
             expect(close(dX[s * In + i], exact, Out, magnitude), "input grad " + shape, s * In + i);
         }
     for (std::size_t o = 0; o < Out; ++o) {
-        long double exact = db0[o], magnitude = std::fabs(db0[o]);
+        long double exact = 0, magnitude = 0;
         for (std::size_t s = 0; s < n; ++s) {
             exact += dZ[s * Out + o];
             magnitude += std::fabs(dZ[s * Out + o]);
         }
+        expect(close(dbset[o], exact, n, magnitude), "bias grad replacing " + shape, o);
+        exact += db0[o];
+        magnitude += std::fabs(db0[o]);
         expect(close(db[o], exact, n + 1, magnitude), "bias grad " + shape, o);
     }
 }

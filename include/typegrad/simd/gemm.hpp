@@ -2,9 +2,9 @@
 // sizes In and Out are compile-time. W is Out×In row-major, X is n×In and Z, dZ are n×Out, all
 // row-major and contiguous (no alignment assumed):
 //   gemm_forward      Z = f(X·Wᵀ + b)     (bias and elementwise epilogue fused)
-//   gemm_weight_grad  G += dZᵀ·X
+//   gemm_weight_grad  G += dZᵀ·X           (or G = dZᵀ·X)
 //   gemm_input_grad   dX = dZ·W
-//   bias_grad         db += Σ rows of dZ
+//   bias_grad         db += Σ rows of dZ     (or db = Σ rows of dZ)
 // All three run one register-blocked micro-kernel: a tile of up to 12 rows by 2 batches of columns
 // held in registers (AVX-512), per step of k 12 broadcasts and 2 loads feeding 24 FMAs. The
 // gradients read their operands where they lie; the forward first copies each block of 2 batches
@@ -55,7 +55,10 @@ inline void gemm_tile(std::size_t K, const T* a, const T* b, T* c) noexcept {
             for (std::size_t j = 0; j < parts; ++j) acc[m][j] = xsimd::fma(am, bk[j], acc[m][j]);
         }
     }
+    // Unrolled, so that the accumulators stay in registers (a loop would index them, spilling all 24).
+#pragma GCC unroll 32
     for (std::size_t m = 0; m < MR; ++m)
+#pragma GCC unroll 4
         for (std::size_t j = 0; j < parts; ++j) {
             const V cm = Accumulate ? acc[m][j] + load(c + m * LdC, j) : acc[m][j];
             if constexpr (Cols % w != 0)
@@ -243,9 +246,11 @@ void gemm_forward(std::size_t n, const T* X, const T* W, const std::type_identit
 }
 
 /// G += dZᵀ·X: dZ is n×Out, X is n×In, G is Out×In (the weight gradient summed over the batch).
-template <std::size_t In, std::size_t Out, scalar T>
+/// With Add = false, G = dZᵀ·X: a gradient computed afresh then needs neither zeroing beforehand
+/// nor reading G (at 784×256, two passes over 800 KB that cost about a tenth of a training step).
+template <std::size_t In, std::size_t Out, bool Add = true, scalar T>
 void gemm_weight_grad(std::size_t n, const T* dZ, const T* X, T* G) noexcept {
-    detail::gemm_nn<In, 1, Out, In, In, true, false, Out>(Out, n, dZ, X, G);
+    detail::gemm_nn<In, 1, Out, In, In, Add, false, Out>(Out, n, dZ, X, G);
 }
 
 /// dX = dZ·W: dZ is n×Out, W is Out×In, dX is n×In (the input gradient of every sample).
@@ -254,19 +259,20 @@ void gemm_input_grad(std::size_t n, const T* dZ, const T* W, T* dX) noexcept {
     detail::gemm_nn<In, Out, 1, In, In, false, true>(n, Out, dZ, W, dX);
 }
 
-/// db += Σ_s dZ[s]: dZ is n×Out, db of Out (the bias gradient summed over the batch).
-template <std::size_t Out, scalar T>
+/// db += Σ_s dZ[s]: dZ is n×Out, db of Out (the bias gradient summed over the batch); with
+/// Add = false, db = Σ_s dZ[s].
+template <std::size_t Out, bool Add = true, scalar T>
 void bias_grad(std::size_t n, const T* dZ, T* db) noexcept {
     using V = batch<T>;
     constexpr std::size_t w = width<T>;
     std::size_t o = 0;
     for (; o + w <= Out; o += w) {
-        V acc = V::load_unaligned(db + o);
+        V acc = Add ? V::load_unaligned(db + o) : V(T{});
         for (std::size_t s = 0; s < n; ++s) acc += V::load_unaligned(dZ + s * Out + o);
         acc.store_unaligned(db + o);
     }
     if constexpr (Out % w != 0) {
-        V acc = load_head<Out % w>(db + o);
+        V acc = Add ? load_head<Out % w>(db + o) : V(T{});
         for (std::size_t s = 0; s < n; ++s) acc += load_head<Out % w>(dZ + s * Out + o);
         store_head<Out % w>(db + o, acc);
     }
