@@ -106,15 +106,14 @@ void add_typegrad(const std::string& stem, double flops) {
         std::size_t step = 0;
     };
     auto s = std::make_shared<state>();
-    // One step as a hand-written loop writes it: zero the gradient, the batch's mean gradient, update.
+    // One step as a hand-written loop writes it: the batch's mean gradient (assigned to grad, so no
+    // zeroing pass first), then the update.
     add(stem + "/1/typegrad", flops, 1, [s] {
         const auto& d = data();
         const std::size_t first = (s->step++ % steps_per_epoch) * batch;
-        tg::for_each_tensor([](std::size_t, std::string_view, auto& t) { std::fill_n(t.data(), t.size(), 0.0f); },
-                            *s->grad);
         const float loss = tg::value_and_grad_batch<Net>(
             s->p, s->ws, std::span(d.inputs).subspan(first, batch), std::span(d.targets).subspan(first, batch),
-            tg::softmax_cross_entropy{}, *s->grad);
+            tg::softmax_cross_entropy{}, *s->grad, {tg::mode::training}, tg::grad_mode::assign);
         benchmark::DoNotOptimize(loss);
         s->opt.step(s->p, *s->grad);
     });

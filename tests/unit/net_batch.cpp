@@ -18,15 +18,17 @@ using namespace net_support;
 
 namespace {
 
-// max |a - b| / max(|b|, 1) over every parameter.
+// max |a - b| / max(|b|, 1) over every parameter; infinite if any is NaN.
 template <class P>
 double max_relative_difference(const P& a, const P& b) {
     double worst = 0;
     tg::for_each_tensor(
         [&](std::size_t, std::string_view, const auto& x, const auto& y) {
-            for (std::size_t i = 0; i < x.size(); ++i)
-                worst = std::max(worst, std::abs(double(x.data()[i]) - double(y.data()[i])) /
-                                            std::max(std::abs(double(y.data()[i])), 1.0));
+            for (std::size_t i = 0; i < x.size(); ++i) {
+                const double d = std::abs(double(x.data()[i]) - double(y.data()[i])) /
+                                 std::max(std::abs(double(y.data()[i])), 1.0);
+                worst = std::isnan(d) ? INFINITY : std::max(worst, d);
+            }
         },
         a, b);
     return worst;
@@ -55,6 +57,13 @@ void batch_matches_samples(std::size_t n, const Loss& loss, const std::vector<Ta
     const T loss_sum = tg::value_and_grad_batch<Net>(p, ws, xs, targets, loss, grad);
     BOOST_TEST(std::abs(double(loss_sum - expected_loss)) <= tolerance * std::max(1.0, std::abs(double(expected_loss))));
     BOOST_TEST(max_relative_difference(grad, expected) <= tolerance);
+
+    // The same backward pass assigning instead of adding (tg::fit's way): the gradient it is given
+    // is overwritten, never read, so NaN there does not matter; the result is the same to the bit.
+    tg::params<Net, T> assigned;
+    tg::for_each_tensor([](std::size_t, std::string_view, auto& t) { std::ranges::fill(t, T(NAN)); }, assigned);
+    tg::backward_batch<Net>(p, ws, n, assigned, tg::grad_mode::assign);
+    BOOST_TEST(max_relative_difference(assigned, grad) == 0.0);
 
     tg::batch_workspace<Net, T> inference(n);
     for (std::size_t i = 0; i < n; ++i) inference.set_input(i, xs[i]);
@@ -97,6 +106,19 @@ using silu = tg::activation<tg::x_ * tg::expr::sigmoid(tg::x_)>;
 using expr_net = tg::sequential<tg::dense<3, 21>, silu, tg::dense<21, 2>, tg::sign, tg::dense<2, 6>>;
 using wide_net = tg::sequential<tg::dense<70, 40>, tg::relu, tg::dense<40, 10>>;
 
+// A layer with parameters whose backward_batch only adds, as a user's layer may be written: an
+// assigning pass zeroes its gradient first.
+template <std::size_t In, std::size_t Out>
+struct adding_dense : tg::dense<In, Out> {
+    template <class T>
+    static void backward_batch(const tg::dense_params<T, In, Out>& p, std::size_t n, const tg::rows<T, In>& x,
+                               const tg::rows<T, Out>& y, const tg::rows<T, Out>& grad_y, tg::rows<T, In>* grad_x,
+                               tg::no_batch_state& state, tg::dense_params<T, In, Out>& grad) noexcept {
+        tg::dense<In, Out>::backward_batch(p, n, x, y, grad_y, grad_x, state, grad, tg::grad_mode::add);
+    }
+};
+using adding_net = tg::sequential<adding_dense<6, 11>, tg::relu, tg::dense<11, 2>>;
+
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(net_batch)
@@ -109,6 +131,7 @@ BOOST_AUTO_TEST_CASE(softmax_layer_double) { check_regression<softmax_net, doubl
 BOOST_AUTO_TEST_CASE(expression_and_sign_double) { check_regression<expr_net, double>(1e-12); }
 BOOST_AUTO_TEST_CASE(classifier_double) { check_classifier<wide_net, double>(1e-12); }
 BOOST_AUTO_TEST_CASE(classifier_float) { check_classifier<wide_net, float>(2e-5); }
+BOOST_AUTO_TEST_CASE(layer_without_grad_mode_double) { check_regression<adding_net, double>(1e-12); }
 
 BOOST_AUTO_TEST_CASE(more_samples_than_capacity_is_an_error) {
     const auto p = random_params<relu_net, float>(1);

@@ -40,14 +40,16 @@ std::vector<tg::vec<T, N>> random_vecs(std::size_t n, std::uint64_t seed) {
     return xs;
 }
 
-/// max |a - b| over every parameter of two params values of one type.
+/// max |a - b| over every parameter of two params values of one type; infinite if any is NaN.
 template <class P>
 double max_difference(const P& a, const P& b) {
     double worst = 0;
     tg::for_each_tensor(
         [&](std::size_t, std::string_view, const auto& x, const auto& y) {
-            for (std::size_t i = 0; i < x.size(); ++i)
-                worst = std::max(worst, std::abs(double(x.data()[i]) - double(y.data()[i])));
+            for (std::size_t i = 0; i < x.size(); ++i) {
+                const double d = std::abs(double(x.data()[i]) - double(y.data()[i]));
+                worst = std::isnan(d) ? INFINITY : std::max(worst, d);
+            }
         },
         a, b);
     return worst;

@@ -209,7 +209,8 @@ struct basic_batch_norm {
     template <scalar T, std::size_t N>
     static void backward_batch(const batch_norm_params<T, N>& p, std::size_t n, const rows<T, N>& x,
                                const rows<T, N>&, const rows<T, N>& grad_y, rows<T, N>* grad_x,
-                               batch_norm_state<T, N>& state, batch_norm_params<T, N>& grad) noexcept {
+                               batch_norm_state<T, N>& state, batch_norm_params<T, N>& grad,
+                               grad_mode how = grad_mode::add) noexcept {
         auto& b = *state.b;
         const vec<T, N> mean = state.training ? b.batch.mean : p.running_mean, inv_std = b.inv_std;  // locals
         vec<T, N> sum_g, sum_g_x_hat;
@@ -221,6 +222,7 @@ struct basic_batch_norm {
             }
         }
         b.own_sums = {sum_g, sum_g_x_hat};
+        if (how == grad_mode::assign) grad = {};  // the running statistics' gradient is 0
         for (std::size_t j = 0; j < N; ++j) {
             grad.weight[j] += b.own_sums.g_x_hat[j];
             grad.bias[j] += b.own_sums.g[j];

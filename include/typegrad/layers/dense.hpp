@@ -120,9 +120,15 @@ struct dense {
     template <scalar T>
     static void backward_batch(const dense_params<T, In, Out>& p, std::size_t n, const rows<T, In>& x,
                                const rows<T, Out>&, const rows<T, Out>& grad_y, rows<T, In>* grad_x,
-                               no_batch_state&, dense_params<T, In, Out>& grad) noexcept {
-        simd::gemm_weight_grad<In, Out>(n, grad_y.data(), x.data(), grad.W.data());
-        simd::bias_grad<Out>(n, grad_y.data(), grad.b.data());
+                               no_batch_state&, dense_params<T, In, Out>& grad,
+                               grad_mode how = grad_mode::add) noexcept {
+        if (how == grad_mode::add) {
+            simd::gemm_weight_grad<In, Out, true>(n, grad_y.data(), x.data(), grad.W.data());
+            simd::bias_grad<Out, true>(n, grad_y.data(), grad.b.data());
+        } else {
+            simd::gemm_weight_grad<In, Out, false>(n, grad_y.data(), x.data(), grad.W.data());
+            simd::bias_grad<Out, false>(n, grad_y.data(), grad.b.data());
+        }
         if (grad_x) simd::gemm_input_grad<In, Out>(n, grad_y.data(), p.W.data(), grad_x->data());
     }
 

@@ -20,6 +20,11 @@ namespace typegrad {
 /// Whether a pass trains or infers; dropout and batch_norm behave differently in the two.
 enum class mode { training, inference };
 
+/// What a batch backward pass does with the parameter gradient it computes: add it into the
+/// gradient it is given (accumulating over batches), or assign it, overwriting that gradient
+/// without reading it, so that no zeroing pass over the parameters is needed first (tg::fit).
+enum class grad_mode { add, assign };
+
 /// The parameters (and cache) of a layer that has none. Counts zero, visits no tensor.
 struct no_params {
     static constexpr std::size_t count = 0;
@@ -90,7 +95,10 @@ using no_cache = no_params;
 ///   L::forward_batch(params, n, x, y, state&, info)
 ///   L::backward_batch(params, n, x, y, grad_y, grad_x*, state&, grad_params&)
 ///                                      ADDS the parameter gradient; grad_x (∂L/∂x, n rows) is null for
-///                                      the network's first layer, whose input gradient nobody needs
+///                                      the network's first layer, whose input gradient nobody needs.
+///                                      A layer with parameters may also take a trailing tg::grad_mode
+///                                      (dense and batch_norm do); for one that does not, an assigning
+///                                      pass zeroes its gradient and lets it add.
 ///   L::update_running_statistics(params&, state&)
 ///                                      (optional) after the optimizer step of a training batch, folds
 ///                                      what forward_batch measured into statistics kept in the

@@ -8,6 +8,7 @@
 #include <concepts>
 #include <cstddef>
 #include <span>
+#include <string_view>
 #include <type_traits>
 #include <utility>
 
@@ -130,13 +131,22 @@ void forward_batch_from(const params<Net, T>& p, batch_workspace<Net, T>& ws, st
 }
 
 template <class Net, std::size_t I, class T>
-void backward_batch_from(const params<Net, T>& p, batch_workspace<Net, T>& ws, std::size_t n,
-                         params<Net, T>& grad) {
+void backward_batch_from(const params<Net, T>& p, batch_workspace<Net, T>& ws, std::size_t n, params<Net, T>& grad,
+                         grad_mode how) {
     using L = typename Net::template layer_type<I>;
     auto* grad_x = I == 0 ? nullptr : &ws.template gradients<I>();
-    L::backward_batch(get<I>(p), n, ws.template values<I>(), ws.template values<I + 1>(),
-                      ws.template gradients<I + 1>(), grad_x, ws.template state<I>(), get<I>(grad));
-    if constexpr (I > 0) backward_batch_from<Net, I - 1>(p, ws, n, grad);
+    const auto &x = ws.template values<I>(), &y = ws.template values<I + 1>(), &grad_y = ws.template gradients<I + 1>();
+    auto& state = ws.template state<I>();
+    auto& g = get<I>(grad);
+    if constexpr (requires { L::backward_batch(get<I>(p), n, x, y, grad_y, grad_x, state, g, how); }) {
+        L::backward_batch(get<I>(p), n, x, y, grad_y, grad_x, state, g, how);
+    } else {
+        if (how == grad_mode::assign)
+            std::remove_cvref_t<decltype(g)>::for_each_tensor(
+                [](std::string_view, auto& t) { std::fill_n(t.data(), t.size(), 0); }, g);
+        L::backward_batch(get<I>(p), n, x, y, grad_y, grad_x, state, g);
+    }
+    if constexpr (I > 0) backward_batch_from<Net, I - 1>(p, ws, n, grad, how);
 }
 
 inline void check_rows(const char* where, std::size_t n, std::size_t capacity) {
@@ -155,11 +165,13 @@ void forward_batch(const params<Net, T>& p, batch_workspace<Net, T>& ws, std::si
 }
 
 /// Given the loss's gradients for the output rows (ws.gradients<layer_count>()) after a training-mode
-/// forward_batch of n rows, ADDS ∂L/∂params, summed over the rows, into grad.
+/// forward_batch of n rows, ADDS ∂L/∂params, summed over the rows, into grad (with
+/// grad_mode::assign: overwrites grad with it).
 template <network Net, class T>
-void backward_batch(const params<Net, T>& p, batch_workspace<Net, T>& ws, std::size_t n, params<Net, T>& grad) {
+void backward_batch(const params<Net, T>& p, batch_workspace<Net, T>& ws, std::size_t n, params<Net, T>& grad,
+                    grad_mode how = grad_mode::add) {
     detail::check_rows("tg::backward_batch", n, ws.capacity());
-    detail::backward_batch_from<Net, Net::layer_count - 1>(p, ws, n, grad);
+    detail::backward_batch_from<Net, Net::layer_count - 1>(p, ws, n, grad, how);
 }
 
 /// After the optimizer step of a training batch: folds what the training-mode forward_batch
@@ -178,11 +190,13 @@ void update_running_statistics(params<Net, T>& p, batch_workspace<Net, T>& ws) n
 }
 
 /// The loss of n loaded rows, scored against target(r), and ∂(scale · Σ losses)/∂params ADDED into
-/// grad; returns the sum of the rows' losses. Mini-batch training uses scale = 1 / (batch size).
+/// grad (assigned to it with grad_mode::assign); returns the sum of the rows' losses. Mini-batch
+/// training uses scale = 1 / (batch size).
 template <network Net, class T, class Target, class Loss>
     requires loss_for<Loss, T, Net::out_size>
 T value_and_grad_rows(const params<Net, T>& p, batch_workspace<Net, T>& ws, std::size_t n, Target&& target,
-                      const Loss& loss, params<Net, T>& grad, T scale, const batch_info& info) {
+                      const Loss& loss, params<Net, T>& grad, T scale, const batch_info& info,
+                      grad_mode how = grad_mode::add) {
     constexpr std::size_t out = Net::out_size;
     forward_batch<Net>(p, ws, n, info);
     auto& grad_out = ws.template gradients<Net::layer_count>();
@@ -193,18 +207,19 @@ T value_and_grad_rows(const params<Net, T>& p, batch_workspace<Net, T>& ws, std:
         sum += loss.value_and_grad(y, target(r), g);
         std::transform(g.begin(), g.end(), grad_out.row(r), [scale](T v) { return v * scale; });
     }
-    backward_batch<Net>(p, ws, n, grad);
+    backward_batch<Net>(p, ws, n, grad, how);
     return sum;
 }
 
 /// A mini-batch's summed loss; ADDS the MEAN of its samples' gradients into grad (the gradient of
-/// the mean loss, as frameworks train). inputs and targets pair up; at most ws.capacity() samples.
+/// the mean loss, as frameworks train), or with grad_mode::assign overwrites grad with it. inputs and targets pair up; at most ws.capacity() samples.
 template <network Net, class T, class Loss>
     requires loss_for<Loss, T, Net::out_size>
 T value_and_grad_batch(const params<Net, T>& p, batch_workspace<Net, T>& ws,
                        std::span<const std::type_identity_t<vec<T, Net::in_size>>> inputs,
                        std::span<const loss_target_t<Loss, T, Net::out_size>> targets, const Loss& loss,
-                       params<Net, T>& grad, const batch_info& info = {mode::training}) {
+                       params<Net, T>& grad, const batch_info& info = {mode::training},
+                       grad_mode how = grad_mode::add) {
     if (inputs.size() != targets.size())
         throw value_error(detail::message("tg::value_and_grad_batch: ", inputs.size(), " inputs but ", targets.size(),
                                           " targets, expected one target per input"));
@@ -213,7 +228,7 @@ T value_and_grad_batch(const params<Net, T>& p, batch_workspace<Net, T>& ws,
     if (n == 0) return T{};
     for (std::size_t r = 0; r < n; ++r) ws.set_input(r, inputs[r]);
     return value_and_grad_rows<Net>(
-        p, ws, n, [&](std::size_t r) -> const auto& { return targets[r]; }, loss, grad, T{1} / T(n), info);
+        p, ws, n, [&](std::size_t r) -> const auto& { return targets[r]; }, loss, grad, T{1} / T(n), info, how);
 }
 
 }  // namespace typegrad

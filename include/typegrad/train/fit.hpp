@@ -51,11 +51,6 @@ struct ignore_epochs {
     void operator()(const epoch_report&) const noexcept {}
 };
 
-template <class P>
-void set_zero(P& p) noexcept {
-    for_each_tensor([](std::size_t, std::string_view, auto& t) { std::fill_n(t.data(), t.size(), 0); }, p);
-}
-
 // [lo, hi) of a tensor of `size` elements: thread `part` of `parts`' share.
 struct slice {
     std::size_t lo, hi;
@@ -145,7 +140,6 @@ fit_result fit(params<Net, T>& p, const Data& train, const Loss& loss, Opt& opt,
                 detail::batch_part<Net, T>& part = parts[t];
                 const std::size_t lo = count * t / threads, rows = count * (t + 1) / threads - lo;
                 const std::size_t* samples = order.data() + begin + lo;
-                detail::set_zero(*part.grad);
                 part.right = 0;
                 // Even without rows a thread runs the pass: the others may wait for it in split.share.
                 try {
@@ -153,7 +147,7 @@ fit_result fit(params<Net, T>& p, const Data& train, const Loss& loss, Opt& opt,
                     part.loss = value_and_grad_rows<Net>(
                         p, part.ws, rows, [&](std::size_t r) -> const auto& { return train.targets[samples[r]]; },
                         loss, *part.grad, T{1} / T(count),
-                        batch_info{mode::training, key, lo, threads > 1 ? &split : nullptr, t});
+                        batch_info{mode::training, key, lo, threads > 1 ? &split : nullptr, t}, grad_mode::assign);
                 } catch (...) {
                     split.abandon();
                     throw;
