@@ -117,6 +117,15 @@ void add_typegrad(const std::string& stem, double flops) {
         benchmark::DoNotOptimize(loss);
         s->opt.step(s->p, *s->grad);
     });
+    // The same step fused: tg::sgd_step_batch updates the parameters in the backward pass.
+    add(stem + "/1/typegrad-fused", flops, 1, [s] {
+        const auto& d = data();
+        const std::size_t first = (s->step++ % steps_per_epoch) * batch;
+        const float loss = tg::sgd_step_batch<Net>(s->p, s->ws, std::span(d.inputs).subspan(first, batch),
+                                                   std::span(d.targets).subspan(first, batch),
+                                                   tg::softmax_cross_entropy{}, s->opt);
+        benchmark::DoNotOptimize(loss);
+    });
     // tg::fit: one epoch of 64 batches per iteration, the batch split over the threads.
     for (std::size_t threads : {1, 2})
         add(stem + "/" + std::to_string(threads) + "/typegrad-fit", flops, steps_per_epoch, [s, threads] {

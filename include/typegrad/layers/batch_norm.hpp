@@ -206,14 +206,17 @@ struct basic_batch_norm {
 
     /// ∂L/∂γ += Σ g·x̂, ∂L/∂β += Σ g over this thread's rows; with the batch statistics, also through
     /// μ and σ²: ∂L/∂x = γ/√(σ² + ε) · (g - mean(g) - x̂·mean(g·x̂)), the means over the whole batch.
+    static constexpr bool backward_batch_in_place = true;
     template <scalar T, std::size_t N>
     static void backward_batch(const batch_norm_params<T, N>& p, std::size_t n, const rows<T, N>& x,
                                const rows<T, N>&, const rows<T, N>& grad_y, rows<T, N>* grad_x,
                                batch_norm_state<T, N>& state, batch_norm_params<T, N>& grad,
                                grad_mode how = grad_mode::add) noexcept {
         auto& b = *state.b;
-        const vec<T, N> mean = state.training ? b.batch.mean : p.running_mean, inv_std = b.inv_std;  // locals
-        vec<T, N> sum_g, sum_g_x_hat;
+        // Locals taken before grad is written: grad may be p itself (tg::sgd_step_batch).
+        const vec<T, N> mean = state.training ? b.batch.mean : p.running_mean, inv_std = b.inv_std;
+        vec<T, N> scale, sum_g, sum_g_x_hat;  // ∂L/∂x = scale·(g - mean_g - x̂·mean_g_x_hat)
+        for (std::size_t j = 0; j < N; ++j) scale[j] = p.weight[j] * inv_std[j];
         for (std::size_t r = 0; r < n; ++r) {
             const T *g = grad_y.row(r), *in = x.row(r);
             for (std::size_t j = 0; j < N; ++j) {
@@ -228,8 +231,7 @@ struct basic_batch_norm {
             grad.bias[j] += b.own_sums.g[j];
         }
         if (!grad_x) return;  // the same in every thread, so none waits for a share() that never comes
-        vec<T, N> scale, mean_g, mean_g_x_hat;  // ∂L/∂x = scale·(g - mean_g - x̂·mean_g_x_hat)
-        for (std::size_t j = 0; j < N; ++j) scale[j] = p.weight[j] * inv_std[j];
+        vec<T, N> mean_g, mean_g_x_hat;
         if (state.training) {
             if (state.parts) {
                 b.batch_sums = {};

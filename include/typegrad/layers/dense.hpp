@@ -117,11 +117,14 @@ struct dense {
                                     [](auto z) { return Act::value(z); });
     }
 
+    static constexpr bool backward_batch_in_place = true;
     template <scalar T>
     static void backward_batch(const dense_params<T, In, Out>& p, std::size_t n, const rows<T, In>& x,
                                const rows<T, Out>&, const rows<T, Out>& grad_y, rows<T, In>* grad_x,
                                no_batch_state&, dense_params<T, In, Out>& grad,
                                grad_mode how = grad_mode::add) noexcept {
+        // ∂L/∂x first, from W before grad is written: grad may be p itself (tg::sgd_step_batch).
+        if (grad_x) simd::gemm_input_grad<In, Out>(n, grad_y.data(), p.W.data(), grad_x->data());
         if (how == grad_mode::add) {
             simd::gemm_weight_grad<In, Out, true>(n, grad_y.data(), x.data(), grad.W.data());
             simd::bias_grad<Out, true>(n, grad_y.data(), grad.b.data());
@@ -129,7 +132,6 @@ struct dense {
             simd::gemm_weight_grad<In, Out, false>(n, grad_y.data(), x.data(), grad.W.data());
             simd::bias_grad<Out, false>(n, grad_y.data(), grad.b.data());
         }
-        if (grad_x) simd::gemm_input_grad<In, Out>(n, grad_y.data(), p.W.data(), grad_x->data());
     }
 
     template <scalar T>

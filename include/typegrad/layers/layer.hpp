@@ -99,6 +99,10 @@ using no_cache = no_params;
 ///                                      A layer with parameters may also take a trailing tg::grad_mode
 ///                                      (dense and batch_norm do); for one that does not, an assigning
 ///                                      pass zeroes its gradient and lets it add.
+///   L::backward_batch_in_place         (optional) true when backward_batch may be handed the layer's
+///                                      own params as grad_params: it reads what it needs of them before
+///                                      writing any gradient (dense, batch_norm). tg::sgd_step_batch
+///                                      needs it of every layer with parameters.
 ///   L::update_running_statistics(params&, state&)
 ///                                      (optional) after the optimizer step of a training batch, folds
 ///                                      what forward_batch measured into statistics kept in the

@@ -174,6 +174,28 @@ void backward_batch(const params<Net, T>& p, batch_workspace<Net, T>& ws, std::s
     detail::backward_batch_from<Net, Net::layer_count - 1>(p, ws, n, grad, how);
 }
 
+namespace detail {
+
+// The forward pass of n loaded rows and their losses against target(r); leaves scale·∂loss/∂output
+// in ws.gradients<layer_count>() for the backward pass and returns the sum of the losses.
+template <class Net, class T, class Target, class Loss>
+T loss_rows(const params<Net, T>& p, batch_workspace<Net, T>& ws, std::size_t n, Target&& target, const Loss& loss,
+            T scale, const batch_info& info) {
+    constexpr std::size_t out = Net::out_size;
+    forward_batch<Net>(p, ws, n, info);
+    auto& grad_out = ws.template gradients<Net::layer_count>();
+    T sum{};
+    for (std::size_t r = 0; r < n; ++r) {
+        vec<T, out> y, g;
+        std::copy_n(ws.output(r), out, y.data());
+        sum += loss.value_and_grad(y, target(r), g);
+        std::transform(g.begin(), g.end(), grad_out.row(r), [scale](T v) { return v * scale; });
+    }
+    return sum;
+}
+
+}  // namespace detail
+
 /// After the optimizer step of a training batch: folds what the training-mode forward_batch
 /// measured into the statistics layers keep in their parameters (batch_norm's running mean and
 /// variance). tg::fit calls it; a hand-written loop calls it after each step. Once per pass: a second
@@ -197,16 +219,7 @@ template <network Net, class T, class Target, class Loss>
 T value_and_grad_rows(const params<Net, T>& p, batch_workspace<Net, T>& ws, std::size_t n, Target&& target,
                       const Loss& loss, params<Net, T>& grad, T scale, const batch_info& info,
                       grad_mode how = grad_mode::add) {
-    constexpr std::size_t out = Net::out_size;
-    forward_batch<Net>(p, ws, n, info);
-    auto& grad_out = ws.template gradients<Net::layer_count>();
-    T sum{};
-    for (std::size_t r = 0; r < n; ++r) {
-        vec<T, out> y, g;
-        std::copy_n(ws.output(r), out, y.data());
-        sum += loss.value_and_grad(y, target(r), g);
-        std::transform(g.begin(), g.end(), grad_out.row(r), [scale](T v) { return v * scale; });
-    }
+    const T sum = detail::loss_rows<Net>(p, ws, n, target, loss, scale, info);
     backward_batch<Net>(p, ws, n, grad, how);
     return sum;
 }
