@@ -9,6 +9,7 @@ scripts/deps.sh
 jobs=${JOBS:-$(nproc)}
 examples=(seed_neurons seed_activations seed_two_lines regression_head classification_head
           gradient_descent losses optimizers blue_red_points vanishing_gradients dropout_batch_norm
+          per_sample_training batch_training_loop
           read_fashion_mnist read_csv save_load_safetensors)
 data=$(realpath -m "${TYPEGRAD_FASHION_MNIST:-/usr/share/datasets/fashion-mnist}")
 main=(fashion_mnist "$data" .)  # the program, its data and output directories
