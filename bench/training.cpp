@@ -126,6 +126,27 @@ void add_typegrad(const std::string& stem, double flops) {
                                                    tg::softmax_cross_entropy{}, s->opt);
         benchmark::DoNotOptimize(loss);
     });
+    // What two cores can give at best: each thread trains its own copy of the network on half a
+    // batch (the fused step, nothing shared, no gradient to add up); one iteration is one pair of
+    // half batches. Its ratio to the one-thread fused step bounds what splitting a batch can gain.
+    struct half {
+        tg::params<Net> p = tg::init<Net>(1);
+        tg::batch_workspace<Net> ws{batch / 2};
+        std::size_t step = 0;
+    };
+    auto halves = std::make_shared<std::vector<half>>(2);
+    auto pool = std::make_shared<tg::thread_pool>(2);
+    add(stem + "/2/independent", flops, 1, [halves, pool, opt = s->opt] {
+        auto job = [&](std::size_t t) {
+            half& h = (*halves)[t];
+            const auto& d = data();
+            const std::size_t first = (h.step++ % steps_per_epoch) * batch + t * (batch / 2);
+            benchmark::DoNotOptimize(tg::sgd_step_batch<Net>(h.p, h.ws, std::span(d.inputs).subspan(first, batch / 2),
+                                                             std::span(d.targets).subspan(first, batch / 2),
+                                                             tg::softmax_cross_entropy{}, opt));
+        };
+        pool->run(job);
+    });
     // tg::fit: one epoch of 64 batches per iteration, the batch split over the threads.
     for (std::size_t threads : {1, 2})
         add(stem + "/" + std::to_string(threads) + "/typegrad-fit", flops, steps_per_epoch, [s, threads] {
@@ -309,9 +330,16 @@ public:
         for (const std::string& name : order) {
             const auto a = name.find('/');
             const std::string net = name.substr(0, a);
-            if (name != net + "/1/typegrad-fit" || !best_us.contains(net + "/2/typegrad-fit")) continue;
-            std::printf("%s: tg::fit on two threads is %.2fx as fast as on one\n", net.c_str(),
-                        best_us.at(name) / best_us.at(net + "/2/typegrad-fit"));
+            const auto ratio = [&](const char* one, const char* two) {
+                return best_us.at(net + one) / best_us.at(net + two);
+            };
+            if (name == net + "/1/typegrad-fit" && best_us.contains(net + "/2/typegrad-fit"))
+                std::printf("%s: tg::fit on two threads is %.2fx as fast as on one\n", net.c_str(),
+                            ratio("/1/typegrad-fit", "/2/typegrad-fit"));
+            if (name == net + "/2/independent" && best_us.contains(net + "/1/typegrad-fused"))
+                std::printf("%s: two threads, each with its own copy and half a batch, are %.2fx as fast as one "
+                            "thread with the whole batch (fused steps)\n",
+                            net.c_str(), ratio("/1/typegrad-fused", "/2/independent"));
         }
     }
 
