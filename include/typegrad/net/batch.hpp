@@ -225,7 +225,8 @@ T value_and_grad_rows(const params<Net, T>& p, batch_workspace<Net, T>& ws, std:
 }
 
 /// A mini-batch's summed loss; ADDS the MEAN of its samples' gradients into grad (the gradient of
-/// the mean loss, as frameworks train), or with grad_mode::assign overwrites grad with it. inputs and targets pair up; at most ws.capacity() samples.
+/// the mean loss, as frameworks train), or with grad_mode::assign overwrites grad with it. inputs
+/// and targets pair up; at most ws.capacity() samples.
 template <network Net, class T, class Loss>
     requires loss_for<Loss, T, Net::out_size>
 T value_and_grad_batch(const params<Net, T>& p, batch_workspace<Net, T>& ws,

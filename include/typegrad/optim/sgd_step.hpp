@@ -14,6 +14,7 @@
 #include <span>
 #include <string_view>
 #include <type_traits>
+#include <utility>
 
 #include <typegrad/core/vec.hpp>
 #include <typegrad/loss/loss.hpp>
