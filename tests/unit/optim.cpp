@@ -234,4 +234,46 @@ BOOST_AUTO_TEST_CASE(copies_are_deep_and_moves_start_the_source_over) {
     copies_are_deep(tg::adam{0.01});
 }
 
+// How tg::fit's threads step: start_step once, then its update on each part (tg::params_part). The
+// parts cover every entry once (tg::split_neurons' rows of each tensor, as the threads' neurons), so
+// three steps made that way equal three whole steps exactly, and count as three.
+template <class Optimizer>
+void split_steps(const Optimizer& prototype) {
+    for (std::size_t parts : {1, 2, 3, 4, 7}) {
+        BOOST_TEST_CONTEXT("parts = " << parts) {
+            Optimizer whole = prototype, split = prototype;
+            auto p = tg::init<net, float>(5), q = p;
+            for (std::size_t t = 1; t <= 3; ++t) {
+                const auto g = gradient_of_step<float>(t);
+                whole.step(p, g);
+                auto update = split.start_step(q);
+                for (std::size_t k = parts; k-- > 0;) update(q, g, tg::params_part{k, parts});  // any order
+            }
+            BOOST_TEST((p == q));
+            if constexpr (requires { split.steps(); }) BOOST_TEST(split.steps() == 3u);
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(a_step_split_into_parts_equals_the_whole_step) {
+    static_assert(tg::splittable_optimizer<tg::adam, tg::params<net, float>>);
+    split_steps(tg::sgd{0.1});
+    split_steps(tg::momentum{0.1, 0.9});
+    split_steps(tg::momentum{0.1, 0.9, true});
+    split_steps(tg::adam{0.01});
+}
+
+BOOST_AUTO_TEST_CASE(split_neurons_cuts_at_whole_cache_lines_when_it_can) {
+    const auto cuts = [](std::size_t count, std::size_t parts) {
+        std::vector<std::size_t> at;
+        for (std::size_t k = 0; k < parts; ++k) at.push_back(tg::split_neurons(count, k, parts).lo);
+        at.push_back(tg::split_neurons(count, parts - 1, parts).hi);
+        return at;
+    };
+    BOOST_TEST(cuts(256, 2) == (std::vector<std::size_t>{0, 128, 256}), boost::test_tools::per_element());
+    BOOST_TEST(cuts(100, 3) == (std::vector<std::size_t>{0, 32, 64, 100}), boost::test_tools::per_element());
+    BOOST_TEST(cuts(10, 2) == (std::vector<std::size_t>{0, 5, 10}), boost::test_tools::per_element());
+    BOOST_TEST(cuts(1, 3) == (std::vector<std::size_t>{0, 0, 0, 1}), boost::test_tools::per_element());
+}
+
 BOOST_AUTO_TEST_SUITE_END()

@@ -6,6 +6,8 @@
 
 #include <cmath>
 #include <limits>
+#include <memory>
+#include <span>
 #include <sstream>
 #include <string>
 #include <string_view>
@@ -92,6 +94,87 @@ BOOST_AUTO_TEST_CASE(one_epoch_equals_the_hand_written_loop) {
             BOOST_TEST(result.history[0].loss == expected_loss / 11, boost::test_tools::tolerance(1e-12));
         }
     }
+}
+
+// What tg::fit computes, written by hand on the public batch API: for each batch in stored order,
+// value_and_grad_batch and one optimizer step.
+template <class Net, class T, class Data, class Loss, class Opt>
+double hand_loop(tg::params<Net, T>& p, const Data& data, const Loss& loss, Opt& opt, std::size_t batch,
+                 std::size_t epochs) {
+    tg::batch_workspace<Net, T> ws(batch);
+    auto grad = std::make_unique<tg::params<Net, T>>();
+    double last_epoch_loss = 0;
+    for (std::size_t e = 0; e < epochs; ++e) {
+        last_epoch_loss = 0;
+        for (std::size_t begin = 0; begin < data.size(); begin += batch) {
+            const std::size_t count = std::min(batch, data.size() - begin);
+            last_epoch_loss += tg::value_and_grad_batch<Net>(
+                p, ws, std::span(data.inputs).subspan(begin, count), std::span(data.targets).subspan(begin, count),
+                loss, *grad, {tg::mode::training}, tg::grad_mode::assign);
+            opt.step(p, *grad);
+        }
+    }
+    return last_epoch_loss / double(data.size());
+}
+
+// A network of dense layers and elementwise activations trains with its neurons split between the
+// threads; the result is the hand-written loop's up to the order of the input gradients' sums. Nets
+// with and without activations between layers and at the output, layers narrower than the threads.
+template <class Net, class Data, class Loss, class Opt>
+void split_by_neurons_equals_the_hand_loop(const Data& data, const Loss& loss, const Opt& prototype) {
+    static_assert(tg::detail::splits_by_neurons<Net>);
+    BOOST_TEST_MESSAGE("network of " << Net::layer_count << " layers, " << Net::param_count << " parameters");
+    auto expected = tg::init<Net, double>(21);
+    Opt by_hand = prototype;
+    const double expected_loss = hand_loop<Net>(expected, data, loss, by_hand, 7, 3);
+    for (std::size_t threads : {1, 2, 3, 5}) {
+        BOOST_TEST_CONTEXT("threads = " << threads) {
+            auto p = tg::init<Net, double>(21);
+            Opt opt = prototype;
+            const auto result = tg::fit<Net>(p, data, loss, opt,
+                                             {.epochs = 3, .batch_size = 7, .threads = threads, .shuffle = false,
+                                              .report = tg::progress::none});
+            BOOST_TEST(max_difference(p, expected) <= 1e-12);
+            BOOST_TEST(result.history.back().loss == expected_loss, boost::test_tools::tolerance(1e-12));
+        }
+    }
+}
+
+BOOST_AUTO_TEST_CASE(networks_of_dense_layers_split_by_neurons) {
+    static_assert(!tg::detail::splits_by_neurons<tg::sequential<tg::dense<2, 4>, tg::dropout<50>, tg::dense<4, 2>>>);
+    static_assert(!tg::detail::splits_by_neurons<tg::sequential<tg::dense<2, 4>, tg::softmax>>);
+    static_assert(!tg::detail::splits_by_neurons<tg::sequential<tg::dense<2, 4>, tg::batch_norm, tg::dense<4, 2>>>);
+    const auto points = line_points(40, 8);
+    using wide = tg::sequential<tg::dense<2, 40>, tg::relu, tg::dense<40, 33>, tg::tanh, tg::dense<33, 2>>;
+    split_by_neurons_equals_the_hand_loop<wide>(points, tg::softmax_cross_entropy{}, tg::sgd{0.3});
+    split_by_neurons_equals_the_hand_loop<wide>(points, tg::softmax_cross_entropy{}, tg::adam{0.01});
+    using linear = tg::sequential<tg::dense<2, 3>, tg::dense<3, 2>>;  // no activation between
+    split_by_neurons_equals_the_hand_loop<linear>(points, tg::softmax_cross_entropy{}, tg::momentum{0.1, 0.9, true});
+    using single = tg::sequential<tg::dense<2, 2>>;
+    split_by_neurons_equals_the_hand_loop<single>(points, tg::softmax_cross_entropy{}, tg::sgd{0.3});
+
+    tg::dataset<double, 2, tg::vec<double, 1>> curve;  // a sigmoid at the output, one output for 5 threads
+    for (std::size_t i = 0; i < points.size(); ++i)
+        curve.push_back(points.inputs[i], {0.5 + 0.4 * std::sin(3 * points.inputs[i][0])});
+    using squashed = tg::sequential<tg::dense<2, 9>, tg::sigmoid, tg::dense<9, 1>, tg::sigmoid>;
+    split_by_neurons_equals_the_hand_loop<squashed>(curve, tg::mse{}, tg::momentum{0.5, 0.5});
+}
+
+// An error in one thread (here adam's, on its first step: it was made for another network) stops
+// every thread and is the one fit throws; the parameters are untouched.
+BOOST_AUTO_TEST_CASE(an_error_in_a_thread_is_the_error_of_fit) {
+    tg::adam opt{0.01};
+    tg::params<tg::sequential<tg::dense<2, 3>>, double> other{};
+    opt.step(other, other);
+    const auto data = line_points(10, 3);
+    auto p = tg::init<net, double>(1);
+    const auto before = p;
+    BOOST_CHECK_EXCEPTION(tg::fit<net>(p, data, tg::softmax_cross_entropy{}, opt,
+                                       {.batch_size = 4, .threads = 2, .report = tg::progress::none}),
+                          tg::value_error, [](const tg::value_error& e) {
+                              return std::string_view(e.what()).starts_with("tg::adam: this optimizer's state");
+                          });
+    BOOST_TEST((p == before));
 }
 
 BOOST_AUTO_TEST_CASE(deterministic_for_a_seed_and_thread_count) {

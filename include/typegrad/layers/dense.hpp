@@ -7,6 +7,7 @@
 #include <concepts>
 #include <cstddef>
 #include <string_view>
+#include <type_traits>
 
 #include <typegrad/core/mat.hpp>
 #include <typegrad/core/vec.hpp>
@@ -132,6 +133,47 @@ struct dense {
             simd::gemm_weight_grad<In, Out, false>(n, grad_y.data(), x.data(), grad.W.data());
             simd::bias_grad<Out, false>(n, grad_y.data(), grad.b.data());
         }
+    }
+
+    /// Act's value, or for Act = void the identity: the epilogue of the two forwards below.
+    template <class Act>
+    static constexpr auto value_of = [](auto z) {
+        if constexpr (std::is_void_v<Act>) return z;
+        else return Act::value(z);
+    };
+
+    /// forward_batch (then Act, unless void) of neurons r only, i.e. columns r of y: tg::fit's threads
+    /// split a layer's neurons this way, each thread reading only its own rows of W.
+    template <class Act, scalar T>
+    static void forward_batch_neurons(const dense_params<T, In, Out>& p, std::size_t n, const rows<T, In>& x,
+                                      rows<T, Out>& y, simd::index_range r) noexcept {
+        simd::gemm_forward<In, Out>(n, x.data(), p.W.data(), p.b.data(), y.data(), value_of<Act>, r);
+    }
+
+    /// forward_batch (then Act, unless void) of samples r only: rows r of x to rows r of y.
+    template <class Act, scalar T>
+    static void forward_batch_samples(const dense_params<T, In, Out>& p, const rows<T, In>& x, rows<T, Out>& y,
+                                      simd::index_range r) noexcept {
+        simd::gemm_forward<In, Out>(r.hi - r.lo, x.row(r.lo), p.W.data(), p.b.data(), y.row(r.lo), value_of<Act>);
+    }
+
+    /// ∂L/∂x of samples r only: rows r of grad_x = rows r of grad_y · W.
+    template <scalar T>
+    static void input_grad_samples(const dense_params<T, In, Out>& p, const rows<T, Out>& grad_y, rows<T, In>& grad_x,
+                                   simd::index_range r) noexcept {
+        simd::gemm_input_grad<In, Out>(r.hi - r.lo, grad_y.row(r.lo), p.W.data(), grad_x.row(r.lo));
+    }
+
+    /// backward_batch (assigning) of neurons r only: rows r of ∂L/∂W and entries r of ∂L/∂b, from
+    /// columns r of grad_y, and, unless grad_x_part is null, the part of ∂L/∂x these neurons make,
+    /// grad_y[:, r]·W[r, :] (n rows of In, to grad_x_part). The parts of all neurons sum to ∂L/∂x.
+    template <scalar T>
+    static void backward_batch_neurons(const dense_params<T, In, Out>& p, std::size_t n, const rows<T, In>& x,
+                                       const rows<T, Out>& grad_y, T* grad_x_part, dense_params<T, In, Out>& grad,
+                                       simd::index_range r) noexcept {
+        if (grad_x_part) simd::gemm_input_grad<In, Out>(n, grad_y.data(), p.W.data(), grad_x_part, r);
+        simd::gemm_weight_grad<In, Out, false>(n, grad_y.data(), x.data(), grad.W.data(), r);
+        simd::bias_grad<Out, false>(n, grad_y.data(), grad.b.data(), r);
     }
 
     template <scalar T>

@@ -176,22 +176,28 @@ void backward_batch(const params<Net, T>& p, batch_workspace<Net, T>& ws, std::s
 
 namespace detail {
 
-// The forward pass of n loaded rows and their losses against target(r); leaves scale·∂loss/∂output
-// in ws.gradients<layer_count>() for the backward pass and returns the sum of the losses.
+// The losses of output rows [r0, r1) against target(r) after a forward pass; leaves
+// scale·∂loss/∂output in those rows of ws.gradients<layer_count>() and returns the sum of the losses.
 template <class Net, class T, class Target, class Loss>
-T loss_rows(const params<Net, T>& p, batch_workspace<Net, T>& ws, std::size_t n, Target&& target, const Loss& loss,
-            T scale, const batch_info& info) {
+T row_losses(batch_workspace<Net, T>& ws, std::size_t r0, std::size_t r1, Target&& target, const Loss& loss, T scale) {
     constexpr std::size_t out = Net::out_size;
-    forward_batch<Net>(p, ws, n, info);
     auto& grad_out = ws.template gradients<Net::layer_count>();
     T sum{};
-    for (std::size_t r = 0; r < n; ++r) {
+    for (std::size_t r = r0; r < r1; ++r) {
         vec<T, out> y, g;
         std::copy_n(ws.output(r), out, y.data());
         sum += loss.value_and_grad(y, target(r), g);
         std::transform(g.begin(), g.end(), grad_out.row(r), [scale](T v) { return v * scale; });
     }
     return sum;
+}
+
+// The forward pass of n loaded rows and row_losses of all of them.
+template <class Net, class T, class Target, class Loss>
+T loss_rows(const params<Net, T>& p, batch_workspace<Net, T>& ws, std::size_t n, Target&& target, const Loss& loss,
+            T scale, const batch_info& info) {
+    forward_batch<Net>(p, ws, n, info);
+    return row_losses(ws, 0, n, target, loss, scale);
 }
 
 }  // namespace detail

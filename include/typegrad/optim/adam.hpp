@@ -27,18 +27,27 @@ public:
     /// Throws tg::value_error if p's type differs from the first step's.
     template <class Net, class T>
     void step(params<Net, T>& p, const params<Net, T>& grad) {
+        start_step(p)(p, grad, {});
+    }
+
+    /// step's share that happens once (allocating m and v, counting the step); returns the update,
+    /// update(p, grad, part), which threads may apply to their parts of p at once.
+    template <class Net, class T>
+    auto start_step(params<Net, T>&) {
         params<Net, T>* moments = state_.values<2, params<Net, T>>("tg::adam");
         const auto t = static_cast<double>(state_.count_step());
         const T step_size = static_cast<T>(lr / (1 - std::pow(beta1, t)));
         const T inv_sqrt_correction2 = static_cast<T>(1 / std::sqrt(1 - std::pow(beta2, t)));
         const T b1 = static_cast<T>(beta1), b2 = static_cast<T>(beta2), e = static_cast<T>(eps);
-        detail::update_params(
-            [=](auto& w, auto g, auto& m, auto& v) {
-                m = b1 * m + (1 - b1) * g;
-                v = b2 * v + (1 - b2) * (g * g);
-                w -= step_size * m / (sqrt(v) * inv_sqrt_correction2 + e);  // xsimd's sqrt, found by ADL
-            },
-            p, grad, moments[0], moments[1]);
+        return [=](params<Net, T>& p, const params<Net, T>& grad, params_part part) {
+            detail::update_params(
+                [=](auto& w, auto g, auto& m, auto& v) {
+                    m = b1 * m + (1 - b1) * g;
+                    v = b2 * v + (1 - b2) * (g * g);
+                    w -= step_size * m / (sqrt(v) * inv_sqrt_correction2 + e);  // xsimd's sqrt, found by ADL
+                },
+                p, grad, part, moments[0], moments[1]);
+        };
     }
 
     /// The number of updates made (t after the last step).

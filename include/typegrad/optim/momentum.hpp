@@ -25,14 +25,24 @@ public:
     /// Throws tg::value_error if p's type differs from the first step's.
     template <class Net, class T>
     void step(params<Net, T>& p, const params<Net, T>& grad) {
-        params<Net, T>& velocity = *state_.values<1, params<Net, T>>("tg::momentum");
+        start_step(p)(p, grad, {});
+    }
+
+    /// step's share that happens once (allocating the velocity, counting the step); returns the update,
+    /// update(p, grad, part), which threads may apply to their parts of p at once.
+    template <class Net, class T>
+    auto start_step(params<Net, T>&) {
+        params<Net, T>* velocity = state_.values<1, params<Net, T>>("tg::momentum");
         state_.count_step();
         const T eta = static_cast<T>(lr), keep = static_cast<T>(mu);
-        if (nesterov)
-            detail::update_params([=](auto& w, auto g, auto& v) { v = keep * v + g; w -= eta * (g + keep * v); },
-                                  p, grad, velocity);
-        else
-            detail::update_params([=](auto& w, auto g, auto& v) { v = keep * v + g; w -= eta * v; }, p, grad, velocity);
+        return [=, nesterov = nesterov](params<Net, T>& p, const params<Net, T>& grad, params_part part) {
+            if (nesterov)
+                detail::update_params([=](auto& w, auto g, auto& v) { v = keep * v + g; w -= eta * (g + keep * v); },
+                                      p, grad, part, *velocity);
+            else
+                detail::update_params([=](auto& w, auto g, auto& v) { v = keep * v + g; w -= eta * v; }, p, grad,
+                                      part, *velocity);
+        };
     }
 
     /// The number of updates made.

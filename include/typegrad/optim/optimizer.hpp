@@ -1,9 +1,13 @@
 // The optimizer concept: anything that updates a network's parameters from a gradient of the same
 // type. Optimizers visit the tensors with tg::for_each_tensor (one SIMD pass each, no allocation);
 // stateful ones (momentum, adam) keep their state as params values of the same type, allocated once.
+// The built-in ones also split a step between threads: o.start_step(p) does what happens once per step
+// (allocating state, counting the step) and returns an update that each thread then applies to its
+// part of the parameters (tg::params_part).
 #pragma once
 
 #include <cstddef>
+#include <algorithm>
 #include <cstring>
 #include <memory>
 #include <new>
@@ -15,6 +19,7 @@
 #include <typegrad/core/error.hpp>
 #include <typegrad/net/params.hpp>
 #include <typegrad/simd/batch.hpp>
+#include <typegrad/simd/gemm.hpp>
 #include <typegrad/simd/partial.hpp>
 
 namespace typegrad {
@@ -22,6 +27,27 @@ namespace typegrad {
 /// @brief O can update params P in place from a gradient P: o.step(p, grad).
 template <class O, class P>
 concept optimizer = is_params<P> && requires(O& o, P& p, const P& grad) { o.step(p, grad); };
+
+/// Neurons [lo, hi) of `count` that part `part` of `parts` takes: shares as even as whole neurons allow,
+/// cut at multiples of 16 when every share still gets 16 or more (so threads write whole cache lines).
+constexpr simd::index_range split_neurons(std::size_t count, std::size_t part, std::size_t parts) noexcept {
+    const std::size_t grain = count >= 16 * parts ? 16 : 1;
+    const auto cut = [&](std::size_t k) { return k == parts ? count : count * k / parts / grain * grain; };
+    return {cut(part), cut(part + 1)};
+}
+
+/// The share of a network's parameters that one of `parts` threads updates: of every tensor, the rows
+/// (a vector's entries) split_neurons gives it. Those are the weights of the neurons whose gradient
+/// the thread computed when tg::fit splits every layer's neurons between threads.
+struct params_part {
+    std::size_t part = 0, parts = 1;
+};
+
+/// @brief O can also split a step between threads: `o.start_step(p)` once, then the update it returns
+/// called by each thread on its part, `update(p, grad, params_part{part, parts})`.
+template <class O, class P>
+concept splittable_optimizer =
+    optimizer<O, P> && requires(O& o, P& p, const P& grad) { o.start_step(p)(p, grad, params_part{}); };
 
 namespace detail {
 
@@ -117,12 +143,52 @@ void update_tensor(F f, T* w, const T* g, State*... s) noexcept {
              [](T* p, const B& b) { simd::store_head<N % width>(p, b); });
 }
 
-/// update_tensor over every tensor of p, in lockstep with grad and the state values.
+/// The elements [lo, hi) of a tensor of type W that `part` takes: the rows split_neurons gives it (a
+/// vector's entries count as rows).
+template <class W>
+constexpr simd::index_range tensor_part(params_part part) noexcept {
+    std::size_t rows = W::size();
+    if constexpr (requires { W::rows(); }) rows = W::rows();
+    const simd::index_range r = split_neurons(rows, part.part, part.parts);
+    return {r.lo * (W::size() / rows), r.hi * (W::size() / rows)};
+}
+
+/// update_tensor over elements [lo, hi) of a tensor; the tail goes through a zero-padded batch.
+template <scalar T, class F, class... State>
+void update_range(F f, std::size_t lo, std::size_t hi, T* w, const T* g, State*... s) noexcept {
+    using B = simd::batch<T>;
+    constexpr std::size_t width = simd::width<T>;
+    std::size_t i = lo;
+    for (; i + width <= hi; i += width) {
+        B wb = B::load_unaligned(w + i);
+        std::tuple sb{B::load_unaligned(s + i)...};
+        std::apply([&](auto&... sk) { f(wb, B::load_unaligned(g + i), sk...); }, sb);
+        wb.store_unaligned(w + i);
+        std::apply([&](const auto&... sk) { (sk.store_unaligned(s + i), ...); }, sb);
+    }
+    if (i == hi) return;
+    const std::size_t rest = hi - i;
+    alignas(alignment) T wt[width] = {}, gt[width] = {}, st[sizeof...(State) + 1][width] = {};
+    std::copy_n(w + i, rest, wt);
+    std::copy_n(g + i, rest, gt);
+    [&]<std::size_t... K>(std::index_sequence<K...>) {
+        (std::copy_n(s + i, rest, st[K]), ...);
+        update_range(f, 0, width, wt, gt, st[K]...);
+        (std::copy_n(st[K], rest, s + i), ...);
+    }(std::index_sequence_for<State...>{});
+    std::copy_n(wt, rest, w + i);
+}
+
+/// update_tensor over every tensor of p, in lockstep with grad and the state values: all of each
+/// tensor, or with part.parts > 1 the rows of each that part.part of them takes (params_part).
 template <class F, class P, class... State>
-void update_params(F f, P& p, const P& grad, State&... state) noexcept {
+void update_params(F f, P& p, const P& grad, params_part part, State&... state) noexcept {
     for_each_tensor(
         [&](std::size_t, std::string_view, auto& w, const auto& g, auto&... s) {
-            update_tensor<std::remove_cvref_t<decltype(w)>::size()>(f, w.data(), g.data(), s.data()...);
+            using W = std::remove_cvref_t<decltype(w)>;
+            if (part.parts == 1) return update_tensor<W::size()>(f, w.data(), g.data(), s.data()...);
+            const simd::index_range r = tensor_part<W>(part);
+            update_range(f, r.lo, r.hi, w.data(), g.data(), s.data()...);
         },
         p, grad, state...);
 }

@@ -14,12 +14,17 @@ struct sgd {
     double lr;  // the learning rate η
 
     template <class Net, class T>
-    constexpr void step(params<Net, T>& p, const params<Net, T>& grad) const noexcept {
-        for_each_tensor(
-            [alpha = static_cast<T>(-lr)](std::size_t, std::string_view, auto& w, const auto& g) {
-                simd::axpy<std::remove_cvref_t<decltype(w)>::size()>(alpha, g.data(), w.data());
-            },
-            p, grad);
+    void step(params<Net, T>& p, const params<Net, T>& grad) const noexcept {
+        start_step(p)(p, grad, {});
+    }
+
+    /// step as threads split it: the update, update(p, grad, part), that each applies to its part of p.
+    template <class Net, class T>
+    auto start_step(params<Net, T>&) const noexcept {
+        return [alpha = static_cast<T>(-lr)](params<Net, T>& p, const params<Net, T>& grad, params_part part) noexcept {
+            detail::update_params([alpha](auto& w, auto g) { w = xsimd::fma(decltype(g)(alpha), g, w); }, p, grad,
+                                  part);
+        };
     }
 };
 

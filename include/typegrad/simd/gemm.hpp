@@ -45,17 +45,22 @@ inline void gemm_tile(std::size_t K, const T* a, const T* b, T* c) noexcept {
         return V::load_unaligned(p + j * w);
     };
     V acc[MR][parts];
+    // Every loop over the tile unrolled, -O2 included: a loop would index the accumulators, spilling them.
+#pragma GCC unroll 32
     for (std::size_t m = 0; m < MR; ++m)
+#pragma GCC unroll 4
         for (std::size_t j = 0; j < parts; ++j) acc[m][j] = V(T{});
     for (std::size_t k = 0; k < K; ++k) {
         V bk[parts];
+#pragma GCC unroll 4
         for (std::size_t j = 0; j < parts; ++j) bk[j] = load(b + k * LdB, j);
+#pragma GCC unroll 32
         for (std::size_t m = 0; m < MR; ++m) {
             const V am(a[m * AM + k * AK]);
+#pragma GCC unroll 4
             for (std::size_t j = 0; j < parts; ++j) acc[m][j] = xsimd::fma(am, bk[j], acc[m][j]);
         }
     }
-    // Unrolled, so that the accumulators stay in registers (a loop would index them, spilling all 24).
 #pragma GCC unroll 32
     for (std::size_t m = 0; m < MR; ++m)
 #pragma GCC unroll 4
@@ -154,13 +159,18 @@ inline void forward_tile(std::size_t ns, std::size_t K, bool first, bool last, c
     using V = batch<T>;
     constexpr std::size_t w = width<T>;
     V acc[MR][J];
+#pragma GCC unroll 32
     for (std::size_t m = 0; m < MR; ++m)
+#pragma GCC unroll 4
         for (std::size_t j = 0; j < J; ++j) acc[m][j] = V(T{});
     for (std::size_t k = 0; k < K; ++k) {
         V bk[J];
+#pragma GCC unroll 4
         for (std::size_t j = 0; j < J; ++j) bk[j] = V::load_aligned(xt + k * NB + j * w);
+#pragma GCC unroll 32
         for (std::size_t m = 0; m < MR; ++m) {
             const V a(W[m * In + k]);
+#pragma GCC unroll 4
             for (std::size_t j = 0; j < J; ++j) acc[m][j] = xsimd::fma(a, bk[j], acc[m][j]);
         }
     }
@@ -206,36 +216,72 @@ inline void forward_tile(std::size_t ns, std::size_t K, bool first, bool last, c
 
 }  // namespace detail
 
+/// Indices [lo, hi): the outputs (neurons) of a dense layer, i.e. rows of W and columns of Z and dZ,
+/// or the samples, that one thread computes when tg::fit splits a batch step between threads.
+struct index_range {
+    std::size_t lo, hi;
+};
+
+namespace detail {
+
+template <std::size_t In, std::size_t Out, scalar T, class F, class RowTiles>
+void gemm_forward_tiles(std::size_t n, const T* X, const T* W, const T* b, T* Z, F& f, RowTiles row_tiles) noexcept {
+    constexpr std::size_t w = width<T>, nb = 2 * w, kc = std::min(In, (std::size_t{128} << 10) / (nb * sizeof(T)));
+    alignas(alignment) T xt[kc * nb];
+    for (std::size_t s0 = 0; s0 < n; s0 += nb) {
+        const std::size_t ns = std::min(nb, n - s0);
+        for (std::size_t k0 = 0; k0 < In; k0 += kc) {
+            const std::size_t K = std::min(kc, In - k0);
+            pack_columns<In, nb>(ns, k0, K, X + s0 * In, xt);
+            const auto tiles = [&]<std::size_t J>(std::integral_constant<std::size_t, J>) {
+                const bool first = k0 == 0, last = k0 + K == In;
+                row_tiles([&]<std::size_t Rows>(std::size_t o) {
+                    forward_tile<Rows, J, In, Out, nb>(ns, K, first, last, W + o * In + k0, xt, b ? b + o : b,
+                                                       Z + s0 * Out + o, f);
+                });
+            };
+            if (ns > w)
+                tiles(std::integral_constant<std::size_t, 2>{});
+            else
+                tiles(std::integral_constant<std::size_t, 1>{});
+        }
+    }
+}
+
+}  // namespace detail
+
 /// Z = f(X·Wᵀ + b): X is n×In, W is Out×In, b of Out (may be null), Z is n×Out; f is applied to
 /// each output (called with batch<T>, and with T for narrow W). Samples go in blocks of two batches,
 /// copied as columns into a stack buffer of at most 128 KiB (In in chunks that fit), so that the
 /// product runs as outer products with W's rows broadcast.
 template <std::size_t In, std::size_t Out, scalar T, class F>
 void gemm_forward(std::size_t n, const T* X, const T* W, const std::type_identity_t<T>* b, T* Z, F f) noexcept {
-    constexpr std::size_t w = width<T>;
-    if constexpr (4 * In <= w) {
+    if constexpr (4 * In <= width<T>) {
         for (std::size_t s = 0; s < n; ++s) gemv<Out, In>(W, X + s * In, b, Z + s * Out, f);
     } else {
-        constexpr std::size_t mr = detail::tile_rows<T>, nb = 2 * w, kc = std::min(In, (std::size_t{128} << 10) / (nb * sizeof(T)));
-        alignas(alignment) T xt[kc * nb];
-        for (std::size_t s0 = 0; s0 < n; s0 += nb) {
-            const std::size_t ns = std::min(nb, n - s0);
-            for (std::size_t k0 = 0; k0 < In; k0 += kc) {
-                const std::size_t K = std::min(kc, In - k0);
-                detail::pack_columns<In, nb>(ns, k0, K, X + s0 * In, xt);
-                const auto tiles = [&]<std::size_t J>(std::integral_constant<std::size_t, J>) {
-                    const bool first = k0 == 0, last = k0 + K == In;
-                    detail::even_row_tiles<Out, mr>([&]<std::size_t Rows>(std::size_t o) {
-                        detail::forward_tile<Rows, J, In, Out, nb>(ns, K, first, last, W + o * In + k0, xt,
-                                                                   b ? b + o : b, Z + s0 * Out + o, f);
-                    });
-                };
-                if (ns > w)
-                    tiles(std::integral_constant<std::size_t, 2>{});
-                else
-                    tiles(std::integral_constant<std::size_t, 1>{});
+        detail::gemm_forward_tiles<In, Out>(n, X, W, b, Z, f, [](auto tile) {
+            detail::even_row_tiles<Out, detail::tile_rows<T>>(tile);
+        });
+    }
+}
+
+/// gemm_forward of neurons r only: columns [r.lo, r.hi) of Z, from rows r of W and b.
+template <std::size_t In, std::size_t Out, scalar T, class F>
+void gemm_forward(std::size_t n, const T* X, const T* W, const std::type_identity_t<T>* b, T* Z, F f,
+                  index_range r) noexcept {
+    if constexpr (4 * In <= width<T>) {
+        for (std::size_t s = 0; s < n; ++s)
+            for (std::size_t o = r.lo; o < r.hi; ++o) {
+                T z = b ? b[o] : T{};
+                for (std::size_t k = 0; k < In; ++k) z += W[o * In + k] * X[s * In + k];
+                Z[s * Out + o] = f(z);
             }
-        }
+    } else {
+        detail::gemm_forward_tiles<In, Out>(n, X, W, b, Z, f, [r](auto tile) {
+            detail::even_row_tiles<detail::tile_rows<T>>(r.hi - r.lo, [&]<std::size_t Rows>(std::size_t m) {
+                tile.template operator()<Rows>(r.lo + m);
+            });
+        });
     }
 }
 
@@ -253,10 +299,23 @@ void gemm_weight_grad(std::size_t n, const T* dZ, const T* X, T* G) noexcept {
     detail::gemm_nn<In, 1, Out, In, In, Add, false, Out>(Out, n, dZ, X, G);
 }
 
+/// gemm_weight_grad of neurons r only: rows r of G, from columns r of dZ.
+template <std::size_t In, std::size_t Out, bool Add = true, scalar T>
+void gemm_weight_grad(std::size_t n, const T* dZ, const T* X, T* G, index_range r) noexcept {
+    detail::gemm_nn<In, 1, Out, In, In, Add, false>(r.hi - r.lo, n, dZ + r.lo, X, G + r.lo * In);
+}
+
 /// dX = dZ·W: dZ is n×Out, W is Out×In, dX is n×In (the input gradient of every sample).
 template <std::size_t In, std::size_t Out, scalar T>
 void gemm_input_grad(std::size_t n, const T* dZ, const T* W, T* dX) noexcept {
     detail::gemm_nn<In, Out, 1, In, In, false, true>(n, Out, dZ, W, dX);
+}
+
+/// The part of dX = dZ·W that neurons r contribute: dX = dZ[:, r]·W[r, :]. The parts of a split
+/// layer sum to its input gradient.
+template <std::size_t In, std::size_t Out, scalar T>
+void gemm_input_grad(std::size_t n, const T* dZ, const T* W, T* dX, index_range r) noexcept {
+    detail::gemm_nn<In, Out, 1, In, In, false, true>(n, r.hi - r.lo, dZ + r.lo, W + r.lo * In, dX);
 }
 
 /// db += Σ_s dZ[s]: dZ is n×Out, db of Out (the bias gradient summed over the batch); with
@@ -275,6 +334,25 @@ void bias_grad(std::size_t n, const T* dZ, T* db) noexcept {
         V acc = Add ? load_head<Out % w>(db + o) : V(T{});
         for (std::size_t s = 0; s < n; ++s) acc += load_head<Out % w>(dZ + s * Out + o);
         store_head<Out % w>(db + o, acc);
+    }
+}
+
+/// bias_grad of neurons r only: entries r of db, from columns r of dZ.
+template <std::size_t Out, bool Add = true, scalar T>
+void bias_grad(std::size_t n, const T* dZ, T* db, index_range r) noexcept {
+    using V = batch<T>;
+    constexpr std::size_t w = width<T>;
+    std::size_t o = r.lo;
+    if constexpr (Out >= w)
+        for (; o + w <= r.hi; o += w) {
+            V acc = Add ? V::load_unaligned(db + o) : V(T{});
+            for (std::size_t s = 0; s < n; ++s) acc += V::load_unaligned(dZ + s * Out + o);
+            acc.store_unaligned(db + o);
+        }
+    for (; o < r.hi; ++o) {
+        T acc = Add ? db[o] : T{};
+        for (std::size_t s = 0; s < n; ++s) acc += dZ[s * Out + o];
+        db[o] = acc;
     }
 }
 

@@ -1,8 +1,9 @@
 // tg::fit: mini-batch training as the seed's notes define it. Every epoch shuffles the samples (from
 // the seed), cuts them into ⌈N / batch_size⌉ batches, the last one possibly smaller, and makes one
 // optimizer update per batch from the mean of its samples' gradients. A batch runs on the batch path,
-// split over threads; each thread sums its rows' gradients and the sums are added in a fixed order,
-// so a run is deterministic for a seed and a thread count.
+// split over threads: a network of dense layers and elementwise activations by neurons
+// (train/neuron_split.hpp), any other by samples, each thread summing its rows' gradients. Sums run in
+// a fixed order, so a run is deterministic for a seed and a thread count.
 #pragma once
 
 #include <algorithm>
@@ -14,8 +15,11 @@
 #include <limits>
 #include <memory>
 #include <numeric>
+#include <optional>
 #include <string_view>
 #include <thread>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include <typegrad/core/error.hpp>
@@ -27,6 +31,7 @@
 #include <typegrad/optim/optimizer.hpp>
 #include <typegrad/simd.hpp>
 #include <typegrad/train/evaluate.hpp>
+#include <typegrad/train/neuron_split.hpp>
 #include <typegrad/train/progress.hpp>
 #include <typegrad/train/thread_pool.hpp>
 
@@ -95,6 +100,153 @@ constexpr std::uint64_t batch_key(std::uint64_t seed, std::size_t epoch, std::si
     return r.next();
 }
 
+/// One epoch's batches: batch b holds samples order[begin(b)], … of the next count(b).
+struct epoch_plan {
+    const std::size_t* order;
+    std::size_t samples, batch_size, batches, epoch, epochs;
+    std::uint64_t seed;
+
+    std::size_t begin(std::size_t b) const noexcept { return b * batch_size; }
+    std::size_t count(std::size_t b) const noexcept { return std::min(batch_size, samples - begin(b)); }
+};
+
+/// What an epoch's batches scored: their summed loss and right answers.
+struct epoch_totals {
+    double loss = 0;
+    std::size_t right = 0;
+};
+
+/// The error that stops tg::fit at batch b of an epoch whose loss or gradient is not finite.
+inline training_error not_finite(bool loss_finite, const epoch_plan& plan, std::size_t b) {
+    return training_error(message("tg::fit: the ", loss_finite ? "gradient" : "loss", " is not finite at epoch ",
+                                  plan.epoch, ", batch ", b + 1, " of ", plan.batches, "; the parameters are left as ",
+                                  plan.epoch == 1 && b == 0 ? "they were before training" : "the last good update made them",
+                                  " (a smaller learning rate may help)"));
+}
+
+/// tg::fit's threads split each batch by samples: each runs the batch path on its rows into a
+/// gradient of its own; the gradients are summed (each thread a slice) and thread 0 updates.
+template <class Net, class T>
+class fit_by_samples {
+public:
+    fit_by_samples(std::size_t batch_size, std::size_t threads) : split_(threads) {
+        parts_.reserve(threads);
+        for (std::size_t t = 0; t < threads; ++t) parts_.emplace_back((batch_size + threads - 1) / threads);
+    }
+
+    template <class Data, class Loss, class Opt>
+    epoch_totals epoch(params<Net, T>& p, const Data& train, const Loss& loss, Opt& opt, const epoch_plan& plan,
+                       thread_pool& pool, progress_printer& printer) {
+        const std::size_t threads = parts_.size();
+        epoch_totals totals;
+        for (std::size_t b = 0; b < plan.batches; ++b) {
+            const std::size_t begin = plan.begin(b), count = plan.count(b);
+            const std::uint64_t key = batch_key(plan.seed, plan.epoch, b);
+            auto job = [&](std::size_t t) {
+                batch_part<Net, T>& part = parts_[t];
+                const std::size_t lo = count * t / threads, rows = count * (t + 1) / threads - lo;
+                const std::size_t* samples = plan.order + begin + lo;
+                part.right = 0;
+                // Even without rows a thread runs the pass: the others may wait for it in split_.share.
+                try {
+                    for (std::size_t r = 0; r < rows; ++r) part.ws.set_input(r, train.inputs[samples[r]]);
+                    part.loss = value_and_grad_rows<Net>(
+                        p, part.ws, rows, [&](std::size_t r) -> const auto& { return train.targets[samples[r]]; },
+                        loss, *part.grad, T{1} / T(count),
+                        batch_info{mode::training, key, lo, threads > 1 ? &split_ : nullptr, t}, grad_mode::assign);
+                } catch (...) {
+                    split_.abandon();
+                    throw;
+                }
+                if constexpr (Data::labelled)
+                    for (std::size_t r = 0; r < rows; ++r)
+                        part.right += argmax(part.ws.output(r), Net::out_size) == train.targets[samples[r]];
+            };
+            pool.run(job);
+            auto reduce = [&](std::size_t t) { parts_[t].finite = reduce_slice(parts_, t); };
+            pool.run(reduce);
+            double batch_loss = 0;
+            bool finite = true;
+            for (const auto& part : parts_) {
+                batch_loss += part.loss;
+                finite = finite && part.finite;
+            }
+            if (!std::isfinite(batch_loss) || !finite) throw not_finite(std::isfinite(batch_loss), plan, b);
+            opt.step(p, *parts_[0].grad);
+            update_running_statistics<Net>(p, parts_[0].ws);  // every thread holds the whole batch's statistics
+            totals.loss += batch_loss;
+            for (const auto& part : parts_) totals.right += part.right;
+            printer.batch(plan.epoch, plan.epochs, b + 1, plan.batches, totals.loss / double(begin + count));
+        }
+        return totals;
+    }
+
+private:
+    std::vector<batch_part<Net, T>> parts_;
+    batch_parts split_;  // lets batch_norm see the statistics of the other threads' rows
+};
+
+/// The update an optimizer's start_step returns (int for one that cannot split its step).
+template <class Opt, class P>
+struct update_of {
+    using type = int;
+};
+template <class Opt, class P>
+    requires splittable_optimizer<Opt, P>
+struct update_of<Opt, P> {
+    using type = decltype(std::declval<Opt&>().start_step(std::declval<P&>()));
+};
+
+/// tg::fit's threads split each batch by neurons (train/neuron_split.hpp): one run of the pool per
+/// epoch, the threads meeting at spin barriers; thread 0 checks, counts and reports each batch.
+template <class Net, class T>
+class fit_by_neurons {
+public:
+    fit_by_neurons(std::size_t batch_size, std::size_t threads) : split_(batch_size, threads) {}
+
+    template <class Data, class Loss, class Opt>
+    epoch_totals epoch(params<Net, T>& p, const Data& train, const Loss& loss, Opt& opt, const epoch_plan& plan,
+                       thread_pool& pool, progress_printer& printer) {
+        constexpr bool splittable = splittable_optimizer<Opt, params<Net, T>>;
+        std::optional<typename update_of<Opt, params<Net, T>>::type> update;
+        epoch_totals totals;
+        auto job = [&](std::size_t t) {
+            const std::size_t threads = split_.threads();
+            try {
+                for (std::size_t b = 0; b < plan.batches; ++b) {
+                    const std::size_t begin = plan.begin(b), count = plan.count(b);
+                    const std::size_t* samples = plan.order + begin;
+                    for (std::size_t r = 0; r < count; ++r) split_.set_input(t, r, train.inputs[samples[r]]);
+                    split_.template value_and_grad<Data::labelled>(
+                        p, count, [&](std::size_t r) -> const auto& { return train.targets[samples[r]]; }, loss, t);
+                    if (t == 0) {
+                        const double batch_loss = split_.loss();
+                        if (!std::isfinite(batch_loss) || !split_.finite())
+                            throw not_finite(std::isfinite(batch_loss), plan, b);
+                        if constexpr (splittable) update.emplace(opt.start_step(p));
+                        else opt.step(p, split_.grad());
+                        totals.loss += batch_loss;
+                        totals.right += split_.right();
+                        printer.batch(plan.epoch, plan.epochs, b + 1, plan.batches, totals.loss / double(begin + count));
+                    }
+                    split_.barrier().arrive_and_wait();
+                    if constexpr (splittable) (*update)(p, split_.grad(), params_part{t, threads});
+                }
+            } catch (const spin_barrier::abandoned&) {
+                // Another thread failed; its exception is the one fit throws.
+            } catch (...) {
+                split_.barrier().abandon();
+                throw;
+            }
+        };
+        pool.run(job);
+        return totals;
+    }
+
+private:
+    neuron_split<Net, T> split_;
+};
+
 }  // namespace detail
 
 /// Trains p on train for options.epochs epochs; on_epoch(const epoch_report&) is called after each.
@@ -116,11 +268,9 @@ fit_result fit(params<Net, T>& p, const Data& train, const Loss& loss, Opt& opt,
     const std::size_t threads =
         std::min(batch_size, options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency()));
 
-    std::vector<detail::batch_part<Net, T>> parts;
-    parts.reserve(threads);
-    for (std::size_t t = 0; t < threads; ++t) parts.emplace_back((batch_size + threads - 1) / threads);
+    std::conditional_t<detail::splits_by_neurons<Net>, detail::fit_by_neurons<Net, T>, detail::fit_by_samples<Net, T>>
+        trainer(batch_size, threads);
     thread_pool pool(threads);
-    batch_parts split(threads);  // lets batch_norm see the statistics of the other threads' rows
     std::vector<std::size_t> order(n);
     std::iota(order.begin(), order.end(), std::size_t{0});
     rng shuffler{options.seed};
@@ -131,57 +281,14 @@ fit_result fit(params<Net, T>& p, const Data& train, const Loss& loss, Opt& opt,
         const auto start = std::chrono::steady_clock::now();
         if (options.shuffle)
             for (std::size_t i = n - 1; i > 0; --i) std::swap(order[i], order[shuffler.next() % (i + 1)]);
-        double loss_sum = 0;
-        std::size_t right = 0;
-        for (std::size_t b = 0; b < batches; ++b) {
-            const std::size_t begin = b * batch_size, count = std::min(batch_size, n - begin);
-            const std::uint64_t key = detail::batch_key(options.seed, epoch, b);
-            auto job = [&](std::size_t t) {
-                detail::batch_part<Net, T>& part = parts[t];
-                const std::size_t lo = count * t / threads, rows = count * (t + 1) / threads - lo;
-                const std::size_t* samples = order.data() + begin + lo;
-                part.right = 0;
-                // Even without rows a thread runs the pass: the others may wait for it in split.share.
-                try {
-                    for (std::size_t r = 0; r < rows; ++r) part.ws.set_input(r, train.inputs[samples[r]]);
-                    part.loss = value_and_grad_rows<Net>(
-                        p, part.ws, rows, [&](std::size_t r) -> const auto& { return train.targets[samples[r]]; },
-                        loss, *part.grad, T{1} / T(count),
-                        batch_info{mode::training, key, lo, threads > 1 ? &split : nullptr, t}, grad_mode::assign);
-                } catch (...) {
-                    split.abandon();
-                    throw;
-                }
-                if constexpr (Data::labelled)
-                    for (std::size_t r = 0; r < rows; ++r)
-                        part.right += detail::argmax(part.ws.output(r), Net::out_size) == train.targets[samples[r]];
-            };
-            pool.run(job);
-            auto reduce = [&](std::size_t t) { parts[t].finite = detail::reduce_slice(parts, t); };
-            pool.run(reduce);
-            double batch_loss = 0;
-            bool finite = true;
-            for (const auto& part : parts) {
-                batch_loss += part.loss;
-                finite = finite && part.finite;
-            }
-            if (!std::isfinite(batch_loss) || !finite)
-                throw training_error(detail::message(
-                    "tg::fit: the ", std::isfinite(batch_loss) ? "gradient" : "loss", " is not finite at epoch ",
-                    epoch, ", batch ", b + 1, " of ", batches, "; the parameters are left as ",
-                    epoch == 1 && b == 0 ? "they were before training" : "the last good update made them",
-                    " (a smaller learning rate may help)"));
-            opt.step(p, *parts[0].grad);
-            update_running_statistics<Net>(p, parts[0].ws);  // every thread holds the whole batch's statistics
-            loss_sum += batch_loss;
-            for (const auto& part : parts) right += part.right;
-            printer.batch(epoch, options.epochs, b + 1, batches, loss_sum / double(begin + count));
-        }
+        const detail::epoch_totals totals = trainer.epoch(
+            p, train, loss, opt, {order.data(), n, batch_size, batches, epoch, options.epochs, options.seed}, pool,
+            printer);
         const epoch_report report{
             epoch,
             options.epochs,
-            loss_sum / double(n),
-            Data::labelled ? double(right) / double(n) : std::numeric_limits<double>::quiet_NaN(),
+            totals.loss / double(n),
+            Data::labelled ? double(totals.right) / double(n) : std::numeric_limits<double>::quiet_NaN(),
             batches,
             std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()};
         printer.epoch(report);

@@ -1,0 +1,293 @@
+// How tg::fit splits a mini-batch step between threads when the network is dense layers, each maybe
+// followed by an elementwise activation: by neurons, not by samples. Thread t owns neurons
+// tg::split_neurons(Out, t, threads) of every layer, i.e. those rows of W and b, of their gradient and
+// of the optimizer's state, and reads and writes no others, so its share of the parameters stays in
+// its core's cache from one step to the next. Per step:
+//   forward   each layer: the thread's columns of the layer's output, from all of its input;
+//             then a barrier, so that every thread sees the whole output
+//   loss      the thread's rows of the batch
+//   backward  each layer: the gradient of the thread's rows of W and b, and the part of ∂L/∂x its
+//             neurons make (grad_y[:, own]·W[own, :], into a buffer of its own); a barrier; then the
+//             thread adds the parts up for the columns of ∂L/∂x that are its own neurons of the layer
+//             below, and multiplies in that layer's activation derivative
+//   update    once every thread's gradient is known finite: each thread updates its rows
+//             (tg::params_part), or thread 0 updates all for an optimizer that cannot split its step.
+// Every sum runs in thread order, so a run is deterministic for a seed and a thread count.
+#pragma once
+
+#include <algorithm>
+#include <atomic>
+#include <concepts>
+#include <cstddef>
+#include <memory>
+#include <numeric>
+#include <optional>
+#include <thread>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#endif
+
+#include <typegrad/layers/activations.hpp>
+#include <typegrad/layers/dense.hpp>
+#include <typegrad/net/batch.hpp>
+#include <typegrad/net/params.hpp>
+#include <typegrad/optim/optimizer.hpp>
+#include <typegrad/simd.hpp>
+#include <typegrad/train/evaluate.hpp>
+#include <typegrad/train/thread_pool.hpp>
+
+namespace typegrad::detail {
+
+/// Threads wait in arrive_and_wait until all `count` have arrived, spinning (the wait between layers is
+/// microseconds), then yielding. A thread that fails calls abandon(): the others' waits then throw
+/// spin_barrier::abandoned, to be caught where the thread's work starts.
+class spin_barrier {
+public:
+    struct abandoned {};
+
+    explicit spin_barrier(std::size_t count) noexcept : count_(count) {}
+
+    void arrive_and_wait() {
+        const std::size_t generation = generation_.load(std::memory_order_acquire);
+        if (arrived_.fetch_add(1, std::memory_order_acq_rel) + 1 == count_) {
+            arrived_.store(0, std::memory_order_relaxed);
+            generation_.store(generation + 1, std::memory_order_release);
+            return;
+        }
+        for (unsigned spins = 0; generation_.load(std::memory_order_acquire) == generation; ++spins) {
+            if (abandoned_.load(std::memory_order_relaxed)) throw abandoned{};
+            if (spins < 4096) {
+#if defined(__x86_64__) || defined(__i386__)
+                _mm_pause();
+#endif
+            } else {
+                std::this_thread::yield();
+            }
+        }
+    }
+
+    void abandon() noexcept { abandoned_.store(true, std::memory_order_relaxed); }
+
+private:
+    std::size_t count_;
+    std::atomic<std::size_t> arrived_{0}, generation_{0};
+    std::atomic<bool> abandoned_{false};
+};
+
+template <class L>
+inline constexpr bool is_dense = false;
+template <std::size_t In, std::size_t Out>
+inline constexpr bool is_dense<dense<In, Out>> = true;
+
+template <class L>
+concept elementwise_activation = std::derived_from<L, output_cached_activation<L>>;
+
+/// Layer I of Net is an elementwise activation right after a dense layer (their forward runs fused).
+template <class Net, std::size_t I>
+constexpr bool activation_after_dense() {
+    if constexpr (I == 0 || I >= Net::layer_count) return false;
+    else return elementwise_activation<typename Net::template layer_type<I>> &&
+                is_dense<typename Net::template layer_type<I - 1>>;
+}
+
+/// @brief Every layer of Net is a tg::dense or an elementwise activation right after one: tg::fit can
+/// split its neurons between threads.
+template <class Net>
+concept splits_by_neurons = []<std::size_t... I>(std::index_sequence<I...>) {
+    return (... && (is_dense<typename Net::template layer_type<I>> || activation_after_dense<Net, I>()));
+}(std::make_index_sequence<Net::layer_count>{});
+
+/// What the threads of a neuron-split step share: the batch workspace (each thread writing its own
+/// columns or rows of it), the gradient, each thread's parts of the input gradients, and the barrier.
+template <class Net, class T>
+class neuron_split {
+public:
+    neuron_split(std::size_t capacity, std::size_t threads)
+        : ws_(capacity), grad_(std::make_unique<params<Net, T>>()), barrier_(threads), threads_(threads),
+          capacity_(capacity), input_grad_parts_((threads - 1) * capacity * part_offset<Net::layer_count>()),
+          inputs_(threads - 1),
+          loss_(threads), right_(threads), finite_(threads) {
+        for (auto& x : inputs_) x = rows<T, Net::in_size>(capacity);
+    }
+
+    /// Copies sample x into thread t's input row r. Every thread holds all the batch's inputs: its
+    /// neurons of the first layer read every row, forward and backward.
+    void set_input(std::size_t t, std::size_t r, const vec<T, Net::in_size>& x) noexcept {
+        std::copy_n(x.data(), Net::in_size, input(t).row(r));
+    }
+    const params<Net, T>& grad() const noexcept { return *grad_; }
+    spin_barrier& barrier() noexcept { return barrier_; }
+    std::size_t threads() const noexcept { return threads_; }
+
+    /// Thread t's share of a step on the n rows loaded into workspace(). Every thread calls it; it
+    /// returns once all are done, and loss(), right() and finite() then cover every thread's share.
+    /// With Labelled, target(r) is a class index and right() counts the rows whose largest output it is.
+    template <bool Labelled, class Target, class Loss>
+    void value_and_grad(const params<Net, T>& p, std::size_t n, Target&& target, const Loss& loss, std::size_t t) {
+        if constexpr (last_dense == 0)  // it reads all of W: wait until every thread's last update is in
+            barrier_.arrive_and_wait();
+        forward<0>(p, n, t);
+        // The last dense layer goes by samples: the thread's rows, from its forward through the loss to
+        // the ∂L/∂x of those rows, which needs no parts added up.
+        using L = typename Net::template layer_type<last_dense>;
+        const simd::index_range rows = split_neurons(n, t, threads_);  // cut like neurons: whole cache lines
+        L::template forward_batch_samples<output_activation>(get<last_dense>(p), values<last_dense>(t),
+                                                             ws_.template values<Net::layer_count>(), rows);
+        loss_[t] = row_losses(ws_, rows.lo, rows.hi, target, loss, T{1} / T(n));
+        right_[t] = 0;
+        if constexpr (Labelled)
+            for (std::size_t r = rows.lo; r < rows.hi; ++r)
+                right_[t] += argmax(ws_.output(r), Net::out_size) == std::size_t(target(r));
+        if constexpr (!std::is_void_v<output_activation>)
+            activation_grad<Net::layer_count>(rows);
+        if constexpr (last_dense > 0) {
+            L::input_grad_samples(get<last_dense>(p), ws_.template gradients<last_dense + 1>(),
+                                  ws_.template gradients<last_dense>(), rows);
+            if constexpr (activation_after_dense<Net, last_dense - 1>())
+                activation_grad<last_dense>(rows);
+        }
+        barrier_.arrive_and_wait();
+        backward<last_dense>(p, n, t);
+        finite_[t] = own_part_finite(t);
+        barrier_.arrive_and_wait();
+    }
+
+    /// The batch's summed loss, in thread order; its count of right answers; whether the gradient is finite.
+    T loss() const noexcept { return std::accumulate(loss_.begin(), loss_.end(), T{}); }
+    std::size_t right() const noexcept { return std::accumulate(right_.begin(), right_.end(), std::size_t{0}); }
+    bool finite() const noexcept { return std::all_of(finite_.begin(), finite_.end(), [](bool f) { return f; }); }
+
+private:
+    static constexpr bool output_activation_after_dense = activation_after_dense<Net, Net::layer_count - 1>();
+    static constexpr std::size_t last_dense = Net::layer_count - 1 - output_activation_after_dense;
+    using output_activation = std::conditional_t<output_activation_after_dense,
+                                                 typename Net::template layer_type<Net::layer_count - 1>, void>;
+
+    rows<T, Net::in_size>& input(std::size_t t) noexcept { return t == 0 ? ws_.template values<0>() : inputs_[t - 1]; }
+
+    /// The rows entering layer I, as thread t sees them.
+    template <std::size_t I>
+    auto& values(std::size_t t) noexcept {
+        if constexpr (I == 0) return input(t);
+        else return ws_.template values<I>();
+    }
+
+    /// Where, in a thread's buffer of input-gradient parts, the part for boundary K starts (per row).
+    template <std::size_t K>
+    static constexpr std::size_t part_offset() {
+        std::size_t sum = 0;
+        for (std::size_t k = 1; k < K; ++k) sum += Net::sizes[k];
+        return sum;
+    }
+
+    /// Thread t's part of ∂L/∂(input of dense layer I), n rows of Net::sizes[I]: thread 0 writes its
+    /// part where the sum goes, the others into their own buffers.
+    template <std::size_t I>
+    T* input_grad_part(std::size_t t) noexcept {
+        if (t == 0) return ws_.template gradients<I>().data();
+        return input_grad_parts_.data() + ((t - 1) * part_offset<Net::layer_count>() + part_offset<I>()) * capacity_;
+    }
+
+    // The layers before the last dense one, by neurons.
+    template <std::size_t I>
+    void forward(const params<Net, T>& p, std::size_t n, std::size_t t) {
+        if constexpr (I < last_dense) {
+            using L = typename Net::template layer_type<I>;
+            constexpr bool fused = activation_after_dense<Net, I + 1>();
+            constexpr std::size_t next = fused ? I + 2 : I + 1;
+            using act = std::conditional_t<fused, typename Net::template layer_type<fused ? I + 1 : I>, void>;
+            L::template forward_batch_neurons<act>(get<I>(p), n, values<I>(t), ws_.template values<next>(),
+                                                   split_neurons(L::out_size, t, threads_));
+            barrier_.arrive_and_wait();
+            forward<next>(p, n, t);
+        }
+    }
+
+    // ∂L/∂(output of dense layer I) is complete in thread t's columns (the last dense layer: in all).
+    template <std::size_t I>
+    void backward(const params<Net, T>& p, std::size_t n, std::size_t t) {
+        using L = typename Net::template layer_type<I>;
+        constexpr bool input_grad = I > 0 && I < last_dense;
+        L::backward_batch_neurons(get<I>(p), n, values<I>(t), ws_.template gradients<I + 1>(),
+                                  input_grad ? input_grad_part<I>(t) : nullptr, get<I>(*grad_),
+                                  split_neurons(L::out_size, t, threads_));
+        if constexpr (I == last_dense && I > 0) {
+            backward<activation_after_dense<Net, I - 1>() ? I - 2 : I - 1>(p, n, t);
+        } else if constexpr (I > 0) {
+            barrier_.arrive_and_wait();
+            constexpr bool activation = activation_after_dense<Net, I - 1>();
+            sum_input_grad_parts<I, activation>(n, split_neurons(Net::sizes[I], t, threads_));
+            backward<activation ? I - 2 : I - 1>(p, n, t);
+        }
+    }
+
+    // Columns c of ∂L/∂(input of dense layer I): the threads' parts added up (in thread 0's part), then,
+    // when an activation precedes, times its derivative, into ∂L/∂(the activation's input).
+    template <std::size_t I, bool Activation>
+    void sum_input_grad_parts(std::size_t n, simd::index_range c) noexcept {
+        constexpr std::size_t width = Net::sizes[I];
+        T* sum = input_grad_part<I>(0);
+        for (std::size_t s = 0; s < n; ++s) {
+            const auto at = [&]<class V>(std::size_t j) {
+                const auto load = [](const T* x) {
+                    if constexpr (std::is_same_v<V, T>) return *x;
+                    else return V::load_unaligned(x);
+                };
+                const auto store = [](T* x, V v) {
+                    if constexpr (std::is_same_v<V, T>) *x = v;
+                    else v.store_unaligned(x);
+                };
+                const std::size_t i = s * width + j;
+                V g = load(sum + i);
+                for (std::size_t k = 1; k < threads_; ++k) g += load(input_grad_part<I>(k) + i);
+                if constexpr (Activation) {
+                    using A = typename Net::template layer_type<I - 1>;
+                    store(ws_.template gradients<I - 1>().data() + i,
+                          g * A::derivative_from_output(load(ws_.template values<I>().data() + i)));
+                } else {
+                    store(sum + i, g);
+                }
+            };
+            std::size_t j = c.lo;
+            for (; j + simd::width<T> <= c.hi; j += simd::width<T>) at.template operator()<simd::batch<T>>(j);
+            for (; j < c.hi; ++j) at.template operator()<T>(j);
+        }
+    }
+
+    // Rows r of ∂L/∂(input of the activation before boundary K) = ∂L/∂(boundary K) ⊙ its derivative.
+    template <std::size_t K>
+    void activation_grad(simd::index_range r) noexcept {
+        using A = typename Net::template layer_type<K - 1>;
+        for (std::size_t s = r.lo; s < r.hi; ++s)
+            simd::map<Net::sizes[K]>(ws_.template gradients<K>().row(s), ws_.template values<K>().row(s),
+                                     ws_.template gradients<K - 1>().row(s),
+                                     [](auto g, auto out) { return g * A::derivative_from_output(out); });
+    }
+
+    bool own_part_finite(std::size_t t) const noexcept {
+        bool finite = true;
+        for_each_tensor(
+            [&](std::size_t, std::string_view, const auto& g) {
+                const simd::index_range r = tensor_part<std::remove_cvref_t<decltype(g)>>({t, threads_});
+                finite = finite && simd::all_finite(g.data() + r.lo, r.hi - r.lo);
+            },
+            *grad_);
+        return finite;
+    }
+
+    batch_workspace<Net, T> ws_;
+    std::unique_ptr<params<Net, T>> grad_;  // on the heap: a large network's params do not fit a stack
+    spin_barrier barrier_;
+    std::size_t threads_, capacity_;
+    std::vector<T> input_grad_parts_;  // threads 1, 2, …: every boundary's part, capacity rows each
+    std::vector<rows<T, Net::in_size>> inputs_;  // threads 1, 2, …: the batch's inputs (thread 0's are in ws_)
+    std::vector<T> loss_;
+    std::vector<std::size_t> right_;
+    std::vector<char> finite_;
+};
+
+}  // namespace typegrad::detail
