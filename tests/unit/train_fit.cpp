@@ -145,11 +145,14 @@ BOOST_AUTO_TEST_CASE(networks_of_dense_layers_split_by_neurons) {
     static_assert(!tg::detail::splits_by_neurons<tg::sequential<tg::dense<2, 4>, tg::softmax>>);
     static_assert(!tg::detail::splits_by_neurons<tg::sequential<tg::dense<2, 4>, tg::batch_norm, tg::dense<4, 2>>>);
     const auto points = line_points(40, 8);
-    using wide = tg::sequential<tg::dense<2, 40>, tg::relu, tg::dense<40, 33>, tg::tanh, tg::dense<33, 2>>;
+    // 100 → 100 takes 80 KB, so it and the layers before it go by neurons, the last one by samples.
+    using wide = tg::sequential<tg::dense<2, 100>, tg::relu, tg::dense<100, 100>, tg::tanh, tg::dense<100, 2>>;
     split_by_neurons_equals_the_hand_loop<wide>(points, tg::softmax_cross_entropy{}, tg::sgd{0.3});
     split_by_neurons_equals_the_hand_loop<wide>(points, tg::softmax_cross_entropy{}, tg::adam{0.01});
-    using linear = tg::sequential<tg::dense<2, 3>, tg::dense<3, 2>>;  // no activation between
-    split_by_neurons_equals_the_hand_loop<linear>(points, tg::softmax_cross_entropy{}, tg::momentum{0.1, 0.9, true});
+    using linear = tg::sequential<tg::dense<2, 100>, tg::dense<100, 100>, tg::dense<100, 2>>;  // no activations
+    split_by_neurons_equals_the_hand_loop<linear>(points, tg::softmax_cross_entropy{}, tg::momentum{0.01, 0.9, true});
+    using small = tg::sequential<tg::dense<2, 3>, tg::dense<3, 2>>;  // small: by samples throughout
+    split_by_neurons_equals_the_hand_loop<small>(points, tg::softmax_cross_entropy{}, tg::momentum{0.1, 0.9});
     using single = tg::sequential<tg::dense<2, 2>>;
     split_by_neurons_equals_the_hand_loop<single>(points, tg::softmax_cross_entropy{}, tg::sgd{0.3});
 

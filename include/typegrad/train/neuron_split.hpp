@@ -16,6 +16,7 @@
 #pragma once
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <concepts>
 #include <cstddef>
@@ -128,30 +129,23 @@ public:
     /// With Labelled, target(r) is a class index and right() counts the rows whose largest output it is.
     template <bool Labelled, class Target, class Loss>
     void value_and_grad(const params<Net, T>& p, std::size_t n, Target&& target, const Loss& loss, std::size_t t) {
-        if constexpr (last_dense == 0)  // it reads all of W: wait until every thread's last update is in
+        if constexpr (by_samples_from == 0)  // those layers read all of W: wait until every update is in
             barrier_.arrive_and_wait();
         forward<0>(p, n, t);
-        // The last dense layer goes by samples: the thread's rows, from its forward through the loss to
-        // the ∂L/∂x of those rows, which needs no parts added up.
-        using L = typename Net::template layer_type<last_dense>;
+        // The last layers go by samples: the thread's rows, from their forward through the loss to their
+        // ∂L/∂x, which needs no parts added up; then, after a barrier, their weight gradients by neurons.
         const simd::index_range rows = split_neurons(n, t, threads_);  // cut like neurons: whole cache lines
-        L::template forward_batch_samples<output_activation>(get<last_dense>(p), values<last_dense>(t),
-                                                             ws_.template values<Net::layer_count>(), rows);
+        forward_samples<by_samples_from>(p, t, rows);
         loss_[t] = row_losses(ws_, rows.lo, rows.hi, target, loss, T{1} / T(n));
         right_[t] = 0;
         if constexpr (Labelled)
             for (std::size_t r = rows.lo; r < rows.hi; ++r)
                 right_[t] += argmax(ws_.output(r), Net::out_size) == std::size_t(target(r));
-        if constexpr (!std::is_void_v<output_activation>)
-            activation_grad<Net::layer_count>(rows);
-        if constexpr (last_dense > 0) {
-            L::input_grad_samples(get<last_dense>(p), ws_.template gradients<last_dense + 1>(),
-                                  ws_.template gradients<last_dense>(), rows);
-            if constexpr (activation_after_dense<Net, last_dense - 1>())
-                activation_grad<last_dense>(rows);
-        }
+        if constexpr (activation_after_dense<Net, Net::layer_count - 1>()) activation_grad<Net::layer_count>(rows);
+        input_grad_samples<last_dense>(p, rows);
         barrier_.arrive_and_wait();
-        backward<last_dense>(p, n, t);
+        weight_grads_by_neurons<last_dense>(p, n, t);
+        if constexpr (by_samples_from > 0) backward<dense_before<by_samples_from>>(p, n, t);
         finite_[t] = own_part_finite(t);
         barrier_.arrive_and_wait();
     }
@@ -162,10 +156,36 @@ public:
     bool finite() const noexcept { return std::all_of(finite_.begin(), finite_.end(), [](bool f) { return f; }); }
 
 private:
-    static constexpr bool output_activation_after_dense = activation_after_dense<Net, Net::layer_count - 1>();
-    static constexpr std::size_t last_dense = Net::layer_count - 1 - output_activation_after_dense;
-    using output_activation = std::conditional_t<output_activation_after_dense,
-                                                 typename Net::template layer_type<Net::layer_count - 1>, void>;
+    static constexpr std::size_t last_dense = Net::layer_count - 1 - activation_after_dense<Net, Net::layer_count - 1>();
+
+    /// The dense layer before dense layer I > 0.
+    template <std::size_t I>
+    static constexpr std::size_t dense_before = activation_after_dense<Net, I - 1>() ? I - 2 : I - 1;
+    /// Dense layer I's output boundary, after its activation if one follows, and that activation (or void).
+    template <std::size_t I>
+    static constexpr std::size_t output_of = activation_after_dense<Net, I + 1>() ? I + 2 : I + 1;
+    template <std::size_t I>
+    using activation_of = std::conditional_t<activation_after_dense<Net, I + 1>(),
+                                             typename Net::template layer_type<std::min(I + 1, Net::layer_count - 1)>, void>;
+
+    /// Dense layers from this one on go by samples: the last one, and before it those whose weights take
+    /// at most 64 KiB. Every thread reads all of such a W each batch, which costs less than exchanging
+    /// the layer's activations at two more barriers; a larger W stays split, each core keeping its rows.
+    /// (784-256-128-10 in float: the 128 KB of 256 → 128 by samples made a step on two threads 4-10%
+    /// slower.) A small network thus goes by samples throughout, with one barrier per batch.
+    static constexpr std::size_t by_samples_from = [] {
+        constexpr auto weight_bytes = []<std::size_t... I>(std::index_sequence<I...>) {
+            return std::array<std::size_t, Net::layer_count>{
+                (is_dense<typename Net::template layer_type<I>> ? Net::sizes[I] * Net::sizes[I + 1] * sizeof(T) : 0)...};
+        }(std::make_index_sequence<Net::layer_count>{});
+        std::size_t first = last_dense;
+        for (std::size_t i = first; i-- > 0;) {
+            if (weight_bytes[i] == 0) continue;  // an activation
+            if (weight_bytes[i] > (std::size_t{64} << 10)) break;
+            first = i;
+        }
+        return first;
+    }();
 
     rows<T, Net::in_size>& input(std::size_t t) noexcept { return t == 0 ? ws_.template values<0>() : inputs_[t - 1]; }
 
@@ -192,36 +212,62 @@ private:
         return input_grad_parts_.data() + ((t - 1) * part_offset<Net::layer_count>() + part_offset<I>()) * capacity_;
     }
 
-    // The layers before the last dense one, by neurons.
+    // The layers before by_samples_from, by neurons.
     template <std::size_t I>
     void forward(const params<Net, T>& p, std::size_t n, std::size_t t) {
-        if constexpr (I < last_dense) {
+        if constexpr (I < by_samples_from) {
             using L = typename Net::template layer_type<I>;
-            constexpr bool fused = activation_after_dense<Net, I + 1>();
-            constexpr std::size_t next = fused ? I + 2 : I + 1;
-            using act = std::conditional_t<fused, typename Net::template layer_type<fused ? I + 1 : I>, void>;
-            L::template forward_batch_neurons<act>(get<I>(p), n, values<I>(t), ws_.template values<next>(),
-                                                   split_neurons(L::out_size, t, threads_));
+            L::template forward_batch_neurons<activation_of<I>>(get<I>(p), n, values<I>(t),
+                                                                ws_.template values<output_of<I>>(),
+                                                                split_neurons(L::out_size, t, threads_));
             barrier_.arrive_and_wait();
-            forward<next>(p, n, t);
+            forward<output_of<I>>(p, n, t);
         }
     }
 
-    // ∂L/∂(output of dense layer I) is complete in thread t's columns (the last dense layer: in all).
+    // The layers from by_samples_from on, on the thread's rows.
+    template <std::size_t I>
+    void forward_samples(const params<Net, T>& p, std::size_t t, simd::index_range rows) {
+        if constexpr (I < Net::layer_count) {
+            Net::template layer_type<I>::template forward_batch_samples<activation_of<I>>(
+                get<I>(p), values<I>(t), ws_.template values<output_of<I>>(), rows);
+            forward_samples<output_of<I>>(p, t, rows);
+        }
+    }
+
+    // ∂L/∂x of the thread's rows for dense layers I, … down to by_samples_from (none for layer 0),
+    // through the activations between them.
+    template <std::size_t I>
+    void input_grad_samples(const params<Net, T>& p, simd::index_range rows) {
+        if constexpr (I > 0) {
+            Net::template layer_type<I>::input_grad_samples(get<I>(p), ws_.template gradients<I + 1>(),
+                                                            ws_.template gradients<I>(), rows);
+            if constexpr (activation_after_dense<Net, I - 1>()) activation_grad<I>(rows);
+            if constexpr (I > by_samples_from) input_grad_samples<dense_before<I>>(p, rows);
+        }
+    }
+
+    // The weight gradients of dense layers I, … down to by_samples_from, of the thread's neurons.
+    template <std::size_t I>
+    void weight_grads_by_neurons(const params<Net, T>& p, std::size_t n, std::size_t t) {
+        using L = typename Net::template layer_type<I>;
+        L::backward_batch_neurons(get<I>(p), n, values<I>(t), ws_.template gradients<I + 1>(), static_cast<T*>(nullptr),
+                                  get<I>(*grad_), split_neurons(L::out_size, t, threads_));
+        if constexpr (I > by_samples_from) weight_grads_by_neurons<dense_before<I>>(p, n, t);
+    }
+
+    // A layer before by_samples_from, whose output's ∂L is complete in thread t's columns: its neurons'
+    // gradient and part of ∂L/∂x; after a barrier, the parts added up for the layer below.
     template <std::size_t I>
     void backward(const params<Net, T>& p, std::size_t n, std::size_t t) {
         using L = typename Net::template layer_type<I>;
-        constexpr bool input_grad = I > 0 && I < last_dense;
         L::backward_batch_neurons(get<I>(p), n, values<I>(t), ws_.template gradients<I + 1>(),
-                                  input_grad ? input_grad_part<I>(t) : nullptr, get<I>(*grad_),
+                                  I > 0 ? input_grad_part<I>(t) : nullptr, get<I>(*grad_),
                                   split_neurons(L::out_size, t, threads_));
-        if constexpr (I == last_dense && I > 0) {
-            backward<activation_after_dense<Net, I - 1>() ? I - 2 : I - 1>(p, n, t);
-        } else if constexpr (I > 0) {
+        if constexpr (I > 0) {
             barrier_.arrive_and_wait();
-            constexpr bool activation = activation_after_dense<Net, I - 1>();
-            sum_input_grad_parts<I, activation>(n, split_neurons(Net::sizes[I], t, threads_));
-            backward<activation ? I - 2 : I - 1>(p, n, t);
+            sum_input_grad_parts<I, activation_after_dense<Net, I - 1>()>(n, split_neurons(Net::sizes[I], t, threads_));
+            backward<dense_before<I>>(p, n, t);
         }
     }
 
