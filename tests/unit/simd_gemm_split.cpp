@@ -78,12 +78,10 @@ BOOST_AUTO_TEST_SUITE(simd_gemm_split)
 
 BOOST_AUTO_TEST_CASE(ranges_of_neurons_make_up_the_layer) {
     check_splits<float, 784, 256>();
-    check_splits<float, 256, 128>();
     check_splits<float, 128, 10>();
-    check_splits<float, 2, 16>();
+    check_splits<float, 2, 16>();  // a narrow layer, whose forward is a gemv per sample
     check_splits<float, 19, 33>();
     check_splits<double, 37, 5>();
-    check_splits<double, 3, 7>();
 }
 
 BOOST_AUTO_TEST_SUITE_END()

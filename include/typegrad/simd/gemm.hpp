@@ -89,14 +89,16 @@ inline void even_row_tiles(std::size_t M, Tile&& tile) {
     }
 }
 
-/// Cuts M rows into tiles of MR rows, then of 4, then of 1: three tile heights whatever M is, for row
-/// counts known only at run time that vary from call to call (a thread's share of a layer's neurons),
-/// where even_row_tiles would instantiate every height up to MR.
-template <std::size_t MR, class Tile>
+/// Cuts M ≤ Max rows into tiles of MR rows, then of 4, then of 1: three tile heights whatever M is, for
+/// row counts known only at run time that vary from call to call (a thread's share of a layer's
+/// neurons), where even_row_tiles would instantiate every height up to MR. No tile is taller than Max.
+template <std::size_t MR, std::size_t Max, class Tile>
 inline void few_height_row_tiles(std::size_t M, Tile&& tile) {
+    constexpr std::size_t tall = std::min(MR, Max), mid = std::min<std::size_t>(4, tall);
     std::size_t m = 0;
-    for (; m + MR <= M; m += MR) tile.template operator()<MR>(m);
-    for (; m + 4 <= M; m += 4) tile.template operator()<4>(m);
+    for (; m + tall <= M; m += tall) tile.template operator()<tall>(m);
+    if constexpr (mid < tall)
+        for (; m + mid <= M; m += mid) tile.template operator()<mid>(m);
     for (; m < M; ++m) tile.template operator()<1>(m);
 }
 
@@ -110,7 +112,7 @@ inline void even_row_tiles(Tile&& tile) {
 
 /// C (M×N, rows LdC apart) (+)= A·Bmat over K, tiled by gemm_tile: up to 12 rows by 2 batches of
 /// columns (24 accumulators; 14 loads feed 24 FMAs per step of k). K is run-time, M run-time or
-/// (RowsKnown) M; FewHeights cuts a run-time M with few_height_row_tiles. With PanelsOuter all row tiles of a panel of columns run before the next panel, so
+/// (RowsKnown) M; with FewHeights, M is run-time, at most RowsKnown, and cut by few_height_row_tiles. With PanelsOuter all row tiles of a panel of columns run before the next panel, so
 /// the panel of B stays in L1 and B is read from memory once (the input gradient's W, its largest
 /// operand); otherwise each row tile runs along its rows of C, which the hardware prefetches as
 /// streams (the weight gradient's C, read and written once, is its largest).
@@ -126,10 +128,10 @@ inline void gemm_nn(std::size_t M, std::size_t K, const T* a, const T* b, T* c) 
             if (n < n1) gemm_tile<MR, N % nc, AM, AK, LdB, LdC, Accumulate>(K, a + m * AM, b + n, c + m * LdC + n);
     };
     const auto rows = [&](auto tile) {
-        if constexpr (RowsKnown != 0)
+        if constexpr (FewHeights)
+            few_height_row_tiles<tile_rows<T>, RowsKnown>(M, tile);
+        else if constexpr (RowsKnown != 0)
             even_row_tiles<RowsKnown, tile_rows<T>>(tile);
-        else if constexpr (FewHeights)
-            few_height_row_tiles<tile_rows<T>>(M, tile);
         else
             even_row_tiles<tile_rows<T>>(M, tile);
     };
@@ -291,7 +293,7 @@ void gemm_forward(std::size_t n, const T* X, const T* W, const std::type_identit
             }
     } else {
         detail::gemm_forward_tiles<In, Out>(n, X, W, b, Z, f, [r](auto tile) {
-            detail::few_height_row_tiles<detail::tile_rows<T>>(r.hi - r.lo, [&]<std::size_t Rows>(std::size_t m) {
+            detail::few_height_row_tiles<detail::tile_rows<T>, Out>(r.hi - r.lo, [&]<std::size_t Rows>(std::size_t m) {
                 tile.template operator()<Rows>(r.lo + m);
             });
         });
@@ -315,7 +317,7 @@ void gemm_weight_grad(std::size_t n, const T* dZ, const T* X, T* G) noexcept {
 /// gemm_weight_grad of neurons r only: rows r of G, from columns r of dZ.
 template <std::size_t In, std::size_t Out, bool Add = true, scalar T>
 void gemm_weight_grad(std::size_t n, const T* dZ, const T* X, T* G, index_range r) noexcept {
-    detail::gemm_nn<In, 1, Out, In, In, Add, false, 0, true>(r.hi - r.lo, n, dZ + r.lo, X, G + r.lo * In);
+    detail::gemm_nn<In, 1, Out, In, In, Add, false, Out, true>(r.hi - r.lo, n, dZ + r.lo, X, G + r.lo * In);
 }
 
 /// dX = dZ·W: dZ is n×Out, W is Out×In, dX is n×In (the input gradient of every sample).
