@@ -10,27 +10,13 @@
 
 #include <typegrad/typegrad.hpp>
 
+#include "net_support.hpp"
+
 namespace tg = typegrad;
+using net_support::random_params;
+using net_support::relative_error;
 
 namespace {
-
-// |a - n| / max(|a|, |n|, 1e-3): relative, with a floor so that exact zeros (dead relu units,
-// sign layers) compare absolutely.
-double relative_error(double analytic, double numeric) {
-    return std::abs(analytic - numeric) / std::max({std::abs(analytic), std::abs(numeric), 1e-3});
-}
-
-template <class Net, class T>
-void randomize(tg::params<Net, T>& p, std::uint64_t seed) {
-    p = tg::init<Net, T>(seed);
-    tg::rng r{seed + 17};
-    tg::for_each_tensor(
-        [&](std::size_t, std::string_view name, auto& t) {
-            if (name == "bias")
-                for (auto& v : t) v = static_cast<T>(r.uniform(-0.5, 0.5));
-        },
-        p);
-}
 
 template <std::size_t N>
 tg::vec<double, N> random_vec(std::uint64_t seed) {
@@ -49,8 +35,7 @@ auto make_target(std::uint64_t seed) {
 // The largest relative error over every parameter and every input entry.
 template <class Net, class Loss = tg::mse>
 double gradient_check(std::uint64_t seed, Loss loss = {}) {
-    tg::params<Net, double> p;
-    randomize(p, seed);
+    auto p = random_params<Net, double>(seed);
     auto x = random_vec<Net::in_size>(seed + 1);
     const auto target = make_target<Net, Loss>(seed + 2);
 
@@ -138,8 +123,7 @@ BOOST_AUTO_TEST_CASE(random_networks_of_depth_1_to_6) {
 // largest gradient entry (float rounding over sums of up to 70 terms, through six layers).
 template <class Net, class Loss>
 void float_matches_double(std::uint64_t seed, Loss loss) {
-    tg::params<Net, double> pd;
-    randomize(pd, seed);
+    const auto pd = random_params<Net, double>(seed);
     tg::params<Net, float> pf;
     // The same numbers in float, copied tensor by tensor in visiting order.
     std::vector<double> flat_d;
@@ -180,8 +164,7 @@ BOOST_AUTO_TEST_CASE(float_agrees_with_double) {
 // equals ∂L/∂z¹ = (W²ᵀ ∂L/∂z²) ⊙ σ'(z¹), ∂L/∂W¹ = ∂L/∂z¹ x¹ᵀ, ∂L/∂b¹ = ∂L/∂z¹.
 BOOST_AUTO_TEST_CASE(chain_rule_of_the_notes) {
     using net = tg::sequential<tg::dense<2, 3>, tg::sigmoid, tg::dense<3, 1>>;
-    tg::params<net, double> p;
-    randomize(p, 5);
+    auto p = random_params<net, double>(5);
     const tg::vec<double, 2> x{0.3, -0.7};
     const tg::vec<double, 1> y{0.25};
     const auto [loss, grad] = tg::value_and_grad<net>(p, x, y, tg::mse{});

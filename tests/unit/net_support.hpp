@@ -1,6 +1,7 @@
 // What the network and training tests share: random parameters with random biases, random input
-// vectors, the largest difference between two params values, a relative error with a floor, and a
-// small labelled problem (points on either side of the line x - y = 0.2).
+// vectors, the largest (absolute or relative) difference between two params values, a relative error
+// with a floor, a check for a value_error's text, and a small labelled problem (points on either
+// side of the line x - y = 0.2).
 #pragma once
 
 #include <algorithm>
@@ -40,19 +41,38 @@ std::vector<tg::vec<T, N>> random_vecs(std::size_t n, std::uint64_t seed) {
     return xs;
 }
 
-/// max |a - b| over every parameter of two params values of one type; infinite if any is NaN.
+/// max |a - b| over every parameter of two params values of one type, or with relative = true
+/// max |a - b| / max(|b|, 1); infinite if any is NaN.
 template <class P>
-double max_difference(const P& a, const P& b) {
+double max_difference(const P& a, const P& b, bool relative = false) {
     double worst = 0;
     tg::for_each_tensor(
         [&](std::size_t, std::string_view, const auto& x, const auto& y) {
             for (std::size_t i = 0; i < x.size(); ++i) {
-                const double d = std::abs(double(x.data()[i]) - double(y.data()[i]));
+                const double scale = relative ? std::max(std::abs(double(y.data()[i])), 1.0) : 1.0;
+                const double d = std::abs(double(x.data()[i]) - double(y.data()[i])) / scale;
                 worst = std::isnan(d) ? INFINITY : std::max(worst, d);
             }
         },
         a, b);
     return worst;
+}
+
+/// max_difference relative to the second value, with a floor of 1.
+template <class P>
+double max_relative_difference(const P& a, const P& b) {
+    return max_difference(a, b, true);
+}
+
+/// Whether f() throws a tg::value_error whose message contains text.
+template <class F>
+bool throws_value_error(F&& f, std::string_view text) {
+    try {
+        f();
+    } catch (const tg::value_error& e) {
+        return std::string_view(e.what()).find(text) != std::string_view::npos;
+    }
+    return false;
 }
 
 /// |a - n| / max(|a|, |n|, 1e-3): relative, with a floor so that exact zeros compare absolutely.

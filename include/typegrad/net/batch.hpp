@@ -154,6 +154,19 @@ inline void check_rows(const char* where, std::size_t n, std::size_t capacity) {
         throw value_error(message(where, ": ", n, " samples do not fit a batch_workspace of capacity ", capacity));
 }
 
+/// Checks that inputs and targets pair up and fit ws, copies the inputs into ws and returns their
+/// count; `where` names the caller in the errors.
+template <class Net, class T, class Input, class Target>
+std::size_t load_batch(const char* where, batch_workspace<Net, T>& ws, std::span<const Input> inputs,
+                       std::span<const Target> targets) {
+    if (inputs.size() != targets.size())
+        throw value_error(message(where, ": ", inputs.size(), " inputs but ", targets.size(),
+                                  " targets, expected one target per input"));
+    check_rows(where, inputs.size(), ws.capacity());
+    for (std::size_t r = 0; r < inputs.size(); ++r) ws.set_input(r, inputs[r]);
+    return inputs.size();
+}
+
 }  // namespace detail
 
 /// Runs input rows [0, n) of ws (filled by set_input) through the network; the outputs are then
@@ -240,13 +253,8 @@ T value_and_grad_batch(const params<Net, T>& p, batch_workspace<Net, T>& ws,
                        std::span<const loss_target_t<Loss, T, Net::out_size>> targets, const Loss& loss,
                        params<Net, T>& grad, const batch_info& info = {mode::training},
                        grad_mode how = grad_mode::add) {
-    if (inputs.size() != targets.size())
-        throw value_error(detail::message("tg::value_and_grad_batch: ", inputs.size(), " inputs but ", targets.size(),
-                                          " targets, expected one target per input"));
-    const std::size_t n = inputs.size();
-    detail::check_rows("tg::value_and_grad_batch", n, ws.capacity());
+    const std::size_t n = detail::load_batch("tg::value_and_grad_batch", ws, inputs, targets);
     if (n == 0) return T{};
-    for (std::size_t r = 0; r < n; ++r) ws.set_input(r, inputs[r]);
     return value_and_grad_rows<Net>(
         p, ws, n, [&](std::size_t r) -> const auto& { return targets[r]; }, loss, grad, T{1} / T(n), info, how);
 }

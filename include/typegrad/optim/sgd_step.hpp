@@ -111,13 +111,8 @@ T sgd_step_batch(params<Net, T>& p, batch_workspace<Net, T>& ws,
                  std::span<const loss_target_t<Loss, T, Net::out_size>> targets, const Loss& loss, const sgd& opt,
                  const batch_info& info = {mode::training}) {
     if constexpr (detail::in_place_check<Net, T>::value) {
-        if (inputs.size() != targets.size())
-            throw value_error(detail::message("tg::sgd_step_batch: ", inputs.size(), " inputs but ", targets.size(),
-                                              " targets, expected one target per input"));
-        const std::size_t n = inputs.size();
-        detail::check_rows("tg::sgd_step_batch", n, ws.capacity());
+        const std::size_t n = detail::load_batch("tg::sgd_step_batch", ws, inputs, targets);
         if (n == 0) return T{};
-        for (std::size_t r = 0; r < n; ++r) ws.set_input(r, inputs[r]);
         const T sum = detail::loss_rows<Net>(
             p, ws, n, [&](std::size_t r) -> const auto& { return targets[r]; }, loss, static_cast<T>(-opt.lr) / T(n),
             info);

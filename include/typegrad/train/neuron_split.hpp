@@ -3,13 +3,15 @@
 // tg::split_neurons(Out, t, threads) of every layer, i.e. those rows of W and b, of their gradient and
 // of the optimizer's state, and reads and writes no others, so its share of the parameters stays in
 // its core's cache from one step to the next. Per step:
-//   forward   each layer: the thread's columns of the layer's output, from all of its input;
-//             then a barrier, so that every thread sees the whole output
-//   loss      the thread's rows of the batch
-//   backward  each layer: the gradient of the thread's rows of W and b, and the part of ∂L/∂x its
-//             neurons make (grad_y[:, own]·W[own, :], into a buffer of its own); a barrier; then the
-//             thread adds the parts up for the columns of ∂L/∂x that are its own neurons of the layer
-//             below, and multiplies in that layer's activation derivative
+//   forward   each layer: the thread's columns of the layer's output, from all of its input; then a
+//             barrier, so that every thread sees the whole output
+//   the end   the last layers, whose weights are small (by_samples_from), go by samples: the thread's
+//             rows from their forward through the loss back to their ∂L/∂x; a barrier; then the
+//             gradient of the thread's rows of their W and b, over all samples
+//   backward  each earlier layer: the gradient of the thread's rows of W and b, and the part of ∂L/∂x
+//             its neurons make (grad_y[:, own]·W[own, :], into a buffer of its own); a barrier; then
+//             the thread adds the parts up for the columns of ∂L/∂x that are its own neurons of the
+//             layer below, and multiplies in that layer's activation derivative
 //   update    once every thread's gradient is known finite: each thread updates its rows
 //             (tg::params_part), or thread 0 updates all for an optimizer that cannot split its step.
 // Every sum runs in thread order, so a run is deterministic for a seed and a thread count.
@@ -22,7 +24,6 @@
 #include <cstddef>
 #include <memory>
 #include <numeric>
-#include <optional>
 #include <thread>
 #include <type_traits>
 #include <utility>
@@ -39,7 +40,6 @@
 #include <typegrad/optim/optimizer.hpp>
 #include <typegrad/simd.hpp>
 #include <typegrad/train/evaluate.hpp>
-#include <typegrad/train/thread_pool.hpp>
 
 namespace typegrad::detail {
 
@@ -124,7 +124,7 @@ public:
     spin_barrier& barrier() noexcept { return barrier_; }
     std::size_t threads() const noexcept { return threads_; }
 
-    /// Thread t's share of a step on the n rows loaded into workspace(). Every thread calls it; it
+    /// Thread t's share of a step on the n rows each thread loaded with set_input. Every thread calls it; it
     /// returns once all are done, and loss(), right() and finite() then cover every thread's share.
     /// With Labelled, target(r) is a class index and right() counts the rows whose largest output it is.
     template <bool Labelled, class Target, class Loss>
