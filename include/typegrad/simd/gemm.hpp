@@ -22,6 +22,16 @@
 #include <typegrad/simd/partial.hpp>
 #include <typegrad/simd/transpose.hpp>
 
+// The register tiles' loops are unrolled by pragma, so that -O2 keeps the accumulators in registers as
+// -O3 does. Not under AddressSanitizer, where unrolled and instrumented tiles made the kernel tests
+// compile several times slower (the sanitized tests do not need the speed).
+#if defined(__SANITIZE_ADDRESS__)
+#define TYPEGRAD_UNROLL(n)
+#else
+#define TYPEGRAD_PRAGMA(x) _Pragma(#x)
+#define TYPEGRAD_UNROLL(n) TYPEGRAD_PRAGMA(GCC unroll n)
+#endif
+
 namespace typegrad::simd {
 
 namespace detail {
@@ -46,24 +56,24 @@ inline void gemm_tile(std::size_t K, const T* a, const T* b, T* c) noexcept {
     };
     V acc[MR][parts];
     // Every loop over the tile unrolled, -O2 included: a loop would index the accumulators, spilling them.
-#pragma GCC unroll 32
+TYPEGRAD_UNROLL(32)
     for (std::size_t m = 0; m < MR; ++m)
-#pragma GCC unroll 4
+TYPEGRAD_UNROLL(4)
         for (std::size_t j = 0; j < parts; ++j) acc[m][j] = V(T{});
     for (std::size_t k = 0; k < K; ++k) {
         V bk[parts];
-#pragma GCC unroll 4
+TYPEGRAD_UNROLL(4)
         for (std::size_t j = 0; j < parts; ++j) bk[j] = load(b + k * LdB, j);
-#pragma GCC unroll 32
+TYPEGRAD_UNROLL(32)
         for (std::size_t m = 0; m < MR; ++m) {
             const V am(a[m * AM + k * AK]);
-#pragma GCC unroll 4
+TYPEGRAD_UNROLL(4)
             for (std::size_t j = 0; j < parts; ++j) acc[m][j] = xsimd::fma(am, bk[j], acc[m][j]);
         }
     }
-#pragma GCC unroll 32
+TYPEGRAD_UNROLL(32)
     for (std::size_t m = 0; m < MR; ++m)
-#pragma GCC unroll 4
+TYPEGRAD_UNROLL(4)
         for (std::size_t j = 0; j < parts; ++j) {
             const V cm = Accumulate ? acc[m][j] + load(c + m * LdC, j) : acc[m][j];
             if constexpr (Cols % w != 0)
@@ -174,18 +184,18 @@ inline void forward_tile(std::size_t ns, std::size_t K, bool first, bool last, c
     using V = batch<T>;
     constexpr std::size_t w = width<T>;
     V acc[MR][J];
-#pragma GCC unroll 32
+TYPEGRAD_UNROLL(32)
     for (std::size_t m = 0; m < MR; ++m)
-#pragma GCC unroll 4
+TYPEGRAD_UNROLL(4)
         for (std::size_t j = 0; j < J; ++j) acc[m][j] = V(T{});
     for (std::size_t k = 0; k < K; ++k) {
         V bk[J];
-#pragma GCC unroll 4
+TYPEGRAD_UNROLL(4)
         for (std::size_t j = 0; j < J; ++j) bk[j] = V::load_aligned(xt + k * NB + j * w);
-#pragma GCC unroll 32
+TYPEGRAD_UNROLL(32)
         for (std::size_t m = 0; m < MR; ++m) {
             const V a(W[m * In + k]);
-#pragma GCC unroll 4
+TYPEGRAD_UNROLL(4)
             for (std::size_t j = 0; j < J; ++j) acc[m][j] = xsimd::fma(a, bk[j], acc[m][j]);
         }
     }
@@ -372,3 +382,6 @@ void bias_grad(std::size_t n, const T* dZ, T* db, index_range r) noexcept {
 }
 
 }  // namespace typegrad::simd
+
+#undef TYPEGRAD_UNROLL
+#undef TYPEGRAD_PRAGMA
