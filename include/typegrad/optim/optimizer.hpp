@@ -6,8 +6,8 @@
 // part of the parameters (tg::params_part).
 #pragma once
 
-#include <cstddef>
 #include <algorithm>
+#include <cstddef>
 #include <cstring>
 #include <memory>
 #include <new>
@@ -20,7 +20,6 @@
 #include <typegrad/net/params.hpp>
 #include <typegrad/simd/batch.hpp>
 #include <typegrad/simd/gemm.hpp>
-#include <typegrad/simd/partial.hpp>
 
 namespace typegrad {
 
@@ -122,27 +121,6 @@ private:
     std::size_t steps_ = 0;
 };
 
-/// One SIMD pass over a tensor w of N elements, its gradient g and state tensors s...: for each
-/// batch, f(w, g, s...) updates the batches of w and s (taken by reference), which are stored back.
-/// The tail is a masked partial batch, so no element past N is read or written.
-template <std::size_t N, scalar T, class F, class... State>
-void update_tensor(F f, T* w, const T* g, State*... s) noexcept {
-    using B = simd::batch<T>;
-    constexpr std::size_t width = simd::width<T>;
-    const auto pass = [&](std::size_t i, auto load, auto store) {
-        B wb = load(w + i);
-        std::tuple sb{load(s + i)...};
-        std::apply([&](auto&... sk) { f(wb, load(g + i), sk...); }, sb);
-        store(w + i, wb);
-        std::apply([&](const auto&... sk) { (store(s + i, sk), ...); }, sb);
-    };
-    for (std::size_t i = 0; i + width <= N; i += width)
-        pass(i, [](const T* p) { return B::load_unaligned(p); }, [](T* p, const B& b) { b.store_unaligned(p); });
-    if constexpr (N % width != 0)
-        pass(N - N % width, [](const T* p) { return simd::load_head<N % width>(p); },
-             [](T* p, const B& b) { simd::store_head<N % width>(p, b); });
-}
-
 /// The elements [lo, hi) of a tensor of type W that `part` takes: the rows split_neurons gives it (a
 /// vector's entries count as rows).
 template <class W>
@@ -153,7 +131,9 @@ constexpr simd::index_range tensor_part(params_part part) noexcept {
     return {r.lo * (W::size() / rows), r.hi * (W::size() / rows)};
 }
 
-/// update_tensor over elements [lo, hi) of a tensor; the tail goes through a zero-padded batch.
+/// One SIMD pass over elements [lo, hi) of a tensor w, its gradient g and state tensors s...: for each
+/// batch, f(w, g, s...) updates the batches of w and s (taken by reference), which are stored back.
+/// The tail goes through a zero-padded batch, so no element outside [lo, hi) is read or written.
 template <scalar T, class F, class... State>
 void update_range(F f, std::size_t lo, std::size_t hi, T* w, const T* g, State*... s) noexcept {
     using B = simd::batch<T>;
@@ -179,15 +159,13 @@ void update_range(F f, std::size_t lo, std::size_t hi, T* w, const T* g, State*.
     std::copy_n(wt, rest, w + i);
 }
 
-/// update_tensor over every tensor of p, in lockstep with grad and the state values: all of each
-/// tensor, or with part.parts > 1 the rows of each that part.part of them takes (params_part).
+/// update_range over every tensor of p, in lockstep with grad and the state values: the rows of each
+/// that `part` takes (params_part; all of it by default).
 template <class F, class P, class... State>
 void update_params(F f, P& p, const P& grad, params_part part, State&... state) noexcept {
     for_each_tensor(
         [&](std::size_t, std::string_view, auto& w, const auto& g, auto&... s) {
-            using W = std::remove_cvref_t<decltype(w)>;
-            if (part.parts == 1) return update_tensor<W::size()>(f, w.data(), g.data(), s.data()...);
-            const simd::index_range r = tensor_part<W>(part);
+            const simd::index_range r = tensor_part<std::remove_cvref_t<decltype(w)>>(part);
             update_range(f, r.lo, r.hi, w.data(), g.data(), s.data()...);
         },
         p, grad, state...);

@@ -1,4 +1,4 @@
-// tg::sgd{lr}: plain stochastic gradient descent, p ← p - lr·grad, one axpy per parameter tensor.
+// tg::sgd{lr}: plain stochastic gradient descent, p ← p - lr·grad, one fused multiply-add pass per tensor.
 #pragma once
 
 #include <string_view>
