@@ -12,8 +12,8 @@ scripts/configure.sh build/release
 cmake --build build/release -j"$jobs"
 ctest --test-dir build/release -j"$jobs" --output-on-failure
 
-echo "== sanitized build: ASan + UBSan (build/sanitize)"
-scripts/configure.sh build/sanitize -DTYPEGRAD_SANITIZE=ON -DTYPEGRAD_BUILD_BENCH=OFF
+echo "== sanitized build of the tests: ASan + UBSan (build/sanitize)"
+scripts/configure.sh build/sanitize -DTYPEGRAD_SANITIZE=ON -DTYPEGRAD_BUILD_BENCH=OFF -DTYPEGRAD_BUILD_EXAMPLES=OFF
 cmake --build build/sanitize -j"$jobs"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
     ctest --test-dir build/sanitize -j"$jobs" --output-on-failure -E '^(install_consumer|headers_alone|compile_fail\.)'

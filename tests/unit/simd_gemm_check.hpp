@@ -123,30 +123,33 @@ struct both_types {
 
 /// The shapes: the layers of the networks typegrad trains, long rows that the forward takes in
 /// chunks (its stack buffer holds 1024 columns at most), and odd sizes that exercise every tail.
+/// Sanitized, a subset (simd_reference.hpp's `sanitized`).
 template <template <class, std::size_t, std::size_t> class Check>
 void network_shapes() {
     Check<float, 784, 256>{}();
-    Check<float, 256, 128>{}();
-    Check<float, 128, 10>{}();
-    Check<float, 784, 128>{}();
     Check<float, 2, 16>{}();
-    Check<double, 784, 128>{}();
-    Check<float, 2100, 13>{}();
     Check<double, 2100, 13>{}();
+    if constexpr (!sanitized) {
+        Check<float, 256, 128>{}();
+        Check<float, 128, 10>{}();
+        Check<float, 784, 128>{}();
+        Check<double, 784, 128>{}();
+        Check<float, 2100, 13>{}();
+    }
 }
 
 /// Odd sizes in float and double, in two halves that simd_gemm_grad and simd_gemm_grad_odd share out
 /// (so that the two compile at once).
 template <template <class, std::size_t, std::size_t> class Check>
 void odd_shapes_first_half() {
-    for_each_shape(both_types<Check>{}, shape<1, 5>{}, shape<3, 5>{}, shape<37, 5>{}, shape<16, 5>{}, shape<33, 5>{},
-                   shape<67, 5>{}, shape<19, 4>{});
+    for_each_shape(both_types<Check>{}, shape<1, 5>{}, shape<37, 5>{}, shape<67, 5>{}, shape<19, 4>{});
+    if constexpr (!sanitized) for_each_shape(both_types<Check>{}, shape<3, 5>{}, shape<16, 5>{}, shape<33, 5>{});
 }
 
 template <template <class, std::size_t, std::size_t> class Check>
 void odd_shapes_second_half() {
-    for_each_shape(both_types<Check>{}, shape<19, 8>{}, shape<19, 17>{}, shape<19, 33>{}, shape<19, 10>{},
-                   shape<17, 1>{}, shape<48, 64>{}, shape<31, 67>{});
+    for_each_shape(both_types<Check>{}, shape<19, 17>{}, shape<17, 1>{}, shape<48, 64>{}, shape<31, 67>{});
+    if constexpr (!sanitized) for_each_shape(both_types<Check>{}, shape<19, 8>{}, shape<19, 33>{}, shape<19, 10>{});
 }
 
 template <template <class, std::size_t, std::size_t> class Check>
