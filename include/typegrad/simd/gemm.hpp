@@ -99,17 +99,34 @@ inline void even_row_tiles(std::size_t M, Tile&& tile) {
     }
 }
 
-/// Cuts M ≤ Max rows into tiles of MR rows, then of 4, then of 1: three tile heights whatever M is, for
-/// row counts known only at run time that vary from call to call (a thread's share of a layer's
-/// neurons), where even_row_tiles would instantiate every height up to MR. No tile is taller than Max.
+/// Cuts M ≤ Max rows into tiles of MR rows, of 2/3 and 1/3 of that and of 1 (12, 8, 4, 1): four tile
+/// heights whatever M is, for row counts known only at run time that vary from call to call (a
+/// thread's share of a layer's neurons), where even_row_tiles would instantiate every height up to
+/// MR. Any multiple of 4 from 8 on goes in tiles of 12 and 8 (12 + 4 as 8 + 8): a tile of 4 rows reads
+/// as much of B per step as one of 12, and the weight gradient's B comes from L2 (the 4-row tiles of
+/// 128 = 10·12 + 2·4 rows of 784 → 256 took as long as the ten of 12). No tile is taller than Max.
 template <std::size_t MR, std::size_t Max, class Tile>
 inline void few_height_row_tiles(std::size_t M, Tile&& tile) {
-    constexpr std::size_t tall = std::min(MR, Max), mid = std::min<std::size_t>(4, tall);
+    constexpr std::size_t tall = std::min(MR, Max), small = tall / 3, mid = 2 * small;
     std::size_t m = 0;
-    for (; m + tall <= M; m += tall) tile.template operator()<tall>(m);
-    if constexpr (mid < tall)
-        for (; m + mid <= M; m += mid) tile.template operator()<mid>(m);
-    for (; m < M; ++m) tile.template operator()<1>(m);
+    const auto run = [&]<std::size_t Rows>() {
+        tile.template operator()<Rows>(m);
+        m += Rows;
+    };
+    while (M - m >= tall) {
+        if constexpr (mid > 0)
+            if (M - m == tall + small) {
+                run.template operator()<mid>();
+                run.template operator()<mid>();
+                continue;
+            }
+        run.template operator()<tall>();
+    }
+    if constexpr (small > 1) {
+        if (M - m >= mid) run.template operator()<mid>();
+        if (M - m >= small) run.template operator()<small>();
+    }
+    while (m < M) run.template operator()<1>();
 }
 
 /// The same for a compile-time M: only the two tile heights that occur are instantiated.

@@ -110,22 +110,23 @@ public:
     neuron_split(std::size_t capacity, std::size_t threads)
         : ws_(capacity), grad_(std::make_unique<params<Net, T>>()), barrier_(threads), threads_(threads),
           capacity_(capacity), input_grad_parts_((threads - 1) * capacity * part_offset<Net::layer_count>()),
-          inputs_(threads - 1),
-          loss_(threads), right_(threads), finite_(threads) {
-        for (auto& x : inputs_) x = rows<T, Net::in_size>(capacity);
-    }
+          loss_(threads), right_(threads), finite_(threads) {}
 
-    /// Copies sample x into thread t's input row r. Every thread holds all the batch's inputs: its
-    /// neurons of the first layer read every row, forward and backward.
-    void set_input(std::size_t t, std::size_t r, const vec<T, Net::in_size>& x) noexcept {
-        std::copy_n(x.data(), Net::in_size, input(t).row(r));
+    /// The rows of a batch of n that thread t loads with set_input and takes by samples.
+    simd::index_range rows_of(std::size_t n, std::size_t t) const noexcept {
+        return split_neurons(n, t, threads_);  // cut like neurons: whole cache lines
+    }
+    /// Copies sample x into input row r.
+    void set_input(std::size_t r, const vec<T, Net::in_size>& x) noexcept {
+        std::copy_n(x.data(), Net::in_size, ws_.template values<0>().row(r));
     }
     const params<Net, T>& grad() const noexcept { return *grad_; }
     spin_barrier& barrier() noexcept { return barrier_; }
     std::size_t threads() const noexcept { return threads_; }
 
-    /// Thread t's share of a step on the n rows each thread loaded with set_input. Every thread calls it; it
-    /// returns once all are done, and loss(), right() and finite() then cover every thread's share.
+    /// Thread t's share of a step on n rows, once every thread's rows_of(n) are loaded and every thread
+    /// has passed a barrier since. Every thread calls it; it returns once all are done: loss(), right()
+    /// and finite() then cover every thread's share, and the inputs are read no more.
     /// With Labelled, target(r) is a class index and right() counts the rows whose largest output it is.
     template <bool Labelled, class Target, class Loss>
     void value_and_grad(const params<Net, T>& p, std::size_t n, Target&& target, const Loss& loss, std::size_t t) {
@@ -134,8 +135,8 @@ public:
         forward<0>(p, n, t);
         // The last layers go by samples: the thread's rows, from their forward through the loss to their
         // ∂L/∂x, which needs no parts added up; then, after a barrier, their weight gradients by neurons.
-        const simd::index_range rows = split_neurons(n, t, threads_);  // cut like neurons: whole cache lines
-        forward_samples<by_samples_from>(p, t, rows);
+        const simd::index_range rows = rows_of(n, t);
+        forward_samples<by_samples_from>(p, rows);
         loss_[t] = row_losses(ws_, rows.lo, rows.hi, target, loss, T{1} / T(n));
         right_[t] = 0;
         if constexpr (Labelled)
@@ -187,15 +188,6 @@ private:
         return first;
     }();
 
-    rows<T, Net::in_size>& input(std::size_t t) noexcept { return t == 0 ? ws_.template values<0>() : inputs_[t - 1]; }
-
-    /// The rows entering layer I, as thread t sees them.
-    template <std::size_t I>
-    auto& values(std::size_t t) noexcept {
-        if constexpr (I == 0) return input(t);
-        else return ws_.template values<I>();
-    }
-
     /// Where, in a thread's buffer of input-gradient parts, the part for boundary K starts (per row).
     template <std::size_t K>
     static constexpr std::size_t part_offset() {
@@ -217,7 +209,7 @@ private:
     void forward(const params<Net, T>& p, std::size_t n, std::size_t t) {
         if constexpr (I < by_samples_from) {
             using L = typename Net::template layer_type<I>;
-            L::template forward_batch_neurons<activation_of<I>>(get<I>(p), n, values<I>(t),
+            L::template forward_batch_neurons<activation_of<I>>(get<I>(p), n, ws_.template values<I>(),
                                                                 ws_.template values<output_of<I>>(),
                                                                 split_neurons(L::out_size, t, threads_));
             barrier_.arrive_and_wait();
@@ -227,11 +219,11 @@ private:
 
     // The layers from by_samples_from on, on the thread's rows.
     template <std::size_t I>
-    void forward_samples(const params<Net, T>& p, std::size_t t, simd::index_range rows) {
+    void forward_samples(const params<Net, T>& p, simd::index_range rows) {
         if constexpr (I < Net::layer_count) {
             Net::template layer_type<I>::template forward_batch_samples<activation_of<I>>(
-                get<I>(p), values<I>(t), ws_.template values<output_of<I>>(), rows);
-            forward_samples<output_of<I>>(p, t, rows);
+                get<I>(p), ws_.template values<I>(), ws_.template values<output_of<I>>(), rows);
+            forward_samples<output_of<I>>(p, rows);
         }
     }
 
@@ -251,7 +243,7 @@ private:
     template <std::size_t I>
     void weight_grads_by_neurons(const params<Net, T>& p, std::size_t n, std::size_t t) {
         using L = typename Net::template layer_type<I>;
-        L::backward_batch_neurons(get<I>(p), n, values<I>(t), ws_.template gradients<I + 1>(), static_cast<T*>(nullptr),
+        L::backward_batch_neurons(get<I>(p), n, ws_.template values<I>(), ws_.template gradients<I + 1>(), static_cast<T*>(nullptr),
                                   get<I>(*grad_), split_neurons(L::out_size, t, threads_));
         if constexpr (I > by_samples_from) weight_grads_by_neurons<dense_before<I>>(p, n, t);
     }
@@ -261,7 +253,7 @@ private:
     template <std::size_t I>
     void backward(const params<Net, T>& p, std::size_t n, std::size_t t) {
         using L = typename Net::template layer_type<I>;
-        L::backward_batch_neurons(get<I>(p), n, values<I>(t), ws_.template gradients<I + 1>(),
+        L::backward_batch_neurons(get<I>(p), n, ws_.template values<I>(), ws_.template gradients<I + 1>(),
                                   I > 0 ? input_grad_part<I>(t) : nullptr, get<I>(*grad_),
                                   split_neurons(L::out_size, t, threads_));
         if constexpr (I > 0) {
@@ -330,7 +322,6 @@ private:
     spin_barrier barrier_;
     std::size_t threads_, capacity_;
     std::vector<T> input_grad_parts_;  // threads 1, 2, …: every boundary's part, capacity rows each
-    std::vector<rows<T, Net::in_size>> inputs_;  // threads 1, 2, …: the batch's inputs (thread 0's are in ws_)
     std::vector<T> loss_;
     std::vector<std::size_t> right_;
     std::vector<char> finite_;
