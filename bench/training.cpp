@@ -325,9 +325,11 @@ public:
             // Against typegrad's step on the same thread count: tg::fit for two threads.
             const std::string ours = net + "/" + threads + (threads == "1" ? "/typegrad" : "/typegrad-fit");
             const auto t = best_us.find(ours);
-            std::printf("%-16s %3s %-13s %10.1f %10.0f %9.1f %6.1f%% %9.2fx\n", net.c_str(), threads.c_str(),
-                        impl.c_str(), us, double(batch) / us * 1e6, gflops,
-                        gflops / (peak * std::stod(threads)) * 100, t == best_us.end() ? 0.0 : us / t->second);
+            char versus[16] = "-";  // no typegrad row to compare with (left out by a filter)
+            if (t != best_us.end()) std::snprintf(versus, sizeof versus, "%.2fx", us / t->second);
+            std::printf("%-16s %3s %-13s %10.1f %10.0f %9.1f %6.1f%% %10s\n", net.c_str(), threads.c_str(),
+                        impl.c_str(), us, double(batch) / us * 1e6, gflops, gflops / (peak * std::stod(threads)) * 100,
+                        versus);
         }
         std::printf("(vs tg: this row's time / typegrad's on as many threads; above 1 typegrad is faster)\n");
         for (const std::string& name : order) {
