@@ -114,7 +114,7 @@ inline void few_height_row_tiles(std::size_t M, Tile&& tile) {
         m += Rows;
     };
     while (M - m >= tall) {
-        if constexpr (mid > 0)
+        if constexpr (small > 0)
             if (M - m == tall + small) {
                 run.template operator()<mid>();
                 run.template operator()<mid>();
@@ -122,7 +122,7 @@ inline void few_height_row_tiles(std::size_t M, Tile&& tile) {
             }
         run.template operator()<tall>();
     }
-    if constexpr (small > 1) {
+    if constexpr (small > 0) {
         if (M - m >= mid) run.template operator()<mid>();
         if (M - m >= small) run.template operator()<small>();
     }
