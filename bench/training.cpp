@@ -157,6 +157,20 @@ void add_typegrad(const std::string& stem, double flops) {
                          {.epochs = fit_epochs, .batch_size = batch, .threads = threads, .shuffle = false,
                           .report = tg::progress::none});
         });
+    // How this machine scales, for reference in the same run: two one-thread fits at once, each training
+    // its own copy, nothing shared. Their steps per second over one fit's fall below 2 when both cores
+    // working at once slow each other down, or a host shares them with other machines. Not a bound on
+    // fit's two threads: those keep half the parameters per core, and can do better.
+    auto copies = std::make_shared<std::vector<tg::params<Net>>>(2, tg::init<Net>(1));
+    add(stem + "/2/two-fits", flops, 2 * fit_epochs * steps_per_epoch, [copies, pool, opt = s->opt] {
+        auto job = [&](std::size_t t) {
+            tg::sgd own = opt;
+            tg::fit<Net>((*copies)[t], data(), tg::softmax_cross_entropy{}, own,
+                         {.epochs = fit_epochs, .batch_size = batch, .threads = 1, .shuffle = false,
+                          .report = tg::progress::none});
+        };
+        pool->run(job);
+    });
 }
 
 // ---- Eigen, hand-written with dynamic matrices -----------------------------------------------------
@@ -341,6 +355,10 @@ public:
             if (name == net + "/1/typegrad-fit" && best_us.contains(net + "/2/typegrad-fit"))
                 std::printf("%s: tg::fit on two threads is %.2fx as fast as on one\n", net.c_str(),
                             ratio("/1/typegrad-fit", "/2/typegrad-fit"));
+            if (name == net + "/2/two-fits" && best_us.contains(net + "/1/typegrad-fit"))
+                std::printf("%s: two one-thread fits at once make %.2fx the steps per second of one (how this "
+                            "machine scales, for reference)\n",
+                            net.c_str(), ratio("/1/typegrad-fit", "/2/two-fits"));
             if (name == net + "/2/independent" && best_us.contains(net + "/1/typegrad-fused"))
                 std::printf("%s: two threads, each with its own copy and half a batch, are %.2fx as fast as one "
                             "thread with the whole batch (fused steps)\n",
