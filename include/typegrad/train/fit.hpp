@@ -212,16 +212,14 @@ public:
         epoch_totals totals;
         auto job = [&](std::size_t t) {
             const std::size_t threads = split_.threads();
-            // Each thread loads its rows of the inputs, those of the next batch as soon as the step is done
-            // with this one's, i.e. before the barrier that lets every thread update.
+            // Each thread loads the batch's inputs for itself, those of the next batch as soon as the step
+            // is done with this one's, i.e. before the barrier that lets every thread update.
             const auto load = [&](std::size_t b) {
                 const std::size_t* samples = plan.order + plan.begin(b);
-                const simd::index_range own = split_.rows_of(plan.count(b), t);
-                for (std::size_t r = own.lo; r < own.hi; ++r) split_.set_input(r, train.inputs[samples[r]]);
+                for (std::size_t r = 0; r < plan.count(b); ++r) split_.set_input(t, r, train.inputs[samples[r]]);
             };
             try {
                 load(0);
-                split_.barrier().arrive_and_wait();
                 for (std::size_t b = 0; b < plan.batches; ++b) {
                     const std::size_t begin = plan.begin(b), count = plan.count(b);
                     const std::size_t* samples = plan.order + begin;

@@ -110,23 +110,26 @@ public:
     neuron_split(std::size_t capacity, std::size_t threads)
         : ws_(capacity), grad_(std::make_unique<params<Net, T>>()), barrier_(threads), threads_(threads),
           capacity_(capacity), input_grad_parts_((threads - 1) * capacity * part_offset<Net::layer_count>()),
-          loss_(threads), right_(threads), finite_(threads) {}
+          loss_(threads), right_(threads), finite_(threads) {
+        for (std::size_t t = 1; t < threads; ++t) inputs_.emplace_back(capacity);
+    }
 
-    /// The rows of a batch of n that thread t loads with set_input and takes by samples.
+    /// The rows of a batch of n that thread t takes by samples.
     simd::index_range rows_of(std::size_t n, std::size_t t) const noexcept {
         return split_neurons(n, t, threads_);  // cut like neurons: whole cache lines
     }
-    /// Copies sample x into input row r.
-    void set_input(std::size_t r, const vec<T, Net::in_size>& x) noexcept {
-        std::copy_n(x.data(), Net::in_size, ws_.template values<0>().row(r));
+    /// Copies sample x into thread t's input row r. Each thread loads the whole batch into a buffer of
+    /// its own: every thread's neurons of the first layer read every row, and a core reading rows that
+    /// another core wrote made a two-thread step 3-4% slower than each reading them from the data set.
+    void set_input(std::size_t t, std::size_t r, const vec<T, Net::in_size>& x) noexcept {
+        std::copy_n(x.data(), Net::in_size, values<0>(t).row(r));
     }
     const params<Net, T>& grad() const noexcept { return *grad_; }
     spin_barrier& barrier() noexcept { return barrier_; }
     std::size_t threads() const noexcept { return threads_; }
 
-    /// Thread t's share of a step on n rows, once every thread's rows_of(n) are loaded and every thread
-    /// has passed a barrier since. Every thread calls it; it returns once all are done: loss(), right()
-    /// and finite() then cover every thread's share, and the inputs are read no more.
+    /// Thread t's share of a step on the n rows it loaded. Every thread calls it; it returns once all
+    /// are done: loss(), right() and finite() then cover every thread's share.
     /// With Labelled, target(r) is a class index and right() counts the rows whose largest output it is.
     template <bool Labelled, class Target, class Loss>
     void value_and_grad(const params<Net, T>& p, std::size_t n, Target&& target, const Loss& loss, std::size_t t) {
@@ -136,7 +139,7 @@ public:
         // The last layers go by samples: the thread's rows, from their forward through the loss to their
         // ∂L/∂x, which needs no parts added up; then, after a barrier, their weight gradients by neurons.
         const simd::index_range rows = rows_of(n, t);
-        forward_samples<by_samples_from>(p, rows);
+        forward_samples<by_samples_from>(p, t, rows);
         loss_[t] = row_losses(ws_, rows.lo, rows.hi, target, loss, T{1} / T(n));
         right_[t] = 0;
         if constexpr (Labelled)
@@ -188,6 +191,13 @@ private:
         return first;
     }();
 
+    /// The rows entering layer I as thread t reads them: its own inputs, the shared activations.
+    template <std::size_t I>
+    auto& values(std::size_t t) noexcept {
+        if constexpr (I == 0) return t == 0 ? ws_.template values<0>() : inputs_[t - 1];
+        else return ws_.template values<I>();
+    }
+
     /// Where, in a thread's buffer of input-gradient parts, the part for boundary K starts (per row).
     template <std::size_t K>
     static constexpr std::size_t part_offset() {
@@ -209,7 +219,7 @@ private:
     void forward(const params<Net, T>& p, std::size_t n, std::size_t t) {
         if constexpr (I < by_samples_from) {
             using L = typename Net::template layer_type<I>;
-            L::template forward_batch_neurons<activation_of<I>>(get<I>(p), n, ws_.template values<I>(),
+            L::template forward_batch_neurons<activation_of<I>>(get<I>(p), n, values<I>(t),
                                                                 ws_.template values<output_of<I>>(),
                                                                 split_neurons(L::out_size, t, threads_));
             barrier_.arrive_and_wait();
@@ -219,11 +229,11 @@ private:
 
     // The layers from by_samples_from on, on the thread's rows.
     template <std::size_t I>
-    void forward_samples(const params<Net, T>& p, simd::index_range rows) {
+    void forward_samples(const params<Net, T>& p, std::size_t t, simd::index_range rows) {
         if constexpr (I < Net::layer_count) {
             Net::template layer_type<I>::template forward_batch_samples<activation_of<I>>(
-                get<I>(p), ws_.template values<I>(), ws_.template values<output_of<I>>(), rows);
-            forward_samples<output_of<I>>(p, rows);
+                get<I>(p), values<I>(t), ws_.template values<output_of<I>>(), rows);
+            forward_samples<output_of<I>>(p, t, rows);
         }
     }
 
@@ -243,7 +253,7 @@ private:
     template <std::size_t I>
     void weight_grads_by_neurons(const params<Net, T>& p, std::size_t n, std::size_t t) {
         using L = typename Net::template layer_type<I>;
-        L::backward_batch_neurons(get<I>(p), n, ws_.template values<I>(), ws_.template gradients<I + 1>(), static_cast<T*>(nullptr),
+        L::backward_batch_neurons(get<I>(p), n, values<I>(t), ws_.template gradients<I + 1>(), static_cast<T*>(nullptr),
                                   get<I>(*grad_), split_neurons(L::out_size, t, threads_));
         if constexpr (I > by_samples_from) weight_grads_by_neurons<dense_before<I>>(p, n, t);
     }
@@ -253,7 +263,7 @@ private:
     template <std::size_t I>
     void backward(const params<Net, T>& p, std::size_t n, std::size_t t) {
         using L = typename Net::template layer_type<I>;
-        L::backward_batch_neurons(get<I>(p), n, ws_.template values<I>(), ws_.template gradients<I + 1>(),
+        L::backward_batch_neurons(get<I>(p), n, values<I>(t), ws_.template gradients<I + 1>(),
                                   I > 0 ? input_grad_part<I>(t) : nullptr, get<I>(*grad_),
                                   split_neurons(L::out_size, t, threads_));
         if constexpr (I > 0) {
@@ -317,7 +327,8 @@ private:
         return finite;
     }
 
-    batch_workspace<Net, T> ws_;
+    batch_workspace<Net, T> ws_;  // its inputs are thread 0's
+    std::vector<rows<T, Net::in_size>> inputs_;  // threads 1, 2, …: the batch's inputs
     std::unique_ptr<params<Net, T>> grad_;  // on the heap: a large network's params do not fit a stack
     spin_barrier barrier_;
     std::size_t threads_, capacity_;
