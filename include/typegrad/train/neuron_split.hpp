@@ -103,7 +103,8 @@ concept splits_by_neurons = []<std::size_t... I>(std::index_sequence<I...>) {
 }(std::make_index_sequence<Net::layer_count>{});
 
 /// What the threads of a neuron-split step share: the batch workspace (each thread writing its own
-/// columns or rows of it), the gradient, each thread's parts of the input gradients, and the barrier.
+/// columns or rows of it), the gradient, each thread's parts of the input gradients, and the barrier;
+/// and each thread's copy of the batch's inputs.
 template <class Net, class T>
 class neuron_split {
 public:
@@ -120,7 +121,7 @@ public:
     }
     /// Copies sample x into thread t's input row r. Each thread loads the whole batch into a buffer of
     /// its own: every thread's neurons of the first layer read every row, and a core reading rows that
-    /// another core wrote made a two-thread step 3-4% slower than each reading them from the data set.
+    /// another core wrote made a two-thread step 3–4% slower than each reading them from the data set.
     void set_input(std::size_t t, std::size_t r, const vec<T, Net::in_size>& x) noexcept {
         std::copy_n(x.data(), Net::in_size, values<0>(t).row(r));
     }
