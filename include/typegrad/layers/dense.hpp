@@ -142,13 +142,12 @@ struct dense {
         else return Act::value(z);
     };
 
-    /// forward_batch (then Act, unless void) of neurons r only, i.e. columns r of y, from the batch
-    /// packed by simd::pack_samples: tg::fit's threads split a layer's neurons this way, each thread
-    /// reading only its own rows of W.
+    /// forward_batch (then Act, unless void) of neurons r only, i.e. columns r of y: tg::fit's threads
+    /// split a layer's neurons this way, each thread reading only its own rows of W.
     template <class Act, scalar T>
-    static void forward_batch_neurons(const dense_params<T, In, Out>& p, std::size_t n, const T* x_packed,
+    static void forward_batch_neurons(const dense_params<T, In, Out>& p, std::size_t n, const rows<T, In>& x,
                                       rows<T, Out>& y, simd::index_range r) noexcept {
-        simd::gemm_forward_packed<In, Out>(n, x_packed, p.W.data(), p.b.data(), y.data(), value_of<Act>, r);
+        simd::gemm_forward<In, Out>(n, x.data(), p.W.data(), p.b.data(), y.data(), value_of<Act>, r);
     }
 
     /// forward_batch (then Act, unless void) of samples r only: rows r of x to rows r of y.

@@ -9,8 +9,7 @@
 // held in registers (AVX-512), per step of k 12 broadcasts and 2 loads feeding 24 FMAs. The
 // gradients read their operands where they lie; the forward first copies each block of 2 batches
 // of samples into columns (transposed squares), multiplies with W's rows broadcast, and transposes
-// the tile back on the way out, with the bias and f applied there. gemm_forward_packed takes samples
-// laid out so beforehand (pack_samples), for a caller that runs a layer's neurons in several ranges.
+// the tile back on the way out, with the bias and f applied there.
 #pragma once
 
 #include <algorithm>
@@ -34,12 +33,6 @@
 #endif
 
 namespace typegrad::simd {
-
-/// Samples per block of the packed layout the forward multiplies from (samples as columns): block b
-/// holds samples b·NB … b·NB + NB − 1, NB = two batches, with element k of sample s at
-/// [b·In·NB + k·NB + s − b·NB] and zeros past the last sample's batch. See pack_samples.
-template <scalar T>
-inline constexpr std::size_t packed_samples = 2 * width<T>;
 
 namespace detail {
 
@@ -273,38 +266,26 @@ struct index_range {
 
 namespace detail {
 
-/// Chunk k0 … k0 + K of In of a block of ns samples, packed in xt, against every row tile of W, into
-/// the block's rows of Z.
-template <std::size_t In, std::size_t Out, scalar T, class F, class RowTiles>
-void forward_block(std::size_t ns, std::size_t k0, std::size_t K, const T* xt, const T* W, const T* b, T* Z, F& f,
-                   RowTiles& row_tiles) noexcept {
-    constexpr std::size_t nb = packed_samples<T>;
-    const bool first = k0 == 0, last = k0 + K == In;
-    const auto tiles = [&]<std::size_t J>(std::integral_constant<std::size_t, J>) {
-        row_tiles([&]<std::size_t Rows>(std::size_t o) {
-            forward_tile<Rows, J, In, Out, nb>(ns, K, first, last, W + o * In + k0, xt, b ? b + o : b, Z + o, f);
-        });
-    };
-    if (ns > width<T>)
-        tiles(std::integral_constant<std::size_t, 2>{});
-    else
-        tiles(std::integral_constant<std::size_t, 1>{});
-}
-
-/// The chunk of In that the forward multiplies at a time: a block's packed chunk takes at most 128 KiB.
-template <std::size_t In, scalar T>
-inline constexpr std::size_t forward_chunk = std::min(In, (std::size_t{128} << 10) / (packed_samples<T> * sizeof(T)));
-
 template <std::size_t In, std::size_t Out, scalar T, class F, class RowTiles>
 void gemm_forward_tiles(std::size_t n, const T* X, const T* W, const T* b, T* Z, F& f, RowTiles row_tiles) noexcept {
-    constexpr std::size_t nb = packed_samples<T>, kc = forward_chunk<In, T>;
+    constexpr std::size_t w = width<T>, nb = 2 * w, kc = std::min(In, (std::size_t{128} << 10) / (nb * sizeof(T)));
     alignas(alignment) T xt[kc * nb];
     for (std::size_t s0 = 0; s0 < n; s0 += nb) {
         const std::size_t ns = std::min(nb, n - s0);
         for (std::size_t k0 = 0; k0 < In; k0 += kc) {
             const std::size_t K = std::min(kc, In - k0);
             pack_columns<In, nb>(ns, k0, K, X + s0 * In, xt);
-            forward_block<In, Out>(ns, k0, K, xt, W, b, Z + s0 * Out, f, row_tiles);
+            const auto tiles = [&]<std::size_t J>(std::integral_constant<std::size_t, J>) {
+                const bool first = k0 == 0, last = k0 + K == In;
+                row_tiles([&]<std::size_t Rows>(std::size_t o) {
+                    forward_tile<Rows, J, In, Out, nb>(ns, K, first, last, W + o * In + k0, xt, b ? b + o : b,
+                                                       Z + s0 * Out + o, f);
+                });
+            };
+            if (ns > w)
+                tiles(std::integral_constant<std::size_t, 2>{});
+            else
+                tiles(std::integral_constant<std::size_t, 1>{});
         }
     }
 }
@@ -326,35 +307,24 @@ void gemm_forward(std::size_t n, const T* X, const T* W, const std::type_identit
     }
 }
 
-/// Lays out rows [r.lo, r.hi) of X (n×In, row-major) in xt as packed_samples describes, for
-/// gemm_forward_packed; r.lo is a multiple of width<T>. Threads that split a batch's rows at such
-/// boundaries can each pack their own into one xt.
-template <std::size_t In, scalar T>
-void pack_samples(index_range r, const T* X, T* xt) noexcept {
-    constexpr std::size_t nb = packed_samples<T>;
-    for (std::size_t s = r.lo; s < r.hi;) {
-        const std::size_t end = std::min(r.hi, (s / nb + 1) * nb);
-        detail::pack_columns<In, nb>(end - s, 0, In, X + s * In, xt + s / nb * nb * In + s % nb);
-        s = end;
-    }
-}
-
-/// gemm_forward of neurons r only, from n samples packed by pack_samples (xt): columns [r.lo, r.hi)
-/// of Z, from rows r of W and b. The sums are gemm_forward's, bit for bit, for layers wider than a
-/// gemv's (4·In > width), and do not depend on how a layer's neurons are cut into ranges.
+/// gemm_forward of neurons r only: columns [r.lo, r.hi) of Z, from rows r of W and b.
 template <std::size_t In, std::size_t Out, scalar T, class F>
-void gemm_forward_packed(std::size_t n, const T* xt, const T* W, const std::type_identity_t<T>* b, T* Z, F f,
-                         index_range r) noexcept {
-    constexpr std::size_t nb = packed_samples<T>, kc = detail::forward_chunk<In, T>;
-    const auto row_tiles = [r](auto tile) {
-        detail::few_height_row_tiles<detail::tile_rows<T>, Out>(r.hi - r.lo, [&]<std::size_t Rows>(std::size_t m) {
-            tile.template operator()<Rows>(r.lo + m);
+void gemm_forward(std::size_t n, const T* X, const T* W, const std::type_identity_t<T>* b, T* Z, F f,
+                  index_range r) noexcept {
+    if constexpr (4 * In <= width<T>) {
+        for (std::size_t s = 0; s < n; ++s)
+            for (std::size_t o = r.lo; o < r.hi; ++o) {
+                T z = b ? b[o] : T{};
+                for (std::size_t k = 0; k < In; ++k) z += W[o * In + k] * X[s * In + k];
+                Z[s * Out + o] = f(z);
+            }
+    } else {
+        detail::gemm_forward_tiles<In, Out>(n, X, W, b, Z, f, [r](auto tile) {
+            detail::few_height_row_tiles<detail::tile_rows<T>, Out>(r.hi - r.lo, [&]<std::size_t Rows>(std::size_t m) {
+                tile.template operator()<Rows>(r.lo + m);
+            });
         });
-    };
-    for (std::size_t s0 = 0; s0 < n; s0 += nb)
-        for (std::size_t k0 = 0; k0 < In; k0 += kc)
-            detail::forward_block<In, Out>(std::min(nb, n - s0), k0, std::min(kc, In - k0), xt + s0 * In + k0 * nb, W,
-                                           b, Z + s0 * Out, f, row_tiles);
+    }
 }
 
 /// Z = X·Wᵀ + b, shapes as above.

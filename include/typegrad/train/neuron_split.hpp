@@ -1,10 +1,8 @@
 // How tg::fit splits a mini-batch step between threads when the network is dense layers, each maybe
 // followed by an elementwise activation: by neurons, not by samples. Thread t owns neurons
 // tg::split_neurons(Out, t, threads) of every layer, i.e. those rows of W and b, of their gradient and
-// of the optimizer's state, so its share of the parameters stays in its core's cache from one step to
-// the next. Where it does not matter who computes what (a forward, the first layer's weight gradient),
-// a thread that is done with its own neurons takes chunks of another's (chunk_queue): cores that run
-// at uneven speeds then do not wait for the slowest at every barrier. Per step:
+// of the optimizer's state, and reads and writes no others, so its share of the parameters stays in
+// its core's cache from one step to the next. Per step:
 //   forward   each layer: the thread's columns of the layer's output, from all of its input; then a
 //             barrier, so that every thread sees the whole output
 //   the end   the last layers, whose weights are small (by_samples_from), go by samples: the thread's
@@ -24,10 +22,8 @@
 #include <atomic>
 #include <concepts>
 #include <cstddef>
-#include <cstdint>
 #include <memory>
 #include <numeric>
-#include <optional>
 #include <thread>
 #include <type_traits>
 #include <utility>
@@ -63,19 +59,15 @@ public:
             generation_.store(generation + 1, std::memory_order_release);
             return;
         }
-        for (unsigned spins = 0; generation_.load(std::memory_order_acquire) == generation; ++spins) pause(spins);
-    }
-
-    /// One turn of a wait for another thread: spins, or yields after a while; throws abandoned once a
-    /// thread has failed.
-    void pause(unsigned spins) const {
-        if (abandoned_.load(std::memory_order_relaxed)) throw abandoned{};
-        if (spins < 4096) {
+        for (unsigned spins = 0; generation_.load(std::memory_order_acquire) == generation; ++spins) {
+            if (abandoned_.load(std::memory_order_relaxed)) throw abandoned{};
+            if (spins < 4096) {
 #if defined(__x86_64__) || defined(__i386__)
-            _mm_pause();
+                _mm_pause();
 #endif
-        } else {
-            std::this_thread::yield();
+            } else {
+                std::this_thread::yield();
+            }
         }
     }
 
@@ -85,50 +77,6 @@ private:
     std::size_t count_;
     std::atomic<std::size_t> arrived_{0}, generation_{0};
     std::atomic<bool> abandoned_{false};
-};
-
-/// Each thread's own chunks of a split layer's neurons, for a phase whose results do not depend on
-/// which thread computes which chunk (a forward, a weight gradient): thread t opens its chunks for
-/// step s once their inputs are ready, takes them from the front, then takes what is left of the
-/// others' from the back, waiting for each to open. A thread thus runs its own neurons, whose rows
-/// of W stay in its core's cache, unless another core runs slower (as a shared machine's cores often
-/// do, not always the same one): then it helps, and the slower one holds it up by at most a chunk.
-class chunk_queue {
-public:
-    explicit chunk_queue(std::size_t threads) : own_(std::make_unique<entry[]>(threads)) {}
-
-    /// Opens chunks 0 … count − 1 of thread t for step s; a thread that takes one sees what t wrote before.
-    void open(std::size_t t, std::uint64_t s, std::size_t count) noexcept {
-        own_[t].state.store(pack(s, 0, count), std::memory_order_release);
-    }
-
-    /// The next of thread u's chunks for step s, from the front or the back, once u has opened them;
-    /// none once all are taken.
-    std::optional<std::size_t> take(std::size_t u, std::uint64_t s, bool front, const spin_barrier& barrier) {
-        std::atomic<std::uint64_t>& state = own_[u].state;
-        std::uint64_t now = state.load(std::memory_order_acquire);
-        for (unsigned spins = 0; now >> 40 != (s & step_mask); ++spins) {
-            barrier.pause(spins);
-            now = state.load(std::memory_order_acquire);
-        }
-        for (;;) {
-            const std::uint64_t lo = now >> 20 & chunk_mask, hi = now & chunk_mask;
-            if (lo >= hi) return std::nullopt;
-            const std::uint64_t next = front ? pack(s, lo + 1, hi) : pack(s, lo, hi - 1);
-            if (state.compare_exchange_weak(now, next, std::memory_order_acquire)) return front ? lo : hi - 1;
-        }
-    }
-
-private:
-    static constexpr std::uint64_t chunk_mask = (1u << 20) - 1, step_mask = (1u << 24) - 1;
-    // The step (mod 2^24) and the chunks [lo, hi) left, in one word.
-    static constexpr std::uint64_t pack(std::uint64_t s, std::uint64_t lo, std::uint64_t hi) noexcept {
-        return (s & step_mask) << 40 | lo << 20 | hi;
-    }
-    struct alignas(64) entry {  // a cache line each: the owner takes from it at every chunk
-        std::atomic<std::uint64_t> state{pack(step_mask, 0, 0)};  // opened for no step yet
-    };
-    std::unique_ptr<entry[]> own_;
 };
 
 template <class L>
@@ -163,11 +111,8 @@ public:
     neuron_split(std::size_t capacity, std::size_t threads)
         : ws_(capacity), grad_(std::make_unique<params<Net, T>>()), barrier_(threads), threads_(threads),
           capacity_(capacity), input_grad_parts_((threads - 1) * capacity * part_offset<Net::layer_count>()),
-          loss_(threads), right_(threads), finite_(threads), steps_(threads) {
+          loss_(threads), right_(threads), finite_(threads) {
         for (std::size_t t = 1; t < threads; ++t) inputs_.emplace_back(capacity);
-        for (std::size_t t = 0; t < threads; ++t)
-            packed_.emplace_back((capacity + simd::packed_samples<T> - 1) / simd::packed_samples<T> * widest_split_input);
-        for (std::size_t q = 0; q <= Net::layer_count; ++q) queues_.emplace_back(threads);
     }
 
     /// The rows of a batch of n that thread t takes by samples.
@@ -191,8 +136,6 @@ public:
     void value_and_grad(const params<Net, T>& p, std::size_t n, Target&& target, const Loss& loss, std::size_t t) {
         if constexpr (by_samples_from == 0)  // those layers read all of W: wait until every update is in
             barrier_.arrive_and_wait();
-        ++steps_[t];
-        finite_[t] = true;
         forward<0>(p, n, t);
         // The last layers go by samples: the thread's rows, from their forward through the loss to their
         // ∂L/∂x, which needs no parts added up; then, after a barrier, their weight gradients by neurons.
@@ -208,7 +151,7 @@ public:
         barrier_.arrive_and_wait();
         weight_grads_by_neurons<last_dense>(p, n, t);
         if constexpr (by_samples_from > 0) backward<dense_before<by_samples_from>>(p, n, t);
-        finite_[t] = finite_[t] && own_part_finite(t);
+        finite_[t] = own_part_finite(t);
         barrier_.arrive_and_wait();
     }
 
@@ -272,51 +215,14 @@ private:
         return input_grad_parts_.data() + ((t - 1) * part_offset<Net::layer_count>() + part_offset<I>()) * capacity_;
     }
 
-    /// Neurons per chunk of a shared phase (chunk_queue): two register tiles' rows, or all of a
-    /// thread's when it is alone.
-    std::size_t chunk_size() const noexcept { return threads_ == 1 ? widest_output : 2 * simd::detail::tile_rows<T>; }
-    /// The queue of dense layer I's forward is I; the first layer's weight gradient has the last.
-    static constexpr std::size_t weight_grad_queue = Net::layer_count;
-    /// The widest input and output of a layer split by neurons.
-    static constexpr std::size_t widest_split_input = [] {
-        std::size_t widest = 0;
-        for (std::size_t i = 0; i < by_samples_from; ++i) widest = std::max(widest, Net::sizes[i]);
-        return widest;
-    }();
-    static constexpr std::size_t widest_output = *std::max_element(Net::sizes.begin(), Net::sizes.end());
-
-    /// Opens thread t's chunks of the Out neurons in queue q for this step and runs f on them, then on
-    /// what is left of the other threads' (waiting for each to open its own).
-    template <std::size_t Out, class F>
-    void run_chunks(chunk_queue& q, std::size_t t, F&& f) {
-        const std::size_t size = chunk_size();
-        const auto neurons = [&](std::size_t u, std::size_t c) {
-            const simd::index_range own = split_neurons(Out, u, threads_);
-            return simd::index_range{own.lo + c * size, std::min(own.hi, own.lo + (c + 1) * size)};
-        };
-        const simd::index_range own = split_neurons(Out, t, threads_);
-        const std::uint64_t step = steps_[t];
-        q.open(t, step, (own.hi - own.lo + size - 1) / size);
-        while (const std::optional<std::size_t> c = q.take(t, step, true, barrier_)) f(neurons(t, *c));
-        for (std::size_t k = 1; k < threads_; ++k) {
-            const std::size_t u = (t + k) % threads_;
-            while (const std::optional<std::size_t> c = q.take(u, step, false, barrier_)) f(neurons(u, *c));
-        }
-    }
-
-    // The layers before by_samples_from, by neurons in chunks, each thread packing the whole input for
-    // itself. A thread opens its chunks of the first layer as its step starts, i.e. once it has updated
-    // its rows of W.
+    // The layers before by_samples_from, by neurons.
     template <std::size_t I>
     void forward(const params<Net, T>& p, std::size_t n, std::size_t t) {
         if constexpr (I < by_samples_from) {
             using L = typename Net::template layer_type<I>;
-            T* packed = packed_[t].data();
-            simd::pack_samples<L::in_size>({0, n}, values<I>(t).data(), packed);
-            run_chunks<L::out_size>(queues_[I], t, [&](simd::index_range r) {
-                L::template forward_batch_neurons<activation_of<I>>(get<I>(p), n, packed,
-                                                                    ws_.template values<output_of<I>>(), r);
-            });
+            L::template forward_batch_neurons<activation_of<I>>(get<I>(p), n, values<I>(t),
+                                                                ws_.template values<output_of<I>>(),
+                                                                split_neurons(L::out_size, t, threads_));
             barrier_.arrive_and_wait();
             forward<output_of<I>>(p, n, t);
         }
@@ -355,23 +261,13 @@ private:
 
     // A layer before by_samples_from, whose output's ∂L is complete in thread t's columns: its neurons'
     // gradient and part of ∂L/∂x; after a barrier, the parts added up for the layer below.
-    // The first layer needs no ∂L/∂x: its weight gradient goes in chunks, which open once their owner
-    // has its columns of ∂L/∂y, each thread checking that what it computed is finite.
     template <std::size_t I>
     void backward(const params<Net, T>& p, std::size_t n, std::size_t t) {
         using L = typename Net::template layer_type<I>;
-        if constexpr (I == 0) {
-            run_chunks<L::out_size>(queues_[weight_grad_queue], t, [&](simd::index_range r) {
-                auto& g = get<0>(*grad_);
-                L::backward_batch_neurons(get<0>(p), n, values<0>(t), ws_.template gradients<1>(),
-                                          static_cast<T*>(nullptr), g, r);
-                finite_[t] = finite_[t] &&
-                             simd::all_finite(g.W.data() + r.lo * L::in_size, (r.hi - r.lo) * L::in_size) &&
-                             simd::all_finite(g.b.data() + r.lo, r.hi - r.lo);
-            });
-        } else {
-            L::backward_batch_neurons(get<I>(p), n, values<I>(t), ws_.template gradients<I + 1>(),
-                                      input_grad_part<I>(t), get<I>(*grad_), split_neurons(L::out_size, t, threads_));
+        L::backward_batch_neurons(get<I>(p), n, values<I>(t), ws_.template gradients<I + 1>(),
+                                  I > 0 ? input_grad_part<I>(t) : nullptr, get<I>(*grad_),
+                                  split_neurons(L::out_size, t, threads_));
+        if constexpr (I > 0) {
             barrier_.arrive_and_wait();
             sum_input_grad_parts<I, activation_after_dense<Net, I - 1>()>(n, split_neurons(Net::sizes[I], t, threads_));
             backward<dense_before<I>>(p, n, t);
@@ -424,8 +320,7 @@ private:
     bool own_part_finite(std::size_t t) const noexcept {
         bool finite = true;
         for_each_tensor(
-            [&](std::size_t layer, std::string_view, const auto& g) {
-                if (by_samples_from > 0 && layer == 0) return;  // checked by chunks (backward<0>)
+            [&](std::size_t, std::string_view, const auto& g) {
                 const simd::index_range r = tensor_part<std::remove_cvref_t<decltype(g)>>({t, threads_});
                 finite = finite && simd::all_finite(g.data() + r.lo, r.hi - r.lo);
             },
@@ -442,9 +337,6 @@ private:
     std::vector<T> loss_;
     std::vector<std::size_t> right_;
     std::vector<char> finite_;
-    std::vector<std::uint64_t> steps_;  // each thread's count of steps, which its chunks open for
-    std::vector<rows<T, simd::packed_samples<T>>> packed_;  // each thread's packed input of a split layer
-    std::vector<chunk_queue> queues_;
 };
 
 }  // namespace typegrad::detail
