@@ -212,20 +212,21 @@ public:
         epoch_totals totals;
         auto job = [&](std::size_t t) {
             const std::size_t threads = split_.threads();
-            // Each thread loads the batch's inputs for itself, those of the next batch as soon as the step
-            // is done with this one's, i.e. before the barrier that lets every thread update.
-            const auto load = [&](std::size_t b) {
+            // Each thread loads the batch's inputs for itself: those of the next batch while it waits at
+            // the step's barriers, and what is left of them after its update.
+            const auto queue = [&](std::size_t b) {
                 const std::size_t* samples = plan.order + plan.begin(b);
-                for (std::size_t r = 0; r < plan.count(b); ++r) split_.set_input(t, r, train.inputs[samples[r]]);
+                split_.queue_inputs(t, plan.count(b), [&](std::size_t r) -> const auto& { return train.inputs[samples[r]]; });
             };
             try {
-                load(0);
+                queue(0);
+                split_.load_inputs(t);
                 for (std::size_t b = 0; b < plan.batches; ++b) {
                     const std::size_t begin = plan.begin(b), count = plan.count(b);
                     const std::size_t* samples = plan.order + begin;
+                    if (b + 1 < plan.batches) queue(b + 1);
                     split_.template value_and_grad<Data::labelled>(
                         p, count, [&](std::size_t r) -> const auto& { return train.targets[samples[r]]; }, loss, t);
-                    if (b + 1 < plan.batches) load(b + 1);
                     if (t == 0) {
                         const double batch_loss = split_.loss();
                         if (!std::isfinite(batch_loss) || !split_.finite())
@@ -236,8 +237,9 @@ public:
                         totals.right += split_.right();
                         printer.batch(plan.epoch, plan.epochs, b + 1, plan.batches, totals.loss / double(begin + count));
                     }
-                    split_.barrier().arrive_and_wait();
+                    split_.wait(t);
                     if constexpr (splittable) (*update)(p, split_.grad(), params_part{t, threads});
+                    split_.load_inputs(t);
                 }
             } catch (const spin_barrier::abandoned&) {
                 // Another thread failed; its exception is the one fit throws.

@@ -14,6 +14,8 @@
 //             layer below, and multiplies in that layer's activation derivative
 //   update    once every thread's gradient is known finite: each thread updates its rows
 //             (tg::params_part), or thread 0 updates all for an optimizer that cannot split its step.
+// Each thread keeps its own copy of the batch's inputs, and copies the next batch's into a second
+// buffer a row at a time while it waits at the barriers; what is left it copies after its update.
 // Every sum runs in thread order, so a run is deterministic for a seed and a thread count.
 #pragma once
 
@@ -52,16 +54,19 @@ public:
 
     explicit spin_barrier(std::size_t count) noexcept : count_(count) {}
 
-    void arrive_and_wait() {
+    /// While it waits, the thread calls idle() as long as idle() says it did some work (returns true).
+    template <class Idle>
+    void arrive_and_wait(Idle&& idle) {
         const std::size_t generation = generation_.load(std::memory_order_acquire);
         if (arrived_.fetch_add(1, std::memory_order_acq_rel) + 1 == count_) {
             arrived_.store(0, std::memory_order_relaxed);
             generation_.store(generation + 1, std::memory_order_release);
             return;
         }
-        for (unsigned spins = 0; generation_.load(std::memory_order_acquire) == generation; ++spins) {
+        for (unsigned spins = 0; generation_.load(std::memory_order_acquire) == generation;) {
             if (abandoned_.load(std::memory_order_relaxed)) throw abandoned{};
-            if (spins < 4096) {
+            if (idle()) continue;
+            if (spins++ < 4096) {
 #if defined(__x86_64__) || defined(__i386__)
                 _mm_pause();
 #endif
@@ -70,6 +75,8 @@ public:
             }
         }
     }
+
+    void arrive_and_wait() { arrive_and_wait([] { return false; }); }
 
     void abandon() noexcept { abandoned_.store(true, std::memory_order_relaxed); }
 
@@ -104,7 +111,7 @@ concept splits_by_neurons = []<std::size_t... I>(std::index_sequence<I...>) {
 
 /// What the threads of a neuron-split step share: the batch workspace (each thread writing its own
 /// columns or rows of it), the gradient, each thread's parts of the input gradients, and the barrier;
-/// and each thread's copy of the batch's inputs.
+/// and each thread's own copies of the batch's inputs, this batch's and the next one's.
 template <class Net, class T>
 class neuron_split {
 public:
@@ -112,18 +119,37 @@ public:
         : ws_(capacity), grad_(std::make_unique<params<Net, T>>()), barrier_(threads), threads_(threads),
           capacity_(capacity), input_grad_parts_((threads - 1) * capacity * part_offset<Net::layer_count>()),
           loss_(threads), right_(threads), finite_(threads) {
-        for (std::size_t t = 1; t < threads; ++t) inputs_.emplace_back(capacity);
+        for (std::size_t b = 0; b < threads * buffers_; ++b) inputs_.emplace_back(capacity);
+        for (input_queue& q : queues_) q.rows.resize(capacity);
     }
 
     /// The rows of a batch of n that thread t takes by samples.
     simd::index_range rows_of(std::size_t n, std::size_t t) const noexcept {
         return split_neurons(n, t, threads_);  // cut like neurons: whole cache lines
     }
-    /// Copies sample x into thread t's input row r. Each thread loads the whole batch into a buffer of
-    /// its own: every thread's neurons of the first layer read every row, and a core reading rows that
-    /// another core wrote made a two-thread step 3–4% slower than each reading them from the data set.
-    void set_input(std::size_t t, std::size_t r, const vec<T, Net::in_size>& x) noexcept {
-        std::copy_n(x.data(), Net::in_size, values<0>(t).row(r));
+    /// Queues thread t's inputs of its next batch, row(r) for r < n, as references to samples that stay
+    /// put until load_inputs(t). Each thread loads the whole batch into a buffer of its own: every
+    /// thread's neurons of the first layer read every row, and a core reading rows that another core
+    /// wrote made a two-thread step 3–4% slower than each reading them from the data set. It copies them
+    /// a row at a time while it waits at the step's barriers, into the buffer the step does not read,
+    /// so that the copy mostly fills time the thread would spend waiting anyway.
+    template <class Row>
+    void queue_inputs(std::size_t t, std::size_t n, Row&& row) noexcept {
+        input_queue& q = queues_[t];
+        for (std::size_t r = 0; r < n; ++r) q.rows[r] = row(r).data();
+        q.count = n;
+        q.loaded = 0;
+    }
+    /// Copies the rest of thread t's queued inputs: its next step reads them.
+    void load_inputs(std::size_t t) noexcept {
+        while (load_queued_row(t)) {}
+        input_queue& q = queues_[t];
+        if (q.count > 0) q.current = next_buffer(q);
+        q.count = q.loaded = 0;
+    }
+    /// The barrier, at which thread t copies its queued inputs while it waits.
+    void wait(std::size_t t) {
+        barrier_.arrive_and_wait([this, t] { return buffers_ > 1 && load_queued_row(t); });
     }
     const params<Net, T>& grad() const noexcept { return *grad_; }
     spin_barrier& barrier() noexcept { return barrier_; }
@@ -135,7 +161,7 @@ public:
     template <bool Labelled, class Target, class Loss>
     void value_and_grad(const params<Net, T>& p, std::size_t n, Target&& target, const Loss& loss, std::size_t t) {
         if constexpr (by_samples_from == 0)  // those layers read all of W: wait until every update is in
-            barrier_.arrive_and_wait();
+            wait(t);
         forward<0>(p, n, t);
         // The last layers go by samples: the thread's rows, from their forward through the loss to their
         // ∂L/∂x, which needs no parts added up; then, after a barrier, their weight gradients by neurons.
@@ -148,11 +174,11 @@ public:
                 right_[t] += argmax(ws_.output(r), Net::out_size) == std::size_t(target(r));
         if constexpr (activation_after_dense<Net, Net::layer_count - 1>()) activation_grad<Net::layer_count>(rows);
         input_grad_samples<last_dense>(p, rows);
-        barrier_.arrive_and_wait();
+        wait(t);
         weight_grads_by_neurons<last_dense>(p, n, t);
         if constexpr (by_samples_from > 0) backward<dense_before<by_samples_from>>(p, n, t);
         finite_[t] = own_part_finite(t);
-        barrier_.arrive_and_wait();
+        wait(t);
     }
 
     /// The batch's summed loss, in thread order; its count of right answers; whether the gradient is finite.
@@ -195,7 +221,7 @@ private:
     /// The rows entering layer I as thread t reads them: its own inputs, the shared activations.
     template <std::size_t I>
     auto& values(std::size_t t) noexcept {
-        if constexpr (I == 0) return t == 0 ? ws_.template values<0>() : inputs_[t - 1];
+        if constexpr (I == 0) return inputs_[t * buffers_ + queues_[t].current];
         else return ws_.template values<I>();
     }
 
@@ -223,7 +249,7 @@ private:
             L::template forward_batch_neurons<activation_of<I>>(get<I>(p), n, values<I>(t),
                                                                 ws_.template values<output_of<I>>(),
                                                                 split_neurons(L::out_size, t, threads_));
-            barrier_.arrive_and_wait();
+            wait(t);
             forward<output_of<I>>(p, n, t);
         }
     }
@@ -268,7 +294,7 @@ private:
                                   I > 0 ? input_grad_part<I>(t) : nullptr, get<I>(*grad_),
                                   split_neurons(L::out_size, t, threads_));
         if constexpr (I > 0) {
-            barrier_.arrive_and_wait();
+            wait(t);
             sum_input_grad_parts<I, activation_after_dense<Net, I - 1>()>(n, split_neurons(Net::sizes[I], t, threads_));
             backward<dense_before<I>>(p, n, t);
         }
@@ -328,11 +354,32 @@ private:
         return finite;
     }
 
-    batch_workspace<Net, T> ws_;  // its inputs are thread 0's
-    std::vector<rows<T, Net::in_size>> inputs_;  // threads 1, 2, …: the batch's inputs
+    /// One thread's next batch: the rows it has queued, and how many of them it has copied so far.
+    struct alignas(64) input_queue {  // a cache line each: every thread writes its own
+        std::vector<const T*> rows;
+        std::size_t count = 0, loaded = 0;
+        std::size_t current = 0;  // which of the thread's buffers its step reads
+    };
+
+    /// The buffer a thread's queued inputs go to: with two, the one its step does not read.
+    std::size_t next_buffer(const input_queue& q) const noexcept { return (q.current + 1) % buffers_; }
+
+    /// Copies thread t's next queued row; false if none is left.
+    bool load_queued_row(std::size_t t) noexcept {
+        input_queue& q = queues_[t];
+        if (q.loaded == q.count) return false;
+        std::copy_n(q.rows[q.loaded], Net::in_size, inputs_[t * buffers_ + next_buffer(q)].row(q.loaded));
+        ++q.loaded;
+        return true;
+    }
+
+    batch_workspace<Net, T> ws_;  // its inputs are not used: each thread reads its own
     std::unique_ptr<params<Net, T>> grad_;  // on the heap: a large network's params do not fit a stack
     spin_barrier barrier_;
     std::size_t threads_, capacity_;
+    std::size_t buffers_ = threads_ > 1 ? 2 : 1;  // per thread; one thread alone never waits, so it loads after its step
+    std::vector<rows<T, Net::in_size>> inputs_;  // thread t's buffers from t · buffers_ on
+    std::vector<input_queue> queues_{threads_};
     std::vector<T> input_grad_parts_;  // threads 1, 2, …: every boundary's part, capacity rows each
     std::vector<T> loss_;
     std::vector<std::size_t> right_;
