@@ -42,32 +42,17 @@
 #endif
 
 #include "common.hpp"
+#include "training_setup.hpp"
 
 namespace tg = typegrad;
 
 namespace {
 
-constexpr std::size_t batch = 64, samples = 4096, steps_per_epoch = samples / batch;
+using tg::bench_training::data, tg::bench_training::net_large, tg::bench_training::net_small,
+    tg::bench_training::samples;
+
+constexpr std::size_t batch = 64, steps_per_epoch = samples / batch;
 constexpr float lr = 0.01f;
-
-using net_small = tg::sequential<tg::dense<784, 128>, tg::relu, tg::dense<128, 10>>;
-using net_large = tg::sequential<tg::dense<784, 256>, tg::relu, tg::dense<256, 128>, tg::relu, tg::dense<128, 10>>;
-
-/// Random inputs in [0, 1) with labels 0..9, the same for every side.
-const tg::dataset<float, 784>& data() {
-    static const tg::dataset<float, 784> d = [] {
-        tg::dataset<float, 784> d;
-        d.classes = 10;
-        tg::rng r{11};
-        for (std::size_t s = 0; s < samples; ++s) {
-            tg::vec<float, 784> x;
-            for (float& v : x) v = static_cast<float>(r.uniform(0, 1));
-            d.push_back(x, r.next() % 10);
-        }
-        return d;
-    }();
-    return d;
-}
 
 /// Floating-point operations of one step at batch 64, counted as the header says.
 double step_flops(const std::vector<int>& sizes) {
