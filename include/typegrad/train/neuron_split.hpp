@@ -45,9 +45,10 @@
 
 namespace typegrad::detail {
 
-/// Threads wait in arrive_and_wait until all `count` have arrived, spinning (the wait between layers is
-/// microseconds), then yielding. A thread that fails calls abandon(): the others' waits then throw
-/// spin_barrier::abandoned, to be caught where the thread's work starts.
+/// Threads wait in arrive_and_wait until all `count` have arrived, doing the caller's idle work while
+/// there is some, else spinning (the wait between layers is microseconds), then yielding. A thread
+/// that fails calls abandon(): the others' waits then throw spin_barrier::abandoned, to be caught where
+/// the thread's work starts.
 class spin_barrier {
 public:
     struct abandoned {};
@@ -75,8 +76,6 @@ public:
             }
         }
     }
-
-    void arrive_and_wait() { arrive_and_wait([] { return false; }); }
 
     void abandon() noexcept { abandoned_.store(true, std::memory_order_relaxed); }
 
