@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs typegrad's whole test suite: a plain optimised build, then the same tests under
+# Runs typegrad's whole test suite: a plain optimised build for this host (-march=native), the
+# instruction-set-dependent tests at each x86-64 level the host runs, then the tests under
 # AddressSanitizer and UndefinedBehaviorSanitizer. Installs missing Debian packages first.
 # JOBS sets the parallelism (default: the number of cores).
 set -euo pipefail
@@ -11,6 +12,23 @@ echo "== plain build: tests, examples and benchmarks (build/release)"
 scripts/configure.sh build/release
 cmake --build build/release -j"$jobs"
 ctest --test-dir build/release -j"$jobs" --output-on-failure
+
+# The tests that depend on the instruction set, again at other x86-64 levels than the native pass's,
+# at -O2 as most users build: x86-64-v2 (SSE4.2, 4 float lanes: kernels, layers and networks), the
+# compiler's default x86-64 (SSE2: the kernels), and on an AVX-512 host x86-64-v3 (AVX2 + FMA, 8 lanes:
+# kernels, layers and networks; on an AVX2 host the native pass is that level).
+passes=("x86-64-v2 isa" "default isa_kernel")
+grep -qw avx512f /proc/cpuinfo && passes+=("x86-64-v3 isa")
+for pass in "${passes[@]}"; do
+    read -r level label <<<"$pass"
+    echo "== $label tests at $level, -O2 (build/isa-$level)"
+    march=$level
+    [ "$level" = default ] && march=
+    scripts/configure.sh "build/isa-$level" -DTYPEGRAD_MARCH="$march" -DTYPEGRAD_TEST_FEWER_SIZES=ON \
+        -DTYPEGRAD_BUILD_BENCH=OFF -DTYPEGRAD_BUILD_EXAMPLES=OFF "-DCMAKE_CXX_FLAGS_RELEASE=-O2 -DNDEBUG"
+    cmake --build "build/isa-$level" -j"$jobs" --target "${label}_tests"
+    ctest --test-dir "build/isa-$level" -j"$jobs" --output-on-failure -L "^${label}\$"
+done
 
 echo "== sanitized build of the tests: ASan + UBSan (build/sanitize)"
 scripts/configure.sh build/sanitize -DTYPEGRAD_SANITIZE=ON -DTYPEGRAD_BUILD_BENCH=OFF -DTYPEGRAD_BUILD_EXAMPLES=OFF

@@ -123,13 +123,13 @@ struct both_types {
 
 /// The shapes: the layers of the networks typegrad trains, long rows that the forward takes in
 /// chunks (its stack buffer holds 1024 columns at most), and odd sizes that exercise every tail.
-/// Sanitized, a subset (simd_reference.hpp's `sanitized`).
+/// With fewer_sizes (simd_reference.hpp), a subset.
 template <template <class, std::size_t, std::size_t> class Check>
 void network_shapes() {
     Check<float, 784, 256>{}();
     Check<float, 2, 16>{}();
     Check<double, 2100, 13>{}();
-    if constexpr (!sanitized) {
+    if constexpr (!fewer_sizes) {
         Check<float, 256, 128>{}();
         Check<float, 128, 10>{}();
         Check<float, 784, 128>{}();
@@ -143,13 +143,13 @@ void network_shapes() {
 template <template <class, std::size_t, std::size_t> class Check>
 void odd_shapes_first_half() {
     for_each_shape(both_types<Check>{}, shape<1, 5>{}, shape<37, 5>{}, shape<67, 5>{}, shape<19, 4>{});
-    if constexpr (!sanitized) for_each_shape(both_types<Check>{}, shape<3, 5>{}, shape<16, 5>{}, shape<33, 5>{});
+    if constexpr (!fewer_sizes) for_each_shape(both_types<Check>{}, shape<3, 5>{}, shape<16, 5>{}, shape<33, 5>{});
 }
 
 template <template <class, std::size_t, std::size_t> class Check>
 void odd_shapes_second_half() {
     for_each_shape(both_types<Check>{}, shape<19, 17>{}, shape<17, 1>{}, shape<48, 64>{}, shape<31, 67>{});
-    if constexpr (!sanitized) for_each_shape(both_types<Check>{}, shape<19, 8>{}, shape<19, 33>{}, shape<19, 10>{});
+    if constexpr (!fewer_sizes) for_each_shape(both_types<Check>{}, shape<19, 8>{}, shape<19, 33>{}, shape<19, 10>{});
 }
 
 template <template <class, std::size_t, std::size_t> class Check>

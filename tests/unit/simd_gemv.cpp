@@ -75,7 +75,7 @@ BOOST_AUTO_TEST_CASE(network_shapes) {
     };
     for_each_shape(check, shape<16, 2>{}, shape<1, 16>{}, shape<10, 128>{}, shape<256, 784>{}, shape<17, 1>{},
                    shape<33, 4>{}, shape<9, 8>{});
-    if constexpr (!sanitized)
+    if constexpr (!fewer_sizes)
         for_each_shape(check, shape<16, 16>{}, shape<64, 16>{}, shape<16, 64>{}, shape<64, 64>{}, shape<128, 784>{},
                        shape<3, 2>{});
 }

@@ -32,15 +32,16 @@ struct array {
     std::size_t size;
 };
 
-/// Under AddressSanitizer the kernel tests check fewer sizes and shapes, still every kind of tail: an
-/// instrumented instantiation of a kernel takes seconds to compile, and the plain build checks them all.
-#if defined(__SANITIZE_ADDRESS__)
-inline constexpr bool sanitized = true;
+/// Under AddressSanitizer, and in the passes at each x86-64 level (TYPEGRAD_TEST_FEWER_SIZES), the
+/// kernel tests check fewer sizes and shapes, still every kind of tail of 4, 8 and 16 lanes: an
+/// instrumented instantiation of a kernel takes seconds to compile, and the native build checks them all.
+#if defined(__SANITIZE_ADDRESS__) || defined(TYPEGRAD_TEST_FEWER_SIZES)
+inline constexpr bool fewer_sizes = true;
 #else
-inline constexpr bool sanitized = false;
+inline constexpr bool fewer_sizes = false;
 #endif
 
-/// The sizes every vector kernel is tested at: 1..67, and two large ones. Sanitized: 1..17 (each
+/// The sizes every vector kernel is tested at: 1..67, and two large ones. With fewer_sizes: 1..17 (each
 /// remainder of a batch of floats or doubles, and one past a batch), then a few past several batches.
 template <class F, std::size_t... I>
 void for_sizes(F&& f, std::index_sequence<I...>) {
@@ -52,7 +53,7 @@ constexpr std::index_sequence<Lo + I...> from(std::index_sequence<I...>) {
 }
 template <class F>
 void for_each_size(F&& f) {
-    if constexpr (sanitized) {
+    if constexpr (fewer_sizes) {
         for_sizes(f, from<1>(std::make_index_sequence<17>{}));
         for_sizes(f, std::index_sequence<31, 33, 48, 63, 67, 256, 784>{});
     } else {

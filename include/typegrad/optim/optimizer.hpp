@@ -20,6 +20,7 @@
 #include <typegrad/net/params.hpp>
 #include <typegrad/simd/batch.hpp>
 #include <typegrad/simd/gemm.hpp>
+#include <typegrad/simd/unroll.hpp>
 
 namespace typegrad {
 
@@ -135,7 +136,8 @@ constexpr simd::index_range tensor_part(params_part part) noexcept {
 /// batch, f(w, g, s...) updates the batches of w and s (taken by reference), which are stored back.
 /// The tail goes through a zero-padded batch, so no element outside [lo, hi) is read or written.
 template <scalar T, class F, class... State>
-void update_range(F f, std::size_t lo, std::size_t hi, T* w, const T* g, State*... s) noexcept {
+TYPEGRAD_ALWAYS_INLINE inline void update_range(F f, std::size_t lo, std::size_t hi, T* w, const T* g,
+                                                State*... s) noexcept {
     using B = simd::batch<T>;
     constexpr std::size_t width = simd::width<T>;
     std::size_t i = lo;
@@ -148,15 +150,23 @@ void update_range(F f, std::size_t lo, std::size_t hi, T* w, const T* g, State*.
     }
     if (i == hi) return;
     const std::size_t rest = hi - i;
-    alignas(alignment) T wt[width] = {}, gt[width] = {}, st[sizeof...(State) + 1][width] = {};
-    std::copy_n(w + i, rest, wt);
-    std::copy_n(g + i, rest, gt);
-    [&]<std::size_t... K>(std::index_sequence<K...>) {
-        (std::copy_n(s + i, rest, st[K]), ...);
-        update_range(f, 0, width, wt, gt, st[K]...);
-        (std::copy_n(st[K], rest, s + i), ...);
+    // The tail in batches on the stack: each cleared by one vector store, then its elements copied in.
+    alignas(alignment) T wt[width], gt[width], st[sizeof...(State) + 1][width];
+    const auto stage = [&](T* buffer, const T* from) TYPEGRAD_ALWAYS_INLINE {
+        B(T{}).store_aligned(buffer);
+        for (std::size_t k = 0; k < rest; ++k) buffer[k] = from[k];
+    };
+    stage(wt, w + i);
+    stage(gt, g + i);
+    [&]<std::size_t... K>(std::index_sequence<K...>) TYPEGRAD_ALWAYS_INLINE {
+        (stage(st[K], s + i), ...);
+        B wb = B::load_aligned(wt);
+        std::tuple sb{B::load_aligned(st[K])...};
+        std::apply([&](auto&... sk) { f(wb, B::load_aligned(gt), sk...); }, sb);
+        wb.store_aligned(wt);
+        std::copy_n(wt, rest, w + i);
+        ((std::get<K>(sb).store_aligned(st[K]), std::copy_n(st[K], rest, s + i)), ...);
     }(std::index_sequence_for<State...>{});
-    std::copy_n(wt, rest, w + i);
 }
 
 /// update_range over every tensor of p, in lockstep with grad and the state values: the rows of each

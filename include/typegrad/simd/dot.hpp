@@ -1,5 +1,5 @@
-// simd::dot<N>(a, b): the inner product of two arrays of N elements. Four independent accumulators
-// hide the FMA latency; the tail is a partial load whose empty lanes are zero.
+// simd::dot<N>(a, b): the inner product of two arrays of N elements. Up to four independent
+// accumulators hide the FMA latency; the tail is a partial load whose empty lanes are zero.
 #pragma once
 
 #include <cstddef>
@@ -7,6 +7,7 @@
 
 #include <typegrad/simd/batch.hpp>
 #include <typegrad/simd/partial.hpp>
+#include <typegrad/simd/unroll.hpp>
 
 namespace typegrad::simd {
 
@@ -23,21 +24,29 @@ constexpr T dot(const T* a, const T* b) noexcept {
         if constexpr (N <= w) {  // one product and the reduction, no zero accumulators to add
             if constexpr (N == w) return xsimd::hadd(B::load_unaligned(a) * B::load_unaligned(b));
             else return xsimd::hadd(load_head<N>(a) * load_head<N>(b));
+        } else {
+            // Up to four independent accumulators, as many as there are batches: an unused one would
+            // still be added into the sum.
+            constexpr std::size_t batches = (N + w - 1) / w, chains = batches < 4 ? batches : 4;
+            constexpr std::size_t main = N / (chains * w) * (chains * w);  // whole rounds over the chains
+            B s[chains];
+            unroll<chains>([&](auto c) TYPEGRAD_ALWAYS_INLINE { s[c] = B(T{}); });
+            for (std::size_t i = 0; i < main; i += chains * w)
+                unroll<chains>([&](auto c) TYPEGRAD_ALWAYS_INLINE {
+                    s[c] = xsimd::fma(B::load_unaligned(a + i + c * w), B::load_unaligned(b + i + c * w), s[c]);
+                });
+            // The rest: whole batches, then a partial one, each into the next chain.
+            unroll<(N - main) / w>([&](auto c) TYPEGRAD_ALWAYS_INLINE {
+                s[c] = xsimd::fma(B::load_unaligned(a + main + c * w), B::load_unaligned(b + main + c * w), s[c]);
+            });
+            if constexpr (N % w != 0) {
+                constexpr std::size_t tail = N - N % w, c = (N - main) / w;
+                s[c] = xsimd::fma(load_head<N % w>(a + tail), load_head<N % w>(b + tail), s[c]);
+            }
+            if constexpr (chains == 4) return xsimd::hadd((s[0] + s[1]) + (s[2] + s[3]));
+            else if constexpr (chains == 3) return xsimd::hadd((s[0] + s[1]) + s[2]);
+            else return xsimd::hadd(s[0] + s[1]);
         }
-        B s0(T{}), s1(T{}), s2(T{}), s3(T{});
-        std::size_t i = 0;
-        for (; i + 4 * w <= N; i += 4 * w) {
-            s0 = xsimd::fma(B::load_unaligned(a + i), B::load_unaligned(b + i), s0);
-            s1 = xsimd::fma(B::load_unaligned(a + i + w), B::load_unaligned(b + i + w), s1);
-            s2 = xsimd::fma(B::load_unaligned(a + i + 2 * w), B::load_unaligned(b + i + 2 * w), s2);
-            s3 = xsimd::fma(B::load_unaligned(a + i + 3 * w), B::load_unaligned(b + i + 3 * w), s3);
-        }
-        for (; i + w <= N; i += w) s0 = xsimd::fma(B::load_unaligned(a + i), B::load_unaligned(b + i), s0);
-        if constexpr (N % w != 0) {
-            constexpr std::size_t tail = N - N % w;
-            s1 = xsimd::fma(load_head<N % w>(a + tail), load_head<N % w>(b + tail), s1);
-        }
-        return xsimd::hadd((s0 + s1) + (s2 + s3));
     }
 }
 

@@ -18,6 +18,7 @@
 #include <utility>
 
 #include <typegrad/simd/batch.hpp>
+#include <typegrad/simd/unroll.hpp>
 #include <typegrad/simd/gemv.hpp>
 #include <typegrad/simd/partial.hpp>
 #include <typegrad/simd/transpose.hpp>
@@ -93,7 +94,7 @@ inline void even_row_tiles(std::size_t M, Tile&& tile) {
     const std::size_t tiles = (M + MR - 1) / MR;
     for (std::size_t t = 0; t < tiles; ++t) {
         const std::size_t m = M * t / tiles, rows = M * (t + 1) / tiles - m;
-        [&]<std::size_t... R>(std::index_sequence<R...>) {
+        [&]<std::size_t... R>(std::index_sequence<R...>) TYPEGRAD_ALWAYS_INLINE {
             ((rows == R + 1 ? tile.template operator()<R + 1>(m) : void()), ...);
         }(std::make_index_sequence<MR>{});
     }
@@ -251,7 +252,7 @@ TYPEGRAD_UNROLL(4)
             }
         }
     };
-    [&]<std::size_t... C>(std::index_sequence<C...>) {
+    [&]<std::size_t... C>(std::index_sequence<C...>) TYPEGRAD_ALWAYS_INLINE {
         (leave.template operator()<C * w, std::min(w, MR - C * w)>(), ...);
     }(std::make_index_sequence<(MR + w - 1) / w>{});
 }

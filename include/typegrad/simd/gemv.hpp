@@ -15,6 +15,7 @@
 #include <typegrad/simd/map.hpp>
 #include <typegrad/simd/partial.hpp>
 #include <typegrad/simd/row_dots.hpp>
+#include <typegrad/simd/unroll.hpp>
 
 namespace typegrad::simd {
 
@@ -45,46 +46,46 @@ constexpr std::size_t haddp_slot(std::size_t r) noexcept {
 /// Per-lane partial dot products of G ≤ 8 rows of W with x, in registers over the whole row (x is
 /// loaded once per G rows, so loads stay below the FMA rate); row g goes to out[haddp_slot(R0 + g)].
 template <std::size_t R0, std::size_t G, std::size_t C, scalar T>
-inline void row_partials(const T* W, const T* x, batch<T>* out) noexcept {
+TYPEGRAD_ALWAYS_INLINE inline void row_partials(const T* W, const T* x, batch<T>* out) noexcept {
     using B = batch<T>;
     constexpr std::size_t w = width<T>;
     B a[G];
-    for (std::size_t g = 0; g < G; ++g) a[g] = B(T{});
+    unroll<G>([&](auto g) TYPEGRAD_ALWAYS_INLINE { a[g] = B(T{}); });
     std::size_t k = 0;
     for (; k + w <= C; k += w) {
         const B xk = B::load_unaligned(x + k);
-        for (std::size_t g = 0; g < G; ++g) a[g] = xsimd::fma(B::load_unaligned(W + g * C + k), xk, a[g]);
+        unroll<G>([&](auto g) TYPEGRAD_ALWAYS_INLINE { a[g] = xsimd::fma(B::load_unaligned(W + g * C + k), xk, a[g]); });
     }
     if constexpr (C % w != 0) {
         const B xk = load_head<C % w>(x + k);
-        for (std::size_t g = 0; g < G; ++g) a[g] = xsimd::fma(load_head<C % w>(W + g * C + k), xk, a[g]);
+        unroll<G>([&](auto g) TYPEGRAD_ALWAYS_INLINE { a[g] = xsimd::fma(load_head<C % w>(W + g * C + k), xk, a[g]); });
     }
-    for (std::size_t g = 0; g < G; ++g) out[haddp_slot<T>(R0 + g)] = a[g];
+    unroll<G>([&](auto g) TYPEGRAD_ALWAYS_INLINE { out[haddp_slot<T>(R0 + g)] = a[g]; });
 }
 
 /// Lane r holds Σ_c W[r·C + c]·x[c] for the first Rows (≤ width) rows of W; later lanes hold junk
 /// that the caller never stores. Every slot haddp reads is written by one vector store of a register
 /// (a zero-filled array is cleared with narrow stores, which then stall haddp's wide loads).
 template <std::size_t Rows, std::size_t C, scalar T>
-inline batch<T> row_dots(const T* W, const T* x) noexcept {
+TYPEGRAD_ALWAYS_INLINE inline batch<T> row_dots(const T* W, const T* x) noexcept {
 #if defined(__AVX512F__)
     if constexpr (transposing_tree<T>) return row_dots_avx512<Rows, C>(W, x);
 #endif
     using B = batch<T>;
     constexpr std::size_t w = width<T>, group = 8;
     B acc[w];
-    [&]<std::size_t... Group>(std::index_sequence<Group...>) {
+    [&]<std::size_t... Group>(std::index_sequence<Group...>) TYPEGRAD_ALWAYS_INLINE {
         (row_partials<Group * group, group, C>(W + Group * group * C, x, acc), ...);
     }(std::make_index_sequence<Rows / group>{});
     if constexpr (Rows % group != 0)
         row_partials<Rows - Rows % group, Rows % group, C>(W + (Rows - Rows % group) * C, x, acc);
-    for (std::size_t r = Rows; r < w; ++r) acc[haddp_slot<T>(r)] = acc[haddp_slot<T>(0)];  // lanes unused
+    unroll<w - Rows>([&](auto r) TYPEGRAD_ALWAYS_INLINE { acc[haddp_slot<T>(Rows + r)] = acc[haddp_slot<T>(0)]; });  // lanes unused
     return xsimd::haddp(acc);
 }
 
 /// y[0..Rows) = f(W·x + b) for one block of Rows ≤ width rows.
 template <std::size_t Rows, std::size_t C, scalar T, class F>
-inline void gemv_block(const T* W, const T* x, const T* b, T* y, F& f) noexcept {
+TYPEGRAD_ALWAYS_INLINE inline void gemv_block(const T* W, const T* x, const T* b, T* y, F& f) noexcept {
     using B = batch<T>;
     B z = row_dots<Rows, C>(W, x);
     if constexpr (Rows == width<T>) {

@@ -11,6 +11,7 @@
 #include <typegrad/simd/batch.hpp>
 #include <typegrad/simd/dot.hpp>
 #include <typegrad/simd/partial.hpp>
+#include <typegrad/simd/unroll.hpp>
 
 namespace typegrad::simd {
 
@@ -21,40 +22,32 @@ namespace detail {
 /// registers in all, at least two rows per chain), so that the FMA latency is hidden even when the
 /// block is a single batch wide.
 template <std::size_t R, std::size_t C, std::size_t Cols, scalar T, class F>
-inline void gemv_t_block(const T* W, const T* x, const T* b, T* y, F& f) noexcept {
+TYPEGRAD_ALWAYS_INLINE inline void gemv_t_block(const T* W, const T* x, const T* b, T* y, F& f) noexcept {
     using B = batch<T>;
     constexpr std::size_t w = width<T>;
     constexpr std::size_t full = Cols / w, parts = full + (Cols % w != 0);
     constexpr std::size_t chains = std::min<std::size_t>({(R + 1) / 2, 4, std::max<std::size_t>(1, 12 / parts)});
+    // Batch j of the block's columns, from W's row r (or the bias) and to y.
+    const auto load = [](const T* row, auto j) TYPEGRAD_ALWAYS_INLINE {
+        if constexpr (j < full) return B::load_unaligned(row + j * w);
+        else return load_head<Cols % w>(row + j * w);
+    };
     B acc[chains][parts];
-    for (std::size_t h = 0; h < chains; ++h)
-        for (std::size_t j = 0; j < parts; ++j) acc[h][j] = B(T{});
-    if (b) {
-        for (std::size_t j = 0; j < full; ++j) acc[0][j] = B::load_unaligned(b + j * w);
-        if constexpr (Cols % w != 0) acc[0][full] = load_head<Cols % w>(b + full * w);
-    }
-    // When each x[r] feeds a single FMA, broadcast it from memory (a load) rather than from the
-    // register the compiler may hold it in (a shuffle on the port the FMAs need).
-    T xs[R];
-    for (std::size_t r = 0; r < R; ++r) xs[r] = x[r];
-#if defined(__GNUC__)
-    if constexpr (parts == 1) asm("" : "+m"(xs));
-#endif
-    auto step = [&](std::size_t r, B* a) {
-        const B xr(xs[r]);
-        for (std::size_t j = 0; j < full; ++j) a[j] = xsimd::fma(xr, B::load_unaligned(W + r * C + j * w), a[j]);
-        if constexpr (Cols % w != 0) a[full] = xsimd::fma(xr, load_head<Cols % w>(W + r * C + full * w), a[full]);
+    unroll<chains>([&](auto h) TYPEGRAD_ALWAYS_INLINE { unroll<parts>([&](auto j) TYPEGRAD_ALWAYS_INLINE { acc[h][j] = B(T{}); }); });
+    if (b) unroll<parts>([&](auto j) TYPEGRAD_ALWAYS_INLINE { acc[0][j] = load(b, j); });
+    const auto step = [&](std::size_t r, B* a) TYPEGRAD_ALWAYS_INLINE {
+        const B xr(x[r]);
+        unroll<parts>([&](auto j) TYPEGRAD_ALWAYS_INLINE { a[j] = xsimd::fma(xr, load(W + r * C, j), a[j]); });
     };
     for (std::size_t r = 0; r + chains <= R; r += chains)
-        for (std::size_t h = 0; h < chains; ++h) step(r + h, acc[h]);
-    for (std::size_t h = 0; h < R % chains; ++h) step(R - R % chains + h, acc[h]);
-    for (std::size_t j = 0; j < parts; ++j) {
+        unroll<chains>([&](auto h) TYPEGRAD_ALWAYS_INLINE { step(r + h, acc[h]); });
+    unroll<R % chains>([&](auto h) TYPEGRAD_ALWAYS_INLINE { step(R - R % chains + h, acc[h]); });
+    unroll<parts>([&](auto j) TYPEGRAD_ALWAYS_INLINE {
         if constexpr (chains == 4) acc[0][j] = (acc[0][j] + acc[1][j]) + (acc[2][j] + acc[3][j]);
-        else
-            for (std::size_t h = 1; h < chains; ++h) acc[0][j] += acc[h][j];
-    }
-    for (std::size_t j = 0; j < full; ++j) B(f(acc[0][j])).store_unaligned(y + j * w);
-    if constexpr (Cols % w != 0) store_head<Cols % w>(y + full * w, B(f(acc[0][full])));
+        else unroll<chains - 1>([&](auto h) TYPEGRAD_ALWAYS_INLINE { acc[0][j] += acc[h + 1][j]; });
+        if constexpr (j < full) B(f(acc[0][j])).store_unaligned(y + j * w);
+        else store_head<Cols % w>(y + j * w, B(f(acc[0][j])));
+    });
 }
 
 }  // namespace detail

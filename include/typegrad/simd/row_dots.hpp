@@ -13,6 +13,7 @@
 #include <utility>
 
 #include <typegrad/simd/batch.hpp>
+#include <typegrad/simd/unroll.hpp>
 
 #if defined(__AVX512F__)
 
@@ -136,28 +137,29 @@ constexpr __mmask16 first_lanes(std::size_t n) noexcept {
 /// v[R0 + g] = the per-lane products of row R0 + g of W with x, summed over the batches of columns,
 /// for g < G ≤ 8 (the tail batch a masked load whose empty lanes are zero).
 template <std::size_t R0, std::size_t G, std::size_t C>
-inline void eight_rows(const float* W, const float* x, __m512* v) noexcept {
+TYPEGRAD_ALWAYS_INLINE inline void eight_rows(const float* W, const float* x, __m512* v) noexcept {
     constexpr std::size_t full = C / 16;
     constexpr __mmask16 tail = first_lanes(C % 16);
     __m512 a[G];
     const __m512 x0 = _mm512_loadu_ps(x);
-    for (std::size_t g = 0; g < G; ++g) a[g] = _mm512_mul_ps(_mm512_loadu_ps(W + (R0 + g) * C), x0);
+    unroll<G>([&](auto g) TYPEGRAD_ALWAYS_INLINE { a[g] = _mm512_mul_ps(_mm512_loadu_ps(W + (R0 + g) * C), x0); });
     for (std::size_t k = 1; k < full; ++k) {
         const __m512 xk = _mm512_loadu_ps(x + 16 * k);
-        for (std::size_t g = 0; g < G; ++g) a[g] = _mm512_fmadd_ps(_mm512_loadu_ps(W + (R0 + g) * C + 16 * k), xk, a[g]);
+        unroll<G>([&](auto g) TYPEGRAD_ALWAYS_INLINE { a[g] = _mm512_fmadd_ps(_mm512_loadu_ps(W + (R0 + g) * C + 16 * k), xk, a[g]); });
     }
     if constexpr (C % 16 != 0) {
         const __m512 xk = _mm512_maskz_loadu_ps(tail, x + 16 * full);
-        for (std::size_t g = 0; g < G; ++g)
+        unroll<G>([&](auto g) TYPEGRAD_ALWAYS_INLINE {
             a[g] = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(tail, W + (R0 + g) * C + 16 * full), xk, a[g]);
+        });
     }
-    for (std::size_t g = 0; g < G; ++g) v[R0 + g] = a[g];
+    unroll<G>([&](auto g) TYPEGRAD_ALWAYS_INLINE { v[R0 + g] = a[g]; });
 }
 
 /// Lane r holds Σ_c W[r·C + c]·x[c] for r < Rows ≤ 16; later lanes hold junk that the caller never
 /// stores. Reads exactly the Rows·C elements of W and the C of x.
 template <std::size_t Rows, std::size_t C>
-inline batch<float> row_dots_avx512(const float* W, const float* x) noexcept {
+TYPEGRAD_ALWAYS_INLINE inline batch<float> row_dots_avx512(const float* W, const float* x) noexcept {
     if constexpr (C == 2) {
         // Two inputs: gather the two columns from the interleaved rows (depends on W alone, so it
         // overlaps earlier work) and take two FMAs, instead of products and a level of the tree.
@@ -187,7 +189,7 @@ inline batch<float> row_dots_avx512(const float* W, const float* x) noexcept {
     } else if constexpr (C > 16) {
         // Eight rows at a time, a batch of columns at a time, so that each batch of x is loaded once
         // for eight FMAs (x does not stay in registers when the rows are long).
-        [&]<std::size_t... G>(std::index_sequence<G...>) {
+        [&]<std::size_t... G>(std::index_sequence<G...>) TYPEGRAD_ALWAYS_INLINE {
             (eight_rows<G * 8, (Rows - G * 8 < 8 ? Rows - G * 8 : 8), C>(W, x, v), ...);
         }(std::make_index_sequence<(Rows + 7) / 8>{});
     } else {
