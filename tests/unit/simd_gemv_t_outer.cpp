@@ -76,11 +76,12 @@ BOOST_AUTO_TEST_CASE(network_shapes) {
                    shape<16, 64>{}, shape<128, 784>{}, shape<10, 128>{}, shape<256, 784>{}, shape<1, 1>{});
 }
 
-// Narrow rows (at most a quarter of a SIMD width) past a multiple of 16 rows: the tails of the
-// AVX-512 narrow outer product.
+// Narrow rows (at most a quarter of a SIMD width) past a multiple of 16 rows, and short ones: the tails
+// of the narrow outer products (AVX-512's permutes, the swizzles of the others).
 BOOST_AUTO_TEST_CASE(narrow_rows) {
     for_each_shape([](auto r, auto c) { check_all<r, c>(); }, shape<17, 1>{}, shape<33, 2>{}, shape<35, 4>{},
-                   shape<67, 2>{}, shape<5, 4>{}, shape<32, 2>{}, shape<48, 4>{});
+                   shape<67, 2>{}, shape<5, 4>{}, shape<32, 2>{}, shape<48, 4>{}, shape<3, 2>{}, shape<7, 1>{},
+                   shape<9, 2>{});
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -15,6 +15,7 @@
 #include <typegrad/simd/map.hpp>
 #include <typegrad/simd/partial.hpp>
 #include <typegrad/simd/row_dots.hpp>
+#include <typegrad/simd/rows_in_batch.hpp>
 #include <typegrad/simd/unroll.hpp>
 
 namespace typegrad::simd {
@@ -97,6 +98,49 @@ TYPEGRAD_ALWAYS_INLINE inline void gemv_block(const T* W, const T* x, const T* b
     }
 }
 
+/// y = f(W·x + b) for rows narrower than a batch, C dividing the width: a block of width rows is C
+/// batches of W, each covering width / C rows; each is multiplied by x repeated in every row, its
+/// rows' C lanes are summed by C swizzles that move each row's elements to the row's own lane, and
+/// the C partial blocks are merged by selects. No horizontal reduction, no stack buffer.
+template <std::size_t R, std::size_t C, scalar T, class F>
+TYPEGRAD_ALWAYS_INLINE inline void gemv_narrow(const T* W, const T* x, const T* b, T* y, F& f) noexcept {
+    using B = batch<T>;
+    using I = lane_index<T>;
+    using IB = lane_index_batch<T>;
+    constexpr std::size_t w = width<T>, rows = w / C;
+    const B xs = xsimd::swizzle(load_head<C>(x), xsimd::make_batch_constant<IB, column_of_lane<I, C>>());
+    // Rows r … r + Rows - 1 (Rows ≤ w): their W·x in lanes 0 … Rows - 1.
+    const auto block = [&](std::size_t r, auto n_rows) TYPEGRAD_ALWAYS_INLINE {
+        constexpr std::size_t n = n_rows, parts = (n + rows - 1) / rows;
+        B z;
+        unroll<parts>([&](auto k) TYPEGRAD_ALWAYS_INLINE {
+            constexpr std::size_t elements = (n - k * rows < rows ? n - k * rows : rows) * C;
+            const T* wk = W + (r + k * rows) * C;
+            B p;
+            if constexpr (elements == w) p = B::load_unaligned(wk) * xs;
+            else p = load_head<elements>(wk) * xs;
+            B sum = xsimd::swizzle(p, xsimd::make_batch_constant<IB, element_of_row<I, C, 0>>());
+            unroll<C - 1>([&](auto c) TYPEGRAD_ALWAYS_INLINE {
+                sum += xsimd::swizzle(p, xsimd::make_batch_constant<IB, element_of_row<I, C, decltype(c)::value + 1>>());
+            });
+            if constexpr (k == 0) z = sum;
+            else z = xsimd::select(xsimd::make_batch_bool_constant<B, in_block<C, decltype(k)::value>>(), sum, z);
+        });
+        return z;
+    };
+    std::size_t r = 0;
+    for (; r + w <= R; r += w) {
+        B z = block(r, std::integral_constant<std::size_t, w>{});
+        if (b) z += B::load_unaligned(b + r);
+        B(f(z)).store_unaligned(y + r);
+    }
+    if constexpr (R % w != 0) {
+        B z = block(r, std::integral_constant<std::size_t, R % w>{});
+        if (b) z += load_head<R % w>(b + r);
+        store_head<R % w>(y + r, B(f(z)));
+    }
+}
+
 /// The plain loop: what constant expressions run, and what narrow matrices run at run time too,
 /// where the compiler's own vectorisation (it knows R and C) beats a reduction per row.
 /// The sums go to a local array first: y may alias W, x or b as far as the compiler knows, and
@@ -120,8 +164,11 @@ constexpr void gemv_scalar(const T* W, const T* x, const T* b, T* y, F& f) noexc
 template <std::size_t R, std::size_t C, scalar T, class F>
 constexpr void gemv(const T* W, const T* x, const std::type_identity_t<T>* b, T* y, F f) noexcept {
     constexpr std::size_t w = width<T>;
-    if (std::is_constant_evaluated() || (4 * C <= w && !detail::transposing_tree<T>)) {
+    if (std::is_constant_evaluated()) {
         detail::gemv_scalar<R, C>(W, x, b, y, f);
+    } else if constexpr (4 * C <= w && !detail::transposing_tree<T>) {
+        if constexpr (w % C == 0) detail::gemv_narrow<R, C>(W, x, b, y, f);
+        else detail::gemv_scalar<R, C>(W, x, b, y, f);
     } else {
         // Full blocks store W·x + b and f runs as a second pass over them: f's work for all blocks is
         // then independent; as each block's epilogue (a long chain after the reduction, e.g.

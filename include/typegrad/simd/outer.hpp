@@ -9,6 +9,8 @@
 #include <typegrad/simd/axpy.hpp>
 #include <typegrad/simd/batch.hpp>
 #include <typegrad/simd/partial.hpp>
+#include <typegrad/simd/rows_in_batch.hpp>
+#include <typegrad/simd/unroll.hpp>
 
 namespace typegrad::simd {
 
@@ -48,6 +50,33 @@ inline void outer_acc_narrow_avx512(const float* u, const float* v, float* G) no
 }
 #endif
 
+/// G += u·vᵀ for rows narrower than a batch, C dividing the width: G's R·C elements in contiguous
+/// batches, each covering width / C rows; a batch takes u of its rows, each repeated C times, times v
+/// repeated width / C times, both made by a swizzle in registers.
+template <std::size_t R, std::size_t C, scalar T>
+TYPEGRAD_ALWAYS_INLINE inline void outer_acc_narrow(const T* u, const T* v, T* G) noexcept {
+    using B = batch<T>;
+    using I = lane_index<T>;
+    using IB = lane_index_batch<T>;
+    constexpr std::size_t w = width<T>, rows = w / C, full = R * C / w;
+    const auto load = [](const T* p, auto m) TYPEGRAD_ALWAYS_INLINE {
+        if constexpr (m == w) return B::load_unaligned(p);
+        else return load_head<m>(p);
+    };
+    const B vs = xsimd::swizzle(load(v, std::integral_constant<std::size_t, C>{}),
+                                xsimd::make_batch_constant<IB, column_of_lane<I, C>>());
+    constexpr auto spread = xsimd::make_batch_constant<IB, row_of_lane<I, C>>();
+    for (std::size_t j = 0; j < full; ++j) {
+        const B us = xsimd::swizzle(load(u + j * rows, std::integral_constant<std::size_t, rows>{}), spread);
+        xsimd::fma(us, vs, B::load_unaligned(G + j * w)).store_unaligned(G + j * w);
+    }
+    if constexpr (R * C % w != 0) {
+        constexpr std::size_t left = R - full * rows;
+        const B us = xsimd::swizzle(load_head<left>(u + full * rows), spread);
+        store_head<left * C>(G + full * w, xsimd::fma(us, vs, load_head<left * C>(G + full * w)));
+    }
+}
+
 }  // namespace detail
 
 /// G += u·vᵀ, G row-major R×C, u of R, v of C.
@@ -61,9 +90,14 @@ constexpr void outer_acc(const T* u, const T* v, T* G) noexcept {
         }
     }
 #endif
+    if constexpr (4 * C <= width<T> && width<T> % C == 0) {
+        if (!std::is_constant_evaluated()) {
+            detail::outer_acc_narrow<R, C>(u, v, G);
+            return;
+        }
+    }
     if (std::is_constant_evaluated() || 4 * C <= width<T>) {
-        // Also narrow rows at run time: the compiler vectorises the known loop across rows, where
-        // a masked store per row would stall the next row's masked load.
+        // The plain loop: constant expressions, and narrow rows that do not divide the width.
         // v is copied first, since a store into G could change v as far as the compiler knows.
         T vc[C];
         for (std::size_t c = 0; c < C; ++c) vc[c] = v[c];
@@ -76,13 +110,14 @@ constexpr void outer_acc(const T* u, const T* v, T* G) noexcept {
         constexpr std::size_t w = width<T>;
         constexpr std::size_t full = C / w;
         B vb[full + 1];
-        for (std::size_t j = 0; j < full; ++j) vb[j] = B::load_unaligned(v + j * w);
+        unroll<full>([&](auto j) TYPEGRAD_ALWAYS_INLINE { vb[j] = B::load_unaligned(v + j * w); });
         if constexpr (C % w != 0) vb[full] = load_head<C % w>(v + full * w);
         for (std::size_t r = 0; r < R; ++r) {
             const B ur(u[r]);
             T* g = G + r * C;
-            for (std::size_t j = 0; j < full; ++j)
+            unroll<full>([&](auto j) TYPEGRAD_ALWAYS_INLINE {
                 xsimd::fma(ur, vb[j], B::load_unaligned(g + j * w)).store_unaligned(g + j * w);
+            });
             if constexpr (C % w != 0)
                 store_head<C % w>(g + full * w, xsimd::fma(ur, vb[full], load_head<C % w>(g + full * w)));
         }
