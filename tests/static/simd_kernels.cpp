@@ -1,4 +1,6 @@
 // Every simd kernel in a constant expression: the scalar branch, with hand-computed results.
+#include <type_traits>
+
 #include <typegrad/core.hpp>
 #include <typegrad/simd.hpp>
 
@@ -32,7 +34,11 @@ constexpr tg::vec<float, 2> fused_relu() {
     const tg::mat<float, 2, 2> W{3, -2, -3, 2};
     const tg::vec<float, 2> x{6, 5}, b{1, 1};
     tg::vec<float, 2> y{};
-    simd::gemv<2, 2>(W.data(), x.data(), b.data(), y.data(), [](auto z) { return z > 0 ? z : 0.0f; });
+    // f is called with floats in constant expressions and with batches at run time.
+    simd::gemv<2, 2>(W.data(), x.data(), b.data(), y.data(), [](auto z) {
+        if constexpr (std::is_floating_point_v<decltype(z)>) return z > 0 ? z : 0.0f;
+        else return xsimd::max(z, decltype(z)(0.0f));
+    });
     return y;
 }
 static_assert(fused_relu() == tg::vec<float, 2>{9, 0});

@@ -91,7 +91,8 @@ struct sign : detail::output_cached_activation<sign> {
     static constexpr V derivative_from_output(V) noexcept { return V(0); }
 };
 
-/// 1 / (1 + e^-z), in (0, 1); derivative y(1 - y), at most 1/4.
+/// 1 / (1 + e^-z), in (0, 1); derivative y(1 - y), at most 1/4. Relative error at most 5e-7 in float
+/// and 1e-15 in double (xsimd's exp), on every instruction set: tests/unit/activation_sigmoid.cpp.
 struct sigmoid : detail::output_cached_activation<sigmoid> {
     template <class V>
     static constexpr V value(V z) noexcept { return V(1) / (V(1) + detail::exp_of(-z)); }

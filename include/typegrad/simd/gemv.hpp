@@ -2,8 +2,9 @@
 // forward of a dense layer with its bias and activation in the same call. Rows go in blocks of one
 // SIMD width: each row's dot product accumulates in its own register and a reduction turns the
 // block into one batch of outputs (AVX-512 floats: row_dots.hpp, narrow matrices included;
-// elsewhere xsimd::haddp, and narrow matrices, C at most a quarter of the width, run the plain
-// loop, which the compiler vectorises across rows).
+// elsewhere xsimd::haddp). Elsewhere narrow matrices, C at most a quarter of the width, multiply
+// whole batches of W and gather each row's C lanes by swizzles (gemv_narrow), or, where C does not
+// divide the width, run the plain loop.
 #pragma once
 
 #include <cstddef>
@@ -159,8 +160,8 @@ constexpr void gemv_scalar(const T* W, const T* x, const T* b, T* y, F& f) noexc
 }  // namespace detail
 
 /// y = f(W·x + b), W row-major R×C, x of C, b and y of R; b may be null (no bias). f is applied to
-/// each output, called with batch<T> (and with T for narrow W) at run time and with T in constant
-/// expressions.
+/// each output, called with batch<T> (and with T for narrow W whose rows do not divide the width) at
+/// run time and with T in constant expressions.
 template <std::size_t R, std::size_t C, scalar T, class F>
 constexpr void gemv(const T* W, const T* x, const std::type_identity_t<T>* b, T* y, F f) noexcept {
     constexpr std::size_t w = width<T>;
