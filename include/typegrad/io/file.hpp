@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <climits>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -48,25 +49,29 @@ inline byte_buffer read_file(const std::filesystem::path& path) {
     return bytes;
 }
 
-/// Decompresses one or more concatenated gzip members. `name` names the source in messages,
-/// which give the compressed byte offset of a corrupt or truncated stream.
-inline byte_buffer gunzip(std::span<const unsigned char> compressed, std::string_view name) {
+/// Decompresses one or more concatenated gzip members, stopping once `max` bytes are out: a reader
+/// that knows how much it needs inflates no more, so a decompression bomb costs it nothing beyond.
+/// `name` names the source in messages, which give the compressed byte offset of a corrupt or
+/// truncated stream.
+inline byte_buffer gunzip(std::span<const unsigned char> compressed, std::string_view name,
+                          std::size_t max = SIZE_MAX) {
     byte_buffer out;
     z_stream stream{};
     if (inflateInit2(&stream, 16 + MAX_WBITS) != Z_OK) throw error("zlib: inflateInit2 failed");
     std::size_t consumed = 0;  // compressed bytes handed to zlib and used
-    unsigned char chunk[1 << 16];
-    int status = Z_OK;
-    while (true) {
+    while (out.size() < max) {
+        // Inflates straight into `out`, never past `max`.
+        const std::size_t used = out.size(), room = std::min<std::size_t>(max - used, 1 << 16);
+        out.resize(used + room);
         const std::size_t remaining = compressed.size() - consumed;
         stream.next_in = const_cast<unsigned char*>(compressed.data() + consumed);
         stream.avail_in = static_cast<uInt>(std::min<std::size_t>(remaining, UINT_MAX));
         const uInt offered = stream.avail_in;
-        stream.next_out = chunk;
-        stream.avail_out = sizeof chunk;
-        status = inflate(&stream, Z_NO_FLUSH);
+        stream.next_out = out.data() + used;
+        stream.avail_out = static_cast<uInt>(room);
+        const int status = inflate(&stream, Z_NO_FLUSH);
         consumed += offered - stream.avail_in;
-        out.insert(out.end(), chunk, chunk + (sizeof chunk - stream.avail_out));
+        out.resize(used + room - stream.avail_out);
         if (status == Z_STREAM_END) {
             if (consumed == compressed.size()) break;
             if (!is_gzip(compressed.subspan(consumed))) {
