@@ -273,6 +273,23 @@ BOOST_AUTO_TEST_CASE(bad_input_is_an_error) {
     BOOST_TEST(message_of({.report = tg::progress::none}) == "tg::fit: the training set is empty");
 }
 
+// A set built by push_back has classes 0, so its own check() accepts any label; accuracy, like fit
+// and evaluate, still refuses a label with no output.
+BOOST_AUTO_TEST_CASE(accuracy_refuses_a_label_past_the_outputs_when_classes_is_0) {
+    auto data = line_points(10, 3);
+    data.classes = 0;
+    data.targets[3] = 2;
+    const auto p = tg::init<net, double>(1);
+    std::string text = "no error";
+    try {
+        tg::accuracy<net>(p, data);
+    } catch (const tg::value_error& e) {
+        text = e.what();
+    }
+    BOOST_TEST(text == "tg::accuracy: sample 3 has label 2, expected a label below 2 (one class per network output)");
+    BOOST_CHECK_THROW(tg::evaluate<net>(p, data, tg::softmax_cross_entropy{}), tg::value_error);
+}
+
 BOOST_AUTO_TEST_CASE(a_line_per_epoch_when_not_on_a_terminal) {
     const auto data = line_points(20, 3);
     auto p = tg::init<net, double>(1);
