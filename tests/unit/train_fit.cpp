@@ -15,6 +15,7 @@
 
 #include <typegrad/typegrad.hpp>
 
+#include "fault_support.hpp"
 #include "net_support.hpp"
 
 namespace tg = typegrad;
@@ -406,6 +407,32 @@ BOOST_AUTO_TEST_CASE(an_update_that_is_not_finite_is_rolled_back) {
     BOOST_TEST(nan.text == "tg::sgd: lr is nan, expected a finite number >= 0");
     BOOST_TEST(all_finite(nan.after));
     BOOST_TEST((nan.after == nan.good));
+}
+
+// Thread creation failing (an address space with room for a few 8 MB thread stacks, not 200): the
+// pool stops the threads it started and throws, and fit reports it instead of hanging.
+BOOST_AUTO_TEST_CASE(threads_that_cannot_start_are_an_error_not_a_hang) {
+    if (!fault_support::can_limit_memory()) {
+        BOOST_TEST_MESSAGE("skipped: the address space cannot be limited under AddressSanitizer");
+        return;
+    }
+    const auto data = line_points(256, 3);
+    const std::string text = fault_support::in_child(20, [&] {
+        fault_support::limit_memory(std::size_t{64} << 20);
+        auto p = tg::init<net, double>(1);
+        tg::sgd opt{0.1};
+        try {
+            tg::fit<net>(p, data, tg::softmax_cross_entropy{}, opt,
+                         {.batch_size = 256, .threads = 200, .report = tg::progress::none});
+        } catch (const tg::error& e) {
+            return std::string(e.what());
+        }
+        return std::string("no error");
+    });
+    BOOST_TEST_MESSAGE(text);
+    BOOST_TEST(text.starts_with("tg::thread_pool: cannot start thread "), text);
+    BOOST_TEST(text.find(" of 200 (Resource temporarily unavailable); the ") != std::string::npos, text);
+    BOOST_TEST(text.ends_with(" started were stopped; fewer threads may fit the system's limits"), text);
 }
 
 BOOST_AUTO_TEST_CASE(a_line_per_epoch_when_not_on_a_terminal) {
