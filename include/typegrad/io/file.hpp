@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <memory>
 #include <random>
 #include <span>
 #include <string>
@@ -33,19 +34,50 @@ inline bool is_gzip(std::span<const unsigned char> bytes) noexcept {
     return bytes.size() >= 2 && bytes[0] == 0x1f && bytes[1] == 0x8b;
 }
 
+/// A file open for reading, closed when it goes out of scope.
+struct input_file {
+    struct closer {
+        void operator()(std::FILE* f) const noexcept { std::fclose(f); }
+    };
+    std::unique_ptr<std::FILE, closer> handle;
+    std::filesystem::path path;
+
+    /// Opens the file; throws io_error naming it and the system's reason.
+    explicit input_file(const std::filesystem::path& p) : handle(std::fopen(p.c_str(), "rb")), path(p) {
+        if (!handle)
+            throw io_error(detail::message("cannot open '", path.string(), "' for reading: ", std::strerror(errno)));
+    }
+    /// Appends up to n more bytes to `out`, fewer only at the end of the file, a chunk at a time (so a
+    /// stream that claims more than it holds costs no more than it holds); returns how many.
+    std::size_t read(byte_buffer& out, std::size_t n) {
+        std::size_t total = 0;
+        while (total < n) {
+            const std::size_t want = std::min<std::size_t>(n - total, 1 << 20), used = out.size();
+            out.resize(used + want);
+            const std::size_t got = std::fread(out.data() + used, 1, want, handle.get());
+            out.resize(used + got);
+            total += got;
+            if (got < want) break;
+        }
+        if (std::ferror(handle.get()))
+            throw io_error(detail::message("cannot read '", path.string(), "': ", std::strerror(errno)));
+        return total;
+    }
+    /// The file's size when it is a regular file; SIZE_MAX for a pipe, a device or the like.
+    std::uint64_t size() const {
+        std::error_code failed;
+        const auto status = std::filesystem::status(path, failed);
+        if (failed || !std::filesystem::is_regular_file(status)) return UINT64_MAX;
+        const auto bytes = std::filesystem::file_size(path, failed);
+        return failed ? UINT64_MAX : bytes;
+    }
+};
+
 /// The file's bytes, as stored. Throws io_error naming the file and the system's reason.
 inline byte_buffer read_file(const std::filesystem::path& path) {
-    std::FILE* file = std::fopen(path.c_str(), "rb");
-    if (!file)
-        throw io_error(detail::message("cannot open '", path.string(), "' for reading: ", std::strerror(errno)));
+    input_file file(path);
     byte_buffer bytes;
-    unsigned char chunk[1 << 16];
-    std::size_t got;
-    while ((got = std::fread(chunk, 1, sizeof chunk, file)) > 0) bytes.insert(bytes.end(), chunk, chunk + got);
-    const bool failed = std::ferror(file);
-    const int reason = errno;
-    std::fclose(file);
-    if (failed) throw io_error(detail::message("cannot read '", path.string(), "': ", std::strerror(reason)));
+    while (file.read(bytes, 1 << 20) > 0) {}
     return bytes;
 }
 
