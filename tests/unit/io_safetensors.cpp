@@ -102,6 +102,31 @@ BOOST_AUTO_TEST_CASE(saving_replaces_the_file_whole_and_a_failed_save_keeps_the_
         BOOST_TEST(entry.path().filename().string().find("atomic.safetensors.tmp") == std::string::npos);
 }
 
+// Writer errors are tg::value_errors, raised before anything is written: names and metadata that are
+// not UTF-8 (nlohmann would throw its own type_error), and a shape whose size overflows (it passed
+// the size check by wrapping, and replaced a good file with one our reader refuses).
+BOOST_AUTO_TEST_CASE(writer_errors_are_value_errors_and_keep_the_old_file) {
+    const auto path = tmp("kept.safetensors");
+    tg::write_safetensors(path, sample_tensors());
+    const auto before = read(path);
+    auto latin1 = sample_tensors();
+    latin1[0].name = "poids\xe9";
+    BOOST_TEST(contains(message_of<tg::value_error>([&] { tg::write_safetensors(path, latin1); }),
+                        "cannot save tensor 'poids\xe9': not valid UTF-8, expected UTF-8 text ("));
+    BOOST_TEST(contains(message_of<tg::value_error>(
+                            [&] { tg::write_safetensors(path, sample_tensors(), {{"format", "pt\xff"}}); }),
+                        "cannot save the metadata value of 'format': not valid UTF-8, expected UTF-8 text ("));
+    BOOST_TEST(contains(message_of<tg::value_error>(
+                            [&] { tg::write_safetensors(path, sample_tensors(), {{"\xc3", "x"}}); }),
+                        "cannot save metadata key '\xc3': not valid UTF-8"));
+    const std::size_t big = std::size_t{1} << 32;
+    const std::vector<tg::named_tensor> wraps{{"w", tg::dtype::f32, {big, big, 16}, {}}};  // 2^70 bytes: 0 mod 2^64
+    BOOST_TEST(contains(message_of<tg::value_error>([&] { tg::write_safetensors(path, wraps); }),
+                        "cannot save tensor 'w': F32 shape [4294967296, 4294967296, 16] has more bytes than a "
+                        "std::size_t counts, expected a shape whose size fits in memory"));
+    BOOST_TEST(read(path) == before, boost::test_tools::per_element());
+}
+
 BOOST_AUTO_TEST_CASE(too_short_for_the_length_field) {
     const auto text = message_of<tg::format_error>([] { tg::parse_safetensors(tg::byte_buffer(5), "t.safetensors"); });
     BOOST_TEST(contains(text, "safetensors file 't.safetensors', byte 0: file is 5 bytes, expected at least 8 for the header length"));

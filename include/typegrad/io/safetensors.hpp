@@ -115,6 +115,25 @@ struct safetensors_contents {
 };
 
 namespace detail {
+// The bytes a tensor of this shape and element size holds, or nothing when that count overflows.
+inline std::optional<std::size_t> shape_bytes(const std::vector<std::size_t>& shape, std::size_t element_size) {
+    std::size_t bytes = element_size;
+    for (std::size_t d : shape) {
+        if (d != 0 && bytes > SIZE_MAX / d) return std::nullopt;
+        bytes *= d;
+    }
+    return bytes;
+}
+
+// Throws value_error unless `text` is valid UTF-8, as JSON requires: nlohmann's dump() checks it.
+inline void check_utf8(const std::string& text, std::string_view what) {
+    try {
+        (void)nlohmann::json(text).dump();
+    } catch (const nlohmann::json::type_error& e) {
+        throw value_error(message("cannot save ", what, ": not valid UTF-8, expected UTF-8 text (", e.what(), ")"));
+    }
+}
+
 inline std::string shape_text(const std::vector<std::size_t>& shape) {
     std::string s = "[";
     for (std::size_t i = 0; i < shape.size(); ++i) {
@@ -127,7 +146,8 @@ inline std::string shape_text(const std::vector<std::size_t>& shape) {
 
 /// The bytes of a safetensors file holding the tensors in order (the header is padded with spaces
 /// to a multiple of 8 bytes, so the data is aligned). Throws value_error, before producing anything,
-/// for an empty, reserved or repeated name, or data whose size does not match dtype and shape.
+/// for an empty, reserved, repeated or non-UTF-8 name, non-UTF-8 metadata, a shape whose byte count
+/// overflows, or data whose size does not match dtype and shape.
 inline byte_buffer encode_safetensors(std::span<const named_tensor> tensors,
                                       const std::map<std::string, std::string>& metadata = {}) {
     nlohmann::json header = nlohmann::json::object();
@@ -139,12 +159,22 @@ inline byte_buffer encode_safetensors(std::span<const named_tensor> tensors,
                                               : header.contains(t.name) ? "the name is repeated"
                                                                         : "the name is reserved",
                                               ", expected a unique non-empty name"));
-        if (t.data.size() != t.element_count() * dtype_size(t.type))
+        detail::check_utf8(t.name, detail::message("tensor '", t.name, "'"));
+        const auto bytes = detail::shape_bytes(t.shape, dtype_size(t.type));
+        if (!bytes)
+            throw value_error(detail::message("cannot save tensor '", t.name, "': ", dtype_name(t.type), " shape ",
+                                              detail::shape_text(t.shape), " has more bytes than a std::size_t counts, ",
+                                              "expected a shape whose size fits in memory"));
+        if (t.data.size() != *bytes)
             throw value_error(detail::message("cannot save tensor '", t.name, "': ", t.data.size(), " bytes, expected ",
-                                              t.element_count() * dtype_size(t.type), " for ", dtype_name(t.type),
-                                              " shape ", detail::shape_text(t.shape)));
+                                              *bytes, " for ", dtype_name(t.type), " shape ",
+                                              detail::shape_text(t.shape)));
         header[t.name] = {{"dtype", dtype_name(t.type)}, {"shape", t.shape}, {"data_offsets", {offset, offset + t.data.size()}}};
         offset += t.data.size();
+    }
+    for (const auto& [key, value] : metadata) {
+        detail::check_utf8(key, detail::message("metadata key '", key, "'"));
+        detail::check_utf8(value, detail::message("the metadata value of '", key, "'"));
     }
     if (!metadata.empty()) header["__metadata__"] = metadata;
     std::string text = header.dump();
@@ -275,8 +305,6 @@ inline safetensors_layout parse_safetensors_header(std::span<const unsigned char
                                                 "F32, U64, I64, F64"));
         const auto* shape = entry.contains("shape") ? &entry["shape"] : nullptr;
         bool shape_ok = shape && shape->is_array();
-        std::size_t elements = 1;
-        bool overflow = false;
         if (shape_ok)
             for (const auto& d : *shape) {
                 if (!d.is_number_unsigned()) {
@@ -284,9 +312,8 @@ inline safetensors_layout parse_safetensors_header(std::span<const unsigned char
                     break;
                 }
                 tensor.shape.push_back(d.get<std::size_t>());
-                if (tensor.shape.back() != 0 && elements > SIZE_MAX / 8 / tensor.shape.back()) overflow = true;
-                else elements *= tensor.shape.back();
             }
+        const std::optional<std::size_t> bytes = detail::shape_bytes(tensor.shape, type_ok ? dtype_size(tensor.type) : 1);
         if (!shape_ok)
             problems.push_back(detail::message(where, ": shape is missing or not an array of integers >= 0, "
                                                       "expected e.g. [10, 128]"));
@@ -309,13 +336,13 @@ inline safetensors_layout parse_safetensors_header(std::span<const unsigned char
                                                "-byte data section, expected end <= ", data_size));
             continue;
         }
-        if (overflow)
+        if (shape_ok && !bytes)
             problems.push_back(detail::message(where, ": shape ", detail::shape_text(tensor.shape),
                                                " has too many elements, expected a size that fits in memory"));
-        else if (shape_ok && type_ok && end - begin != elements * dtype_size(tensor.type))
+        else if (shape_ok && type_ok && end - begin != *bytes)
             problems.push_back(detail::message(where, ": ", span_text, " hold ", end - begin, " bytes, expected ",
-                                               elements * dtype_size(tensor.type), " for ", dtype_name(tensor.type),
-                                               " shape ", detail::shape_text(tensor.shape)));
+                                               *bytes, " for ", dtype_name(tensor.type), " shape ",
+                                               detail::shape_text(tensor.shape)));
         contents.tensors.push_back(std::move(tensor));
         ranges.push_back({begin, end, key});
     }
