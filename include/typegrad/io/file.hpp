@@ -1,6 +1,7 @@
 // Whole files as bytes: reading (gzip-compressed files are decompressed transparently, with zlib)
-// and atomic writing (a temporary file in the same directory, then a rename), so an interrupted
-// save never destroys the previous file. Every typegrad reader and writer goes through here.
+// and atomic, durable writing (a temporary file in the same directory, fsynced, renamed, then the
+// directory fsynced), so an interrupted save never destroys the previous file. Every typegrad
+// reader and writer goes through here.
 #pragma once
 
 #include <zlib.h>
@@ -20,6 +21,8 @@
 #include <vector>
 
 #if __has_include(<unistd.h>)
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #endif
 
@@ -136,33 +139,66 @@ inline byte_buffer read_file_decompressed(const std::filesystem::path& path) {
     return is_gzip(bytes) ? gunzip(bytes, path.string()) : bytes;
 }
 
+namespace detail {
+// The file a save to `path` replaces: `path` itself, or the end of its chain of symbolic links (which
+// may not exist yet), so that a save through a link writes the link's target and keeps the link.
+inline std::filesystem::path save_target(const std::filesystem::path& path) {
+    std::filesystem::path target = path;
+    std::error_code failed;
+    for (int hops = 0; hops < 40 && std::filesystem::is_symlink(std::filesystem::symlink_status(target, failed)); ++hops) {
+        const std::filesystem::path next = std::filesystem::read_symlink(target, failed);
+        if (failed) break;
+        target = next.is_absolute() ? next : target.parent_path() / next;
+    }
+    return target;
+}
+}  // namespace detail
+
 /// Writes the bytes to a temporary file next to `path`, flushes it to disk, then renames it over
-/// `path`: readers see either the old file or the new one, never a partial write.
+/// `path` and flushes the directory: readers see either the old file or the new one, never a
+/// partial write, and after a power cut the disk holds one or the other. A symbolic link at `path`
+/// is written through (its target is replaced; the link stays), and an existing file keeps its
+/// permission bits.
 inline void write_file_atomically(const std::filesystem::path& path, std::span<const unsigned char> bytes) {
+    const std::filesystem::path target = detail::save_target(path);
     std::random_device random;
-    std::filesystem::path temporary = path;
+    std::filesystem::path temporary = target;
     temporary += ".tmp-" + std::to_string(random()) + std::to_string(random());
-    auto fail = [&](std::string_view what) {
+    bool renamed = false;
+    auto fail = [&](std::string_view what, const std::filesystem::path& subject) {
         const std::string reason = std::strerror(errno);
         std::error_code ignored;
-        std::filesystem::remove(temporary, ignored);
-        throw io_error(detail::message("cannot save '", path.string(), "': ", what, " '", temporary.string(),
+        if (!renamed) std::filesystem::remove(temporary, ignored);
+        throw io_error(detail::message("cannot save '", path.string(), "': ", what, " '", subject.string(),
                                        "': ", reason));
     };
     std::FILE* file = std::fopen(temporary.c_str(), "wb");
-    if (!file) fail("cannot create the temporary file");
+    if (!file) fail("cannot create the temporary file", temporary);
     bool written = std::fwrite(bytes.data(), 1, bytes.size(), file) == bytes.size() && std::fflush(file) == 0;
 #if __has_include(<unistd.h>)
+    struct stat old;
+    if (written && ::stat(target.c_str(), &old) == 0) written = ::fchmod(::fileno(file), old.st_mode & 07777) == 0;
     written = written && ::fsync(::fileno(file)) == 0;
 #endif
     written = (std::fclose(file) == 0) && written;
-    if (!written) fail("cannot write the temporary file");
-    std::error_code renamed;
-    std::filesystem::rename(temporary, path, renamed);
-    if (renamed) {
-        errno = renamed.value();
-        fail("cannot rename the temporary file");
+    if (!written) fail("cannot write the temporary file", temporary);
+    std::error_code rename_failed;
+    std::filesystem::rename(temporary, target, rename_failed);
+    if (rename_failed) {
+        errno = rename_failed.value();
+        fail("cannot rename the temporary file", temporary);
     }
+    renamed = true;
+#if __has_include(<unistd.h>)
+    // The rename is durable once the directory's entry is on disk too.
+    const std::filesystem::path directory = target.has_parent_path() ? target.parent_path() : ".";
+    const int dir = ::open(directory.c_str(), O_RDONLY | O_DIRECTORY);
+    const bool synced = dir >= 0 && ::fsync(dir) == 0;
+    const int reason = errno;
+    if (dir >= 0) ::close(dir);
+    errno = reason;
+    if (!synced) fail("the new file is in place but cannot flush its directory", directory);
+#endif
 }
 
 }  // namespace typegrad
