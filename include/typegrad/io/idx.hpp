@@ -131,16 +131,20 @@ struct idx_bytes {
     bool whole = true;  // false: decompression stopped one byte past the data the header gives
 };
 
-inline idx_bytes read_idx_bytes(const std::filesystem::path& path, unsigned rank, std::string_view what) {
-    byte_buffer raw = read_file(path);
-    if (!is_gzip(raw)) return {std::move(raw), path.string()};
-    const std::string name = path.string() + " (decompressed)";
+// The bytes of an IDX file as stored, `raw`, decompressed that way; `source` names the file.
+inline idx_bytes decompress_idx(byte_buffer raw, const std::string& source, unsigned rank, std::string_view what) {
+    if (!is_gzip(raw)) return {std::move(raw), source};
+    const std::string name = source + " (decompressed)";
     const std::size_t header = 4 + 4 * std::size_t{rank};
-    const idx_shape shape = parse_idx_shape(gunzip(raw, path.string(), header), name, rank, what);
+    const idx_shape shape = parse_idx_shape(gunzip(raw, source, header), name, rank, what);
     const std::size_t limit = shape.overflow || shape.data > SIZE_MAX - header - 1 ? SIZE_MAX : header + shape.data + 1;
-    byte_buffer bytes = gunzip(raw, path.string(), limit);
+    byte_buffer bytes = gunzip(raw, source, limit);
     const bool whole = bytes.size() < limit;
     return {std::move(bytes), name, whole};
+}
+
+inline idx_bytes read_idx_bytes(const std::filesystem::path& path, unsigned rank, std::string_view what) {
+    return decompress_idx(read_file(path), path.string(), rank, what);
 }
 
 }  // namespace detail
