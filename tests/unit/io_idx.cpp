@@ -256,6 +256,22 @@ BOOST_AUTO_TEST_CASE(gzip_bomb_inflates_no_more_than_the_header_gives) {
     BOOST_TEST(text.find('[') == std::string::npos);  // neither timed out nor crashed
 }
 
+// A plain file is read no further than its header says, either: a device that never ends is refused
+// by its header, a file with a lot after the data after one byte of it.
+BOOST_AUTO_TEST_CASE(plain_files_are_read_no_further_than_the_header_gives) {
+    const std::string zero = fault_support::in_child(10, [] {
+        fault_support::limit_memory(std::size_t{128} << 20);
+        return message_of<tg::format_error>([] { tg::read_idx_images("/dev/zero"); });
+    });
+    BOOST_TEST(contains(zero, "IDX file '/dev/zero', byte 2: element type code 0 is not supported"));
+    bytes long_file = idx({1, 2, 2});
+    long_file.resize(long_file.size() + 1000);
+    const auto p = write("long.idx3", long_file);
+    const auto text = message_of<tg::format_error>([&] { tg::read_idx_images(p); });
+    BOOST_TEST(contains(text, "IDX file '" + p.string() + "', byte 20: more unexpected bytes after the data of images "
+                              "of shape 1 x 2 x 2, expected the end of the file"));
+}
+
 // Bounded decompression still reads a file that holds just what its header gives.
 BOOST_AUTO_TEST_CASE(gzip_labels_that_end_where_the_header_says) {
     const auto labels = tg::read_idx_labels(write("exact.idx1.gz", gzip_member(bytes{0, 0, 8, 1, 0, 0, 0, 3, 4, 5, 6})));

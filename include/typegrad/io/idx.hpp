@@ -143,8 +143,21 @@ inline idx_bytes decompress_idx(byte_buffer raw, const std::string& source, unsi
     return {std::move(bytes), name, whole};
 }
 
+// A plain file is read the same way: its header, then the data it gives and one byte more, so a
+// device or a file with gigabytes after the data costs no more than the header claims.
 inline idx_bytes read_idx_bytes(const std::filesystem::path& path, unsigned rank, std::string_view what) {
-    return decompress_idx(read_file(path), path.string(), rank, what);
+    input_file in(path);
+    byte_buffer bytes;
+    const std::size_t header = 4 + 4 * std::size_t{rank};
+    in.read(bytes, header);
+    if (is_gzip(bytes)) {
+        while (in.read(bytes, 1 << 20) > 0) {}
+        return decompress_idx(std::move(bytes), path.string(), rank, what);
+    }
+    const idx_shape shape = parse_idx_shape(bytes, path.string(), rank, what);
+    const std::size_t limit = shape.overflow || shape.data == SIZE_MAX ? SIZE_MAX : shape.data + 1;
+    const bool whole = in.read(bytes, limit) < limit;
+    return {std::move(bytes), path.string(), whole};
 }
 
 }  // namespace detail
