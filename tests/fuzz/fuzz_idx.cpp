@@ -9,14 +9,16 @@ namespace tg = typegrad;
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     try {
-        std::span<const unsigned char> bytes(data, size);
-        const tg::byte_buffer unpacked = tg::is_gzip(bytes) ? tg::gunzip(bytes, "fuzz") : tg::byte_buffer(data, data + size);
+        // Decompressed as read_idx_labels and read_idx_images do: no further than the header says.
+        const tg::byte_buffer raw(data, data + size);
         try {
-            const auto labels = tg::parse_idx_labels(unpacked, "fuzz");
+            const auto file = tg::detail::decompress_idx(raw, "fuzz", 1, "labels");
+            const auto labels = tg::detail::idx_labels_from(file.bytes, file.name, file.whole);
             (void)tg::make_idx_dataset<float, 1>({labels.size(), 1, 1, labels}, labels, 200);
         } catch (const tg::error&) {
         }
-        const auto images = tg::parse_idx_images(unpacked, "fuzz");
+        const auto file = tg::detail::decompress_idx(raw, "fuzz", 3, "images");
+        const auto images = tg::detail::idx_images_from(file.bytes, file.name, file.whole);
         if (images.rows * images.cols == 4) {  // otherwise count may be huge with no data to back it
             const std::vector<std::uint8_t> labels(images.count, 1);
             (void)tg::make_idx_dataset<double, 4>(images, labels, 10);

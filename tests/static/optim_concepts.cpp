@@ -59,3 +59,9 @@ static_assert(std::is_copy_constructible_v<tg::adam> && std::is_copy_assignable_
 static_assert(std::is_nothrow_move_constructible_v<tg::adam> && std::is_nothrow_move_assignable_v<tg::adam>);
 static_assert(std::is_copy_constructible_v<tg::momentum> && std::is_copy_assignable_v<tg::momentum>);
 static_assert(std::is_nothrow_move_constructible_v<tg::momentum> && std::is_nothrow_move_assignable_v<tg::momentum>);
+
+// The built-in optimizers check their hyper-parameters (tg::fit calls check<T>() up front); an
+// optimizer of one's own need not.
+static_assert(tg::checked_optimizer<tg::sgd, float> && tg::checked_optimizer<tg::sgd, double>);
+static_assert(tg::checked_optimizer<tg::momentum, float> && tg::checked_optimizer<tg::adam, double>);
+static_assert(!tg::checked_optimizer<only_for_lines, float>);

@@ -2,6 +2,7 @@
 // bad input, each checking what the message says.
 #include <boost/test/unit_test.hpp>
 
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <string>
@@ -87,6 +88,55 @@ BOOST_AUTO_TEST_CASE(columns_that_do_not_fit_the_dataset) {
     BOOST_TEST(contains(few, "CSV file 'f.csv', line 1: 3 feature columns chosen (of 4 columns), expected 4, the dataset's input size"));
     const auto past = message_of<tg::value_error>([] { tg::parse_csv<float, 2>("1,2,0\n", "p.csv", {.features = {0, 5}}); });
     BOOST_TEST(contains(past, "CSV file 'p.csv', line 1: column 5 is chosen but the file has 3 columns"));
+}
+
+// A number too small for T is 0 (or the subnormal it rounds to), as strtod makes it; too large is
+// still refused.
+BOOST_AUTO_TEST_CASE(underflow_is_zero_or_subnormal) {
+    const auto set = tg::parse_csv<float, 5>("1e-50,-1e-50,1e-40,0.00000000000000000000000000000000000000000000000001,"
+                                             "1e-99999999999999999999,0\n",
+                                             "tiny.csv");
+    BOOST_TEST(set.inputs[0][0] == 0.0f);
+    BOOST_TEST(set.inputs[0][1] == 0.0f);
+    BOOST_TEST(std::signbit(set.inputs[0][1]));
+    BOOST_TEST(set.inputs[0][2] == 1e-40f);  // subnormal
+    BOOST_TEST(set.inputs[0][3] == 0.0f);
+    BOOST_TEST(set.inputs[0][4] == 0.0f);
+    const auto doubles = tg::parse_csv<double, 1>("1e-400,0\n", "tiny.csv");
+    BOOST_TEST(doubles.inputs[0][0] == 0.0);
+    const auto big = message_of<tg::format_error>([] { tg::parse_csv<float, 1>("100000000000000000000000000000000000000000,0\n", "big.csv"); });
+    BOOST_TEST(contains(big, "line 1, column 0: expected a finite number, found '1000"));
+    const auto big_exponent = message_of<tg::format_error>([] { tg::parse_csv<double, 1>("0.001e400,0\n", "big.csv"); });
+    BOOST_TEST(contains(big_exponent, "expected a finite number, found '0.001e400'"));
+}
+
+// A label of 2^64 - 1 would make the class count wrap to 0, which turns every label check off.
+BOOST_AUTO_TEST_CASE(a_label_that_would_wrap_the_class_count) {
+    const auto text = message_of<tg::value_error>([] { tg::parse_csv<float, 1>("1,0\n2,18446744073709551615\n", "w.csv"); });
+    BOOST_TEST(contains(text, "CSV file 'w.csv', line 2, column 1: label 18446744073709551615 leaves no class count that "
+                              "fits a std::size_t, expected a label below 18446744073709551615"));
+}
+
+BOOST_AUTO_TEST_CASE(a_byte_order_mark_is_skipped) {
+    const auto set = tg::parse_csv<float, 1>("\xEF\xBB\xBFx,y\n1.5,1\n", "bom.csv", {.header = true});
+    BOOST_TEST(set.inputs[0][0] == 1.5f);
+    const auto text = message_of<tg::format_error>([] { tg::parse_csv<float, 1>("\xEF\xBB\xBFx,y\n1,a\n", "bom.csv", {.header = true}); });
+    BOOST_TEST(contains(text, "line 2, column 1 ('y'): expected a class index"));
+    const auto plain = tg::parse_csv<float, 1>("\xEF\xBB\xBF" "2.5,0\n", "bom.csv");
+    BOOST_TEST(plain.inputs[0][0] == 2.5f);
+}
+
+// A 10 MB field is quoted by its first 80 bytes and its length, never whole; so is a long header name.
+BOOST_AUTO_TEST_CASE(long_fields_are_cut_in_messages) {
+    const std::string field(10'000'000, '7'), name(200, 'n');
+    const auto text = message_of<tg::format_error>([&] { tg::parse_csv<float, 1>(name + ",y\n1" + field + "x,0\n", "long.csv", {.header = true}); });
+    BOOST_TEST(contains(text, "CSV file 'long.csv', line 2, column 0 ('" + name.substr(0, 80) + "...' (200 bytes)): "
+                              "expected a finite number, found '1" + field.substr(0, 79) + "...' (10000002 bytes)"));
+    BOOST_TEST(text.size() < 400u);
+    // A cut never splits a UTF-8 character: 79 ASCII bytes then "é" (2 bytes) cuts before the "é".
+    const std::string accented = std::string(79, 'a') + "\xC3\xA9" + "bbb";
+    const auto utf8 = message_of<tg::format_error>([&] { tg::parse_csv<float, 1>(accented + ",0\n", "u.csv"); });
+    BOOST_TEST(contains(utf8, "found '" + std::string(79, 'a') + "...' (84 bytes)"));
 }
 
 BOOST_AUTO_TEST_CASE(missing_file_is_an_io_error) {

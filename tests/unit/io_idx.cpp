@@ -13,6 +13,7 @@
 
 #include <typegrad/io/idx.hpp>
 
+#include "fault_support.hpp"
 #include "io_support.hpp"
 
 namespace tg = typegrad;
@@ -45,6 +46,21 @@ fs::path write_gz(const std::string& name, const bytes& b) {
     gzwrite(f, b.data(), static_cast<unsigned>(b.size()));
     gzclose(f);
     return tmp(name);
+}
+
+// One gzip member holding the bytes.
+bytes gzip_member(const bytes& plain) {
+    z_stream s{};
+    deflateInit2(&s, 9, Z_DEFLATED, 16 + MAX_WBITS, 9, Z_DEFAULT_STRATEGY);
+    bytes out(deflateBound(&s, static_cast<uLong>(plain.size())));
+    s.next_in = const_cast<unsigned char*>(plain.data());
+    s.avail_in = static_cast<uInt>(plain.size());
+    s.next_out = out.data();
+    s.avail_out = static_cast<uInt>(out.size());
+    deflate(&s, Z_FINISH);
+    out.resize(s.total_out);
+    deflateEnd(&s);
+    return out;
 }
 
 bytes read(const fs::path& p) {
@@ -197,7 +213,9 @@ BOOST_AUTO_TEST_CASE(image_and_label_counts_differ) {
 
 BOOST_AUTO_TEST_CASE(corrupt_gzip) {
     bytes packed = read(write_gz("corrupt.gz", idx({2, 8, 8})));
-    for (std::size_t i = 12; i < packed.size() - 8; ++i) packed[i] = 0xff;  // deflate data, not the header
+    // The checksum in the trailer: the header inflates as it should, the rest does not check out.
+    // (Corrupt deflate data at the start reads as a header of garbage: "not an IDX file".)
+    packed[packed.size() - 8] ^= 0xff;
     const auto p = write("corrupt.gz", packed);
     const auto text = message_of<tg::format_error>([&] { tg::read_idx_images(p); });
     BOOST_TEST(contains(text, tg::detail::message("'", p.string(), "': near compressed byte ")));
@@ -211,6 +229,56 @@ BOOST_AUTO_TEST_CASE(truncated_gzip) {
     const auto text = message_of<tg::format_error>([&] { tg::read_idx_images(p); });
     BOOST_TEST(contains(text, tg::detail::message("'", p.string(), "': compressed byte ", packed.size(),
                                                   ": gzip stream is truncated, expected more compressed data")));
+}
+
+// A 1 MB file of gzip members that expands to 1 GiB: a 1 x 2 x 2 image, then zeros. Under an address
+// space of 256 MiB more than the child maps, the reader must stop one byte past the 4 data bytes.
+BOOST_AUTO_TEST_CASE(gzip_bomb_inflates_no_more_than_the_header_gives) {
+    constexpr std::size_t mib = std::size_t{1} << 20;
+    bytes first = idx({1, 2, 2});
+    first.resize(mib);
+    bytes bomb = gzip_member(first);
+    const bytes zeros = gzip_member(bytes(mib));
+    for (int i = 1; i < 1024; ++i) bomb.insert(bomb.end(), zeros.begin(), zeros.end());
+    BOOST_TEST(bomb.size() < 2 * mib);
+    const auto p = write("bomb.idx3.gz", bomb);
+    const std::string text = fault_support::in_child(60, [&] {
+        fault_support::limit_memory(256 * mib);
+        try {
+            tg::read_idx_images(p);
+        } catch (const tg::error& e) {
+            return std::string(e.what());
+        }
+        return std::string("no error");
+    });
+    BOOST_TEST(contains(text, "IDX file '" + p.string() + " (decompressed)', byte 20: more unexpected bytes after the "
+                              "data of images of shape 1 x 2 x 2, expected the end of the file"));
+    BOOST_TEST(text.find('[') == std::string::npos);  // neither timed out nor crashed
+}
+
+// A plain file is read no further than its header says, either: a device that never ends is refused
+// by its header, a file with a lot after the data after one byte of it.
+BOOST_AUTO_TEST_CASE(plain_files_are_read_no_further_than_the_header_gives) {
+    const std::string zero = fault_support::in_child(10, [] {
+        fault_support::limit_memory(std::size_t{128} << 20);
+        return message_of<tg::format_error>([] { tg::read_idx_images("/dev/zero"); });
+    });
+    BOOST_TEST(contains(zero, "IDX file '/dev/zero', byte 2: element type code 0 is not supported"));
+    bytes long_file = idx({1, 2, 2});
+    long_file.resize(long_file.size() + 1000);
+    const auto p = write("long.idx3", long_file);
+    const auto text = message_of<tg::format_error>([&] { tg::read_idx_images(p); });
+    BOOST_TEST(contains(text, "IDX file '" + p.string() + "', byte 20: more unexpected bytes after the data of images "
+                              "of shape 1 x 2 x 2, expected the end of the file"));
+}
+
+// Bounded decompression still reads a file that holds just what its header gives.
+BOOST_AUTO_TEST_CASE(gzip_labels_that_end_where_the_header_says) {
+    const auto labels = tg::read_idx_labels(write("exact.idx1.gz", gzip_member(bytes{0, 0, 8, 1, 0, 0, 0, 3, 4, 5, 6})));
+    BOOST_TEST(labels == (std::vector<std::uint8_t>{4, 5, 6}), boost::test_tools::per_element());
+    const auto text = message_of<tg::format_error>(
+        [&] { tg::read_idx_labels(write("long.idx1.gz", gzip_member(bytes{0, 0, 8, 1, 0, 0, 0, 2, 4, 5, 6}))); });
+    BOOST_TEST(contains(text, "(decompressed)', byte 10: more unexpected bytes after the data of labels of shape 2"));
 }
 
 BOOST_AUTO_TEST_CASE(dataset_check_rejects_labels_past_the_class_count) {

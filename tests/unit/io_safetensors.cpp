@@ -2,14 +2,18 @@
 // test per kind of bad file, each checking what the message says.
 #include <boost/test/unit_test.hpp>
 
+#include <sys/stat.h>
+
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <typegrad/io/safetensors.hpp>
 
+#include "fault_support.hpp"
 #include "io_support.hpp"
 
 namespace tg = typegrad;
@@ -98,6 +102,31 @@ BOOST_AUTO_TEST_CASE(saving_replaces_the_file_whole_and_a_failed_save_keeps_the_
         BOOST_TEST(entry.path().filename().string().find("atomic.safetensors.tmp") == std::string::npos);
 }
 
+// Writer errors are tg::value_errors, raised before anything is written: names and metadata that are
+// not UTF-8 (nlohmann would throw its own type_error), and a shape whose size overflows (it passed
+// the size check by wrapping, and replaced a good file with one our reader refuses).
+BOOST_AUTO_TEST_CASE(writer_errors_are_value_errors_and_keep_the_old_file) {
+    const auto path = tmp("kept.safetensors");
+    tg::write_safetensors(path, sample_tensors());
+    const auto before = read(path);
+    auto latin1 = sample_tensors();
+    latin1[0].name = "poids\xe9";
+    BOOST_TEST(contains(message_of<tg::value_error>([&] { tg::write_safetensors(path, latin1); }),
+                        "cannot save tensor 'poids\xe9': not valid UTF-8, expected UTF-8 text ("));
+    BOOST_TEST(contains(message_of<tg::value_error>(
+                            [&] { tg::write_safetensors(path, sample_tensors(), {{"format", "pt\xff"}}); }),
+                        "cannot save the metadata value of 'format': not valid UTF-8, expected UTF-8 text ("));
+    BOOST_TEST(contains(message_of<tg::value_error>(
+                            [&] { tg::write_safetensors(path, sample_tensors(), {{"\xc3", "x"}}); }),
+                        "cannot save metadata key '\xc3': not valid UTF-8"));
+    const std::size_t big = std::size_t{1} << 32;
+    const std::vector<tg::named_tensor> wraps{{"w", tg::dtype::f32, {big, big, 16}, {}}};  // 2^70 bytes: 0 mod 2^64
+    BOOST_TEST(contains(message_of<tg::value_error>([&] { tg::write_safetensors(path, wraps); }),
+                        "cannot save tensor 'w': F32 shape [4294967296, 4294967296, 16] has more bytes than a "
+                        "std::size_t counts, expected a shape whose size fits in memory"));
+    BOOST_TEST(read(path) == before, boost::test_tools::per_element());
+}
+
 BOOST_AUTO_TEST_CASE(too_short_for_the_length_field) {
     const auto text = message_of<tg::format_error>([] { tg::parse_safetensors(tg::byte_buffer(5), "t.safetensors"); });
     BOOST_TEST(contains(text, "safetensors file 't.safetensors', byte 0: file is 5 bytes, expected at least 8 for the header length"));
@@ -142,6 +171,110 @@ BOOST_AUTO_TEST_CASE(overlapping_offsets) {
     BOOST_TEST(contains(parse_error(R"({"a": {"dtype": "F32", "shape": [4], "data_offsets": [0, 16]},
                                         "b": {"dtype": "F32", "shape": [2], "data_offsets": [8, 16]}})", 16),
                         "tensor 'b': data_offsets [8, 16] overlap tensor 'a' at [0, 16], expected disjoint byte ranges"));
+}
+
+// What the reference implementation rejects: holes between tensors, bytes after the last one, junk
+// after a NUL in the header; and headers that would only cost memory.
+BOOST_AUTO_TEST_CASE(holes_and_trailing_bytes) {
+    BOOST_TEST(contains(parse_error(R"({"a": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]},
+                                        "b": {"dtype": "F32", "shape": [1], "data_offsets": [8, 12]}})", 12),
+                        "1 problem\n  tensor 'b': data_offsets [8, 12] leave data bytes [4, 8) unused after tensor 'a', "
+                        "expected each tensor's data to start where the previous one's ends"));
+    BOOST_TEST(contains(parse_error(R"({"a": {"dtype": "F32", "shape": [1], "data_offsets": [4, 8]}})", 8),
+                        "tensor 'a': data_offsets [4, 8] leave data bytes [0, 4) unused at the start"));
+    const std::string one = R"({"a": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]}})";
+    BOOST_TEST(contains(parse_error(one, 7), tg::detail::message("1 problem\n  3 bytes after the last tensor's data (file bytes ",
+                                                                 8 + one.size() + 4, " to ", 8 + one.size() + 7,
+                                                                 "), expected the file to end there")));
+    BOOST_TEST(contains(parse_error("{}", 1), "1 bytes after the last tensor's data (file bytes 10 to 11)"));
+}
+
+BOOST_AUTO_TEST_CASE(junk_after_a_nul_in_the_header) {
+    std::string header = R"({"a": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]}})";
+    header += std::string(1, '\0') + "junk";
+    BOOST_TEST(contains(parse_error(header, 4), tg::detail::message("safetensors file 't.safetensors', byte ",
+                                                                    8 + header.size() - 5,
+                                                                    ": NUL byte in the header, expected JSON text "
+                                                                    "padded with spaces")));
+}
+
+BOOST_AUTO_TEST_CASE(headers_that_would_only_cost_memory) {
+    const std::string deep = R"({"a": {"dtype": "F32", "shape": [[[[[1]]]]], "data_offsets": [0, 4]}})";
+    BOOST_TEST(contains(parse_error(deep, 4), "safetensors file 't.safetensors', JSON header at byte 8: values nest "
+                                              "more than 4 deep, expected tensor entries"));
+    tg::byte_buffer b(16);
+    b[3] = 0x10;  // a header length of 2^28 + ..., beyond the reference's 100 MB: checked before the file's size
+    b[0] = 1;
+    const std::string huge = tg::detail::message(std::uint64_t{1} << 28 | 1);
+    BOOST_TEST(contains(message_of<tg::format_error>([&] { tg::parse_safetensors(b, "t.safetensors"); }),
+                        "byte 0: header length " + huge + " runs past the end of the file, expected at most 8"));
+}
+
+// read_safetensors reads what the header describes and no more: a device that never ends, a pipe,
+// a header that only nests, each in a forked child with a time limit (and a memory limit where the
+// address space can be limited).
+BOOST_AUTO_TEST_CASE(devices_pipes_and_nesting_are_read_no_further_than_the_header_says) {
+    const std::string zero = fault_support::in_child(10, [] {
+        fault_support::limit_memory(std::size_t{128} << 20);
+        return message_of<tg::format_error>([] { tg::read_safetensors("/dev/zero"); });
+    });
+    BOOST_TEST(contains(zero, "safetensors file '/dev/zero', byte 8: header is not valid JSON"));
+    BOOST_TEST(zero.find(" [") == std::string::npos);
+
+    const fs::path nested = tmp("nested.safetensors");
+    {
+        const std::string header = std::string(10'000'000, '[') + std::string(10'000'000, ']');
+        const tg::byte_buffer b = file(header, 0);
+        std::ofstream(nested, std::ios::binary).write(reinterpret_cast<const char*>(b.data()), std::ssize(b));
+    }
+    const std::string deep = fault_support::in_child(20, [&] {
+        fault_support::limit_memory(std::size_t{128} << 20);
+        return message_of<tg::format_error>([&] { tg::read_safetensors(nested); });
+    });
+    BOOST_TEST(contains(deep, "JSON header at byte 8: values nest more than 4 deep"));
+    BOOST_TEST(deep.find(" [") == std::string::npos);
+
+    const fs::path pipe = tmp("pipe.safetensors");
+    const auto through_pipe = [&](std::size_t extra) {
+        return fault_support::in_child(10, [&] {
+            fs::remove(pipe);
+            ::mkfifo(pipe.c_str(), 0600);
+            std::thread writer([&] {
+                tg::byte_buffer b = tg::encode_safetensors(sample_tensors());
+                b.resize(b.size() + extra, 7);
+                std::ofstream(pipe, std::ios::binary).write(reinterpret_cast<const char*>(b.data()), std::ssize(b));
+            });
+            std::string text = "read back equal";
+            try {
+                const auto contents = tg::read_safetensors(pipe);
+                const auto expected = sample_tensors();
+                for (std::size_t i = 0; i < expected.size(); ++i)
+                    if (contents.tensors.at(i).data != expected[i].data) text = "read back different";
+            } catch (const tg::error& e) {
+                text = e.what();
+            }
+            writer.join();
+            return text;
+        });
+    };
+    BOOST_TEST(through_pipe(0) == "read back equal");
+    BOOST_TEST(contains(through_pipe(3), tg::detail::message("safetensors file '", pipe.string(), "', byte ",
+                                                             tg::encode_safetensors(sample_tensors()).size(),
+                                                             ": more bytes after the last tensor's data, expected the "
+                                                             "end of the file")));
+}
+
+BOOST_AUTO_TEST_CASE(a_file_with_bytes_after_the_last_tensor) {
+    const std::string one = R"({"a": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]}})";
+    const tg::byte_buffer b = file(one, 7);
+    std::ofstream(tmp("long.safetensors"), std::ios::binary).write(reinterpret_cast<const char*>(b.data()), std::ssize(b));
+    BOOST_TEST(contains(message_of<tg::format_error>([] { tg::read_safetensors(tmp("long.safetensors")); }),
+                        "1 problem\n  3 bytes after the last tensor's data"));
+    tg::byte_buffer claims(16);
+    claims[5] = 1;  // a header of 2^40 bytes in a 16-byte file: refused before anything is read
+    std::ofstream(tmp("claims.safetensors"), std::ios::binary).write(reinterpret_cast<const char*>(claims.data()), 16);
+    BOOST_TEST(contains(message_of<tg::format_error>([] { tg::read_safetensors(tmp("claims.safetensors")); }),
+                        "byte 0: header length 1099511627776 runs past the end of the file, expected at most 8"));
 }
 
 BOOST_AUTO_TEST_CASE(every_problem_is_reported_together) {

@@ -2,6 +2,7 @@
 // mismatch between a file and a network type listed in one error with the parameters untouched.
 #include <boost/test/unit_test.hpp>
 
+#include <csignal>
 #include <cstdlib>
 #include <filesystem>
 #include <string>
@@ -11,6 +12,7 @@
 #include <typegrad/layers/activations.hpp>
 #include <typegrad/layers/dense.hpp>
 
+#include "fault_support.hpp"
 #include "io_support.hpp"
 
 namespace tg = typegrad;
@@ -122,6 +124,57 @@ BOOST_AUTO_TEST_CASE(extra_tensors_and_wrong_dtypes_are_mismatches) {
     BOOST_TEST(contains(text, "\n  tensor '0.bias': dtype F64, expected F32"));
     BOOST_TEST(contains(text, "\n  unexpected tensor '2.weight' (F64 shape [2, 4]), which the network does not have"));
     BOOST_TEST(contains(text, "\n  unexpected tensor '2.bias' (F64 shape [2]), which the network does not have"));
+}
+
+// A save through a symbolic link replaces the link's target and keeps the link; a file keeps its
+// permission bits (0600 stays 0600).
+BOOST_AUTO_TEST_CASE(saving_writes_through_a_symlink_and_keeps_the_mode) {
+    const fs::path dir = tmp("links");
+    fs::remove_all(dir);
+    fs::create_directories(dir / "real");
+    const fs::path target = dir / "real" / "w.safetensors", link = dir / "w.safetensors";
+    tg::save(tg::params<net, float>{}, target);
+    fs::permissions(target, fs::perms::owner_read | fs::perms::owner_write);
+    fs::create_symlink(fs::path("real") / "w.safetensors", link);  // relative, as ln -s makes them
+    const auto p = numbered<float>();
+    tg::save(p, link);
+    BOOST_TEST(fs::is_symlink(fs::symlink_status(link)));
+    BOOST_TEST(flat(tg::load<net>(target)) == flat(p), boost::test_tools::per_element());
+    BOOST_TEST(static_cast<unsigned>(fs::status(target).permissions() & fs::perms::all) == 0600u);
+    BOOST_TEST(std::distance(fs::directory_iterator(dir / "real"), fs::directory_iterator{}) == 1);  // no temporary left
+    fs::permissions(target, fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read);
+    tg::save(tg::params<net, float>{}, target);  // saved directly, the mode stays too
+    BOOST_TEST(static_cast<unsigned>(fs::status(target).permissions() & fs::perms::all) == 0640u);
+    // A link whose target does not exist yet: the target is created, the link kept.
+    fs::create_symlink("later.safetensors", dir / "dangling.safetensors");
+    tg::save(p, dir / "dangling.safetensors");
+    BOOST_TEST(fs::is_symlink(fs::symlink_status(dir / "dangling.safetensors")));
+    BOOST_TEST(flat(tg::load<net>(dir / "later.safetensors")) == flat(p), boost::test_tools::per_element());
+}
+
+// A write that fails mid-file (a file-size limit, in a forked child) is an io_error; the old file is
+// kept whole and no temporary file is left.
+BOOST_AUTO_TEST_CASE(a_write_failing_mid_file_keeps_the_old_file) {
+    const fs::path dir = tmp("limited");
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    const fs::path path = dir / "w.safetensors";
+    using wide = tg::sequential<tg::dense<64, 64>>;  // 16 KB of weights
+    tg::save(tg::params<wide, float>{}, path);
+    const auto size = fs::file_size(path);
+    const std::string text = fault_support::in_child(10, [&] {
+        std::signal(SIGXFSZ, SIG_IGN);  // a write past the limit then fails with EFBIG instead of killing
+        const rlimit limit{4096, 4096};
+        ::setrlimit(RLIMIT_FSIZE, &limit);
+        auto p = tg::params<wide, float>{};
+        tg::get<0>(p).b[0] = 1;
+        return message_of<tg::io_error>([&] { tg::save(p, path); });
+    });
+    BOOST_TEST(contains(text, "cannot save '" + path.string() + "': cannot write the temporary file '"));
+    BOOST_TEST(contains(text, "': File too large"));
+    BOOST_TEST(fs::file_size(path) == size);
+    BOOST_TEST(tg::get<0>(tg::load<wide>(path)).b[0] == 0.0f);
+    BOOST_TEST(std::distance(fs::directory_iterator(dir), fs::directory_iterator{}) == 1);
 }
 
 BOOST_AUTO_TEST_CASE(a_file_that_is_not_safetensors_is_a_format_error) {

@@ -15,6 +15,7 @@
 
 #include <typegrad/typegrad.hpp>
 
+#include "fault_support.hpp"
 #include "net_support.hpp"
 
 namespace tg = typegrad;
@@ -271,6 +272,167 @@ BOOST_AUTO_TEST_CASE(bad_input_is_an_error) {
                "dataset: sample 4 has label 2, expected a label below 2 classes");
     data = {};
     BOOST_TEST(message_of({.report = tg::progress::none}) == "tg::fit: the training set is empty");
+}
+
+// A set built by push_back has classes 0, so its own check() accepts any label; accuracy, like fit
+// and evaluate, still refuses a label with no output.
+BOOST_AUTO_TEST_CASE(accuracy_refuses_a_label_past_the_outputs_when_classes_is_0) {
+    auto data = line_points(10, 3);
+    data.classes = 0;
+    data.targets[3] = 2;
+    const auto p = tg::init<net, double>(1);
+    std::string text = "no error";
+    try {
+        tg::accuracy<net>(p, data);
+    } catch (const tg::value_error& e) {
+        text = e.what();
+    }
+    BOOST_TEST(text == "tg::accuracy: sample 3 has label 2, expected a label below 2 (one class per network output)");
+    BOOST_CHECK_THROW(tg::evaluate<net>(p, data, tg::softmax_cross_entropy{}), tg::value_error);
+}
+
+// Bad hyper-parameters are value_errors naming the option before anything runs; p is untouched.
+BOOST_AUTO_TEST_CASE(hyper_parameters_are_checked_up_front) {
+    const auto data = line_points(10, 3);
+    const auto message_of = [&](auto opt) {
+        auto p = tg::init<net, double>(1);
+        const auto before = p;
+        std::string text = "no error";
+        try {
+            tg::fit<net>(p, data, tg::softmax_cross_entropy{}, opt, {.threads = 1, .report = tg::progress::none});
+        } catch (const tg::value_error& e) {
+            text = e.what();
+        }
+        BOOST_TEST((p == before));
+        return text;
+    };
+    const double nan = std::numeric_limits<double>::quiet_NaN(), inf = std::numeric_limits<double>::infinity();
+    BOOST_TEST(message_of(tg::sgd{nan}) == "tg::sgd: lr is nan, expected a finite number >= 0");
+    BOOST_TEST(message_of(tg::sgd{-0.1}) == "tg::sgd: lr is -0.1, expected a finite number >= 0");
+    BOOST_TEST(message_of(tg::momentum{0.1, inf}) == "tg::momentum: mu is inf, expected a finite number >= 0");
+    BOOST_TEST(message_of(tg::adam{0.1, 1.0}) == "tg::adam: beta1 is 1, expected a number in [0, 1)");
+    BOOST_TEST(message_of(tg::adam{0.1, 0.9, nan}) == "tg::adam: beta2 is nan, expected a number in [0, 1)");
+    BOOST_TEST(message_of(tg::adam{0.1, 0.9, 0.999, -1.0}) == "tg::adam: eps is -1, expected a finite number >= 0");
+    // 1e39 is a finite double but an infinite float.
+    tg::dataset<float, 2> floats;
+    floats.push_back({0.5f, 0.5f}, 1);
+    auto q = tg::init<net, float>(1);
+    std::string text = "no error";
+    try {
+        tg::sgd opt{1e39};
+        tg::fit<net>(q, floats, tg::softmax_cross_entropy{}, opt, {.report = tg::progress::none});
+    } catch (const tg::value_error& e) {
+        text = e.what();
+    }
+    BOOST_TEST(text == "tg::sgd: lr is 1e+39, expected a finite number >= 0 that fits a float");
+}
+
+namespace {
+
+// What a learning rate set to `bad_lr` after a good first epoch leads to: fit's error, the parameters
+// after the first epoch, and those fit leaves.
+template <class P>
+struct bad_epoch {
+    std::string text = "no error";
+    P good{}, after{};
+};
+
+// y = 1000 x on 4 samples: gradients in the thousands, so an lr of 3e38 (a finite float) takes a float
+// parameter past the largest float.
+template <class Net, class Opt>
+bad_epoch<tg::params<Net, float>> learning_rate_blows_up(Opt opt, double bad_lr, std::size_t batch_size,
+                                                          std::size_t threads) {
+    tg::dataset<float, 1, tg::vec<float, 1>> line;
+    for (float x : {1.f, 2.f, 3.f, 4.f}) line.push_back({x}, {1000 * x});
+    bad_epoch<tg::params<Net, float>> r;
+    auto p = tg::init<Net, float>(3);
+    try {
+        tg::fit<Net>(p, line, tg::mse{}, opt,
+                     {.epochs = 2, .batch_size = batch_size, .threads = threads, .report = tg::progress::none},
+                     [&](const tg::epoch_report&) {
+                         r.good = p;
+                         if constexpr (requires { opt.lr; }) opt.lr = bad_lr;
+                         else opt.inner.lr = bad_lr;
+                     });
+    } catch (const tg::error& e) {
+        r.text = e.what();
+    }
+    r.after = p;
+    return r;
+}
+
+template <class P>
+bool all_finite(const P& p) {
+    bool finite = true;
+    tg::for_each_tensor(
+        [&](std::size_t, std::string_view, const auto& t) {
+            for (std::size_t i = 0; i < t.size(); ++i) finite = finite && std::isfinite(t.data()[i]);
+        },
+        p);
+    return finite;
+}
+
+}  // namespace
+
+// The promise of fit: after an update that makes a parameter non-finite, the parameters are those of
+// the last good update. On each path: split by neurons with a split update (sgd, 2 threads; the bad
+// update is the first of epoch 2, checked at its second batch, or the last of its epoch), by neurons
+// with an update thread 0 makes alone (recording), and by samples (a softmax layer).
+BOOST_AUTO_TEST_CASE(an_update_that_is_not_finite_is_rolled_back) {
+    using dense_net = tg::sequential<tg::dense<1, 4>, tg::tanh, tg::dense<4, 1>>;
+    using sample_net = tg::sequential<tg::dense<1, 2>, tg::softmax, tg::dense<2, 1>>;
+    const std::string rolled_back = "made a parameter not finite; the parameters are restored to their values before "
+                                    "that update, but the optimizer's state";
+    for (std::size_t batch : {2, 4}) {
+        const auto r = learning_rate_blows_up<dense_net>(tg::sgd{1e-4}, 3e38, batch, 2);
+        BOOST_TEST_INFO("batch " << batch);
+        BOOST_TEST(r.text.find("tg::fit: the update at epoch 2, batch 1 of " + std::to_string(4 / batch) + " " +
+                               rolled_back) == 0u,
+                   r.text);
+        BOOST_TEST(all_finite(r.after));
+        BOOST_TEST((r.after == r.good));
+    }
+    const auto alone = learning_rate_blows_up<dense_net>(recording<tg::params<dense_net, float>>{tg::sgd{1e-4}}, 3e38,
+                                                         2, 2);
+    BOOST_TEST(alone.text.find("tg::fit: the update at epoch 2, batch 1 of 2 " + rolled_back) == 0u, alone.text);
+    BOOST_TEST(all_finite(alone.after));
+    BOOST_TEST((alone.after == alone.good));
+    const auto by_samples = learning_rate_blows_up<sample_net>(tg::sgd{1e-4}, 3e38, 2, 2);
+    BOOST_TEST(by_samples.text.find("tg::fit: the update at epoch 2, batch 1 of 2 " + rolled_back) == 0u,
+               by_samples.text);
+    BOOST_TEST(all_finite(by_samples.after));
+    BOOST_TEST((by_samples.after == by_samples.good));
+    // A NaN learning rate set between epochs is refused by the step itself.
+    const auto nan = learning_rate_blows_up<dense_net>(tg::sgd{1e-4}, std::numeric_limits<double>::quiet_NaN(), 2, 2);
+    BOOST_TEST(nan.text == "tg::sgd: lr is nan, expected a finite number >= 0");
+    BOOST_TEST(all_finite(nan.after));
+    BOOST_TEST((nan.after == nan.good));
+}
+
+// Thread creation failing (an address space with room for a few 8 MB thread stacks, not 200): the
+// pool stops the threads it started and throws, and fit reports it instead of hanging.
+BOOST_AUTO_TEST_CASE(threads_that_cannot_start_are_an_error_not_a_hang) {
+    if (!fault_support::can_limit_memory()) {
+        BOOST_TEST_MESSAGE("skipped: the address space cannot be limited under AddressSanitizer");
+        return;
+    }
+    const auto data = line_points(256, 3);
+    const std::string text = fault_support::in_child(20, [&] {
+        fault_support::limit_memory(std::size_t{64} << 20);
+        auto p = tg::init<net, double>(1);
+        tg::sgd opt{0.1};
+        try {
+            tg::fit<net>(p, data, tg::softmax_cross_entropy{}, opt,
+                         {.batch_size = 256, .threads = 200, .report = tg::progress::none});
+        } catch (const tg::error& e) {
+            return std::string(e.what());
+        }
+        return std::string("no error");
+    });
+    BOOST_TEST_MESSAGE(text);
+    BOOST_TEST(text.starts_with("tg::thread_pool: cannot start thread "), text);
+    BOOST_TEST(text.find(" of 200 (Resource temporarily unavailable); the ") != std::string::npos, text);
+    BOOST_TEST(text.ends_with(" started were stopped; fewer threads may fit the system's limits"), text);
 }
 
 BOOST_AUTO_TEST_CASE(a_line_per_epoch_when_not_on_a_terminal) {

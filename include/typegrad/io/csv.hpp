@@ -1,6 +1,7 @@
 // CSV files of numbers: chosen feature columns become the fixed-size inputs of a dataset<T, In,
 // Target>, and a label column (class indices) or target columns (regression) its targets.
-// Plain numeric CSV: one record per line, no quoting; blank lines are skipped.
+// Plain numeric CSV: one record per line, no quoting; blank lines and a UTF-8 byte-order mark are
+// skipped.
 #pragma once
 
 #include <algorithm>
@@ -8,6 +9,7 @@
 #include <cmath>
 #include <cstddef>
 #include <filesystem>
+#include <limits>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -53,6 +55,42 @@ inline void split(std::string_view line, char delimiter, std::vector<std::string
     }
 }
 
+// A field or name as messages quote it: whole up to 80 bytes, else its first 80 (not cutting a UTF-8
+// character) and its length, so a 10 MB field does not make a 10 MB message.
+inline std::string quoted(std::string_view field) {
+    constexpr std::size_t longest = 80;
+    if (field.size() <= longest) return message("'", field, "'");
+    std::size_t cut = longest;
+    while (cut > 0 && (static_cast<unsigned char>(field[cut]) & 0xC0) == 0x80) --cut;
+    return message("'", field.substr(0, cut), "...' (", field.size(), " bytes)");
+}
+
+// Whether a number that std::from_chars found out of range underflowed rather than overflowed. Written
+// as 0.d...·10^e with a leading digit d ≠ 0, its magnitude is below 1 exactly when e <= 0.
+inline bool underflows(std::string_view field) {
+    const auto digit = [&](std::size_t i) { return i < field.size() && field[i] >= '0' && field[i] <= '9'; };
+    std::size_t i = field.starts_with('-') ? 1 : 0;
+    long long e = 0;
+    bool leading = true;  // no nonzero digit yet
+    for (; digit(i); ++i)
+        if (!(leading && field[i] == '0')) leading = false, ++e;
+    if (i < field.size() && field[i] == '.')
+        for (++i; digit(i); ++i) {
+            if (!leading) continue;
+            if (field[i] == '0') --e;
+            else leading = false;
+        }
+    if (i < field.size() && (field[i] == 'e' || field[i] == 'E')) {
+        ++i;
+        const bool negative = i < field.size() && field[i] == '-';
+        if (i < field.size() && (field[i] == '-' || field[i] == '+')) ++i;
+        long long exponent = 0;
+        for (; digit(i); ++i) exponent = std::min(exponent * 10 + (field[i] - '0'), 1'000'000'000'000LL);  // saturates
+        e += negative ? -exponent : exponent;
+    }
+    return e <= 0;
+}
+
 }  // namespace detail
 
 /// Parses CSV text into a dataset; `name` names the source in messages. Throws format_error for
@@ -69,7 +107,8 @@ dataset<T, In, Target> parse_csv(std::string_view text, std::string_view name, c
 
     // "column 3 ('width')" when there is a header, "column 3" otherwise.
     auto column_name = [&](std::size_t c) {
-        return c < names.size() ? detail::message("column ", c, " ('", names[c], "')") : detail::message("column ", c);
+        return c < names.size() ? detail::message("column ", c, " (", detail::quoted(names[c]), ")")
+                                : detail::message("column ", c);
     };
     auto where = [&](std::size_t c) { return detail::message("CSV file '", name, "', line ", line_number, ", ", column_name(c)); };
     // Fixes the columns from the first line's column count, checking the options against it.
@@ -95,9 +134,12 @@ dataset<T, In, Target> parse_csv(std::string_view text, std::string_view name, c
         std::string_view field = fields[c];
         if (!field.empty() && field.front() == '+') field.remove_prefix(1);
         T value{};
-        const auto [end, status] = std::from_chars(field.data(), field.data() + field.size(), value);
+        auto [end, status] = std::from_chars(field.data(), field.data() + field.size(), value);
+        // A number too small for T (1e-50 in float) is 0, as strtod makes it; one too large is refused.
+        if (status == std::errc::result_out_of_range && end == field.data() + field.size() && detail::underflows(field))
+            value = field.starts_with('-') ? -T{0} : T{0}, status = std::errc{};
         if (fields[c].empty() || status != std::errc{} || end != field.data() + field.size() || !std::isfinite(value))
-            throw format_error(detail::message(where(c), ": expected a finite number, found '", fields[c], "'"));
+            throw format_error(detail::message(where(c), ": expected a finite number, found ", detail::quoted(fields[c])));
         return value;
     };
     auto label = [&](std::size_t c) {
@@ -105,14 +147,21 @@ dataset<T, In, Target> parse_csv(std::string_view text, std::string_view name, c
         const std::string_view field = fields[c];
         const auto [end, status] = std::from_chars(field.data(), field.data() + field.size(), value);
         if (field.empty() || status != std::errc{} || end != field.data() + field.size())
-            throw format_error(detail::message(where(c), ": expected a class index (an integer >= 0), found '",
-                                               field, "'"));
+            throw format_error(detail::message(where(c), ": expected a class index (an integer >= 0), found ",
+                                               detail::quoted(field)));
         if (options.classes != 0 && value >= options.classes)
             throw value_error(detail::message(where(c), ": label ", value, " is not below the ", options.classes,
                                               " classes"));
+        // The class count is one more than the largest label: SIZE_MAX would wrap it to 0, which turns
+        // every later label check off.
+        if (value == std::numeric_limits<std::size_t>::max())
+            throw value_error(detail::message(where(c), ": label ", value,
+                                              " leaves no class count that fits a std::size_t, expected a label below ",
+                                              value));
         return value;
     };
 
+    if (text.starts_with("\xEF\xBB\xBF")) text.remove_prefix(3);  // a UTF-8 byte-order mark
     for (std::size_t start = 0; start < text.size();) {
         const std::size_t end = std::min(text.find('\n', start), text.size());
         const std::string_view line = text.substr(start, end - start);

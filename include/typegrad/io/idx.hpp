@@ -32,13 +32,24 @@ struct idx_images {
 
 namespace detail {
 
-// Checks an IDX header of unsigned bytes with `rank` dimensions and that the data after it has
-// exactly the size the dimensions give; returns the dimensions. `what` names the contents.
-inline std::vector<std::size_t> parse_idx_header(std::span<const unsigned char> bytes, std::string_view name,
-                                                 unsigned rank, std::string_view what) {
-    auto fail = [&](std::size_t offset, const std::string& text) {
-        throw format_error(message("IDX file '", name, "', byte ", offset, ": ", text));
-    };
+[[noreturn]] inline void idx_error(std::string_view name, std::size_t offset, const std::string& text) {
+    throw format_error(message("IDX file '", name, "', byte ", offset, ": ", text));
+}
+
+// The shape an IDX header gives: its dimensions and the number of data bytes they need.
+struct idx_shape {
+    std::vector<std::size_t> dims;
+    std::size_t header = 0;  // bytes
+    std::size_t data = 0;    // bytes, valid unless overflow
+    bool overflow = false;   // the dimensions' product does not fit in size_t
+    std::string text;        // "3 x 28 x 28"
+};
+
+// Checks an IDX header of unsigned bytes with `rank` dimensions (the bytes may stop after it) and
+// returns its shape. `what` names the contents.
+inline idx_shape parse_idx_shape(std::span<const unsigned char> bytes, std::string_view name, unsigned rank,
+                                 std::string_view what) {
+    auto fail = [&](std::size_t offset, const std::string& text) { idx_error(name, offset, text); };
     if (bytes.size() < 4)
         fail(bytes.size(), message("file ends after ", bytes.size(), " bytes, expected a 4-byte IDX magic number"));
     if (bytes[0] != 0 || bytes[1] != 0)
@@ -48,68 +59,119 @@ inline std::vector<std::size_t> parse_idx_header(std::span<const unsigned char> 
         fail(2, message("element type code ", unsigned{bytes[2]}, " is not supported, expected 8 (unsigned bytes)"));
     if (bytes[3] != rank)
         fail(3, message("file has ", unsigned{bytes[3]}, " dimensions, expected ", rank, " for ", what));
-    const std::size_t header = 4 + 4 * std::size_t{rank};
-    if (bytes.size() < header)
-        fail(bytes.size(), message("file ends inside the header, expected ", header, " header bytes for ", rank,
+    idx_shape shape{std::vector<std::size_t>(rank), 4 + 4 * std::size_t{rank}, 1, false, {}};
+    if (bytes.size() < shape.header)
+        fail(bytes.size(), message("file ends inside the header, expected ", shape.header, " header bytes for ", rank,
                                    " dimensions"));
-    std::vector<std::size_t> dims(rank);
-    std::size_t total = 1;
-    bool overflow = false;
     for (unsigned d = 0; d < rank; ++d) {
         const unsigned char* p = bytes.data() + 4 + 4 * d;
-        dims[d] = std::size_t{p[0]} << 24 | std::size_t{p[1]} << 16 | std::size_t{p[2]} << 8 | std::size_t{p[3]};
-        if (dims[d] != 0 && total > SIZE_MAX / dims[d]) overflow = true;
-        else total *= dims[d];
+        const std::size_t n = std::size_t{p[0]} << 24 | std::size_t{p[1]} << 16 | std::size_t{p[2]} << 8 | p[3];
+        shape.dims[d] = n;
+        if (n != 0 && shape.data > SIZE_MAX / n) shape.overflow = true;
+        else shape.data *= n;
+        if (d) shape.text += " x ";
+        shape.text += std::to_string(n);
     }
-    std::string shape;
-    for (unsigned d = 0; d < rank; ++d) {
-        if (d) shape += " x ";
-        shape += std::to_string(dims[d]);
-    }
-    const std::size_t data = bytes.size() - header;
-    if (overflow || data < total)
-        fail(bytes.size(), message("file is truncated: ", what, " of shape ", shape, " need ",
-                                   overflow ? std::string("more than SIZE_MAX") : std::to_string(total),
-                                   " data bytes after the ", header, "-byte header, found ", data));
-    if (data > total)
-        fail(header + total, message(data - total, " unexpected bytes after the data of ", what, " of shape ", shape,
-                                     ", expected the end of the file"));
-    return dims;
+    return shape;
 }
 
+// Checks an IDX header of unsigned bytes with `rank` dimensions and that the data after it has
+// exactly the size the dimensions give; returns the dimensions. `whole` is false when the reader
+// stopped reading one byte past the data the header gives (a bounded decompression), so the
+// number of bytes beyond is unknown.
+inline std::vector<std::size_t> parse_idx_header(std::span<const unsigned char> bytes, std::string_view name,
+                                                 unsigned rank, std::string_view what, bool whole = true) {
+    const idx_shape shape = parse_idx_shape(bytes, name, rank, what);
+    auto fail = [&](std::size_t offset, const std::string& text) { idx_error(name, offset, text); };
+    const std::size_t data = bytes.size() - shape.header;
+    if (shape.overflow || data < shape.data)
+        fail(bytes.size(), message("file is truncated: ", what, " of shape ", shape.text, " need ",
+                                   shape.overflow ? std::string("more than SIZE_MAX") : std::to_string(shape.data),
+                                   " data bytes after the ", shape.header, "-byte header, found ", data));
+    if (data > shape.data)
+        fail(shape.header + shape.data,
+             message(whole ? std::to_string(data - shape.data) : std::string("more"), " unexpected bytes after the data of ",
+                     what, " of shape ", shape.text, ", expected the end of the file"));
+    return shape.dims;
+}
+
+}  // namespace detail
+
+namespace detail {
+inline idx_images idx_images_from(std::span<const unsigned char> bytes, std::string_view name, bool whole) {
+    const auto dims = parse_idx_header(bytes, name, 3, "images", whole);
+    return {dims[0], dims[1], dims[2], std::vector<std::uint8_t>(bytes.begin() + 16, bytes.end())};
+}
+inline std::vector<std::uint8_t> idx_labels_from(std::span<const unsigned char> bytes, std::string_view name,
+                                                 bool whole) {
+    parse_idx_header(bytes, name, 1, "labels", whole);
+    return std::vector<std::uint8_t>(bytes.begin() + 8, bytes.end());
+}
 }  // namespace detail
 
 /// Parses the bytes of an IDX images file (magic 0 0 8 3); `name` names it in error messages.
 inline idx_images parse_idx_images(std::span<const unsigned char> bytes, std::string_view name) {
-    const auto dims = detail::parse_idx_header(bytes, name, 3, "images");
-    return {dims[0], dims[1], dims[2], std::vector<std::uint8_t>(bytes.begin() + 16, bytes.end())};
+    return detail::idx_images_from(bytes, name, true);
 }
 
 /// Parses the bytes of an IDX labels file (magic 0 0 8 1).
 inline std::vector<std::uint8_t> parse_idx_labels(std::span<const unsigned char> bytes, std::string_view name) {
-    detail::parse_idx_header(bytes, name, 1, "labels");
-    return std::vector<std::uint8_t>(bytes.begin() + 8, bytes.end());
+    return detail::idx_labels_from(bytes, name, true);
 }
 
 namespace detail {
-// Names a file in messages; offsets in a compressed file count decompressed bytes.
-inline std::string idx_source_name(const std::filesystem::path& path, std::span<const unsigned char> raw) {
-    return path.string() + (is_gzip(raw) ? " (decompressed)" : "");
+
+// The bytes of an IDX file with `rank` dimensions, decompressed when it is gzip-compressed, and
+// its name for messages (offsets in a compressed file count decompressed bytes). A compressed file
+// is inflated only as far as its header says it holds data, and one byte more to tell that it holds
+// more: memory stays within what the header claims, whatever the stream would expand to.
+struct idx_bytes {
+    byte_buffer bytes;
+    std::string name;
+    bool whole = true;  // false: decompression stopped one byte past the data the header gives
+};
+
+// The bytes of an IDX file as stored, `raw`, decompressed that way; `source` names the file.
+inline idx_bytes decompress_idx(byte_buffer raw, const std::string& source, unsigned rank, std::string_view what) {
+    if (!is_gzip(raw)) return {std::move(raw), source};
+    const std::string name = source + " (decompressed)";
+    const std::size_t header = 4 + 4 * std::size_t{rank};
+    const idx_shape shape = parse_idx_shape(gunzip(raw, source, header), name, rank, what);
+    const std::size_t limit = shape.overflow || shape.data > SIZE_MAX - header - 1 ? SIZE_MAX : header + shape.data + 1;
+    byte_buffer bytes = gunzip(raw, source, limit);
+    const bool whole = bytes.size() < limit;
+    return {std::move(bytes), name, whole};
 }
+
+// A plain file is read the same way: its header, then the data it gives and one byte more, so a
+// device or a file with gigabytes after the data costs no more than the header claims.
+inline idx_bytes read_idx_bytes(const std::filesystem::path& path, unsigned rank, std::string_view what) {
+    input_file in(path);
+    byte_buffer bytes;
+    const std::size_t header = 4 + 4 * std::size_t{rank};
+    in.read(bytes, header);
+    if (is_gzip(bytes)) {
+        while (in.read(bytes, 1 << 20) > 0) {}
+        return decompress_idx(std::move(bytes), path.string(), rank, what);
+    }
+    const idx_shape shape = parse_idx_shape(bytes, path.string(), rank, what);
+    const std::size_t limit = shape.overflow || shape.data == SIZE_MAX ? SIZE_MAX : shape.data + 1;
+    const bool whole = in.read(bytes, limit) < limit;
+    return {std::move(bytes), path.string(), whole};
+}
+
 }  // namespace detail
 
 /// Reads an IDX images file, plain or gzip-compressed. Throws io_error or format_error.
 inline idx_images read_idx_images(const std::filesystem::path& path) {
-    const byte_buffer raw = read_file(path);
-    const std::string name = detail::idx_source_name(path, raw);
-    return parse_idx_images(is_gzip(raw) ? gunzip(raw, path.string()) : raw, name);
+    const detail::idx_bytes file = detail::read_idx_bytes(path, 3, "images");
+    return detail::idx_images_from(file.bytes, file.name, file.whole);
 }
 
 /// Reads an IDX labels file, plain or gzip-compressed. Throws io_error or format_error.
 inline std::vector<std::uint8_t> read_idx_labels(const std::filesystem::path& path) {
-    const byte_buffer raw = read_file(path);
-    const std::string name = detail::idx_source_name(path, raw);
-    return parse_idx_labels(is_gzip(raw) ? gunzip(raw, path.string()) : raw, name);
+    const detail::idx_bytes file = detail::read_idx_bytes(path, 1, "labels");
+    return detail::idx_labels_from(file.bytes, file.name, file.whole);
 }
 
 /// Pairs images with labels: inputs are the pixels divided by 255 (so in [0, 1]), targets the

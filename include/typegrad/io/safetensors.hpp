@@ -115,6 +115,25 @@ struct safetensors_contents {
 };
 
 namespace detail {
+// The bytes a tensor of this shape and element size holds, or nothing when that count overflows.
+inline std::optional<std::size_t> shape_bytes(const std::vector<std::size_t>& shape, std::size_t element_size) {
+    std::size_t bytes = element_size;
+    for (std::size_t d : shape) {
+        if (d != 0 && bytes > SIZE_MAX / d) return std::nullopt;
+        bytes *= d;
+    }
+    return bytes;
+}
+
+// Throws value_error unless `text` is valid UTF-8, as JSON requires: nlohmann's dump() checks it.
+inline void check_utf8(const std::string& text, std::string_view what) {
+    try {
+        (void)nlohmann::json(text).dump();
+    } catch (const nlohmann::json::type_error& e) {
+        throw value_error(message("cannot save ", what, ": not valid UTF-8, expected UTF-8 text (", e.what(), ")"));
+    }
+}
+
 inline std::string shape_text(const std::vector<std::size_t>& shape) {
     std::string s = "[";
     for (std::size_t i = 0; i < shape.size(); ++i) {
@@ -127,7 +146,8 @@ inline std::string shape_text(const std::vector<std::size_t>& shape) {
 
 /// The bytes of a safetensors file holding the tensors in order (the header is padded with spaces
 /// to a multiple of 8 bytes, so the data is aligned). Throws value_error, before producing anything,
-/// for an empty, reserved or repeated name, or data whose size does not match dtype and shape.
+/// for an empty, reserved, repeated or non-UTF-8 name, non-UTF-8 metadata, a shape whose byte count
+/// overflows, or data whose size does not match dtype and shape.
 inline byte_buffer encode_safetensors(std::span<const named_tensor> tensors,
                                       const std::map<std::string, std::string>& metadata = {}) {
     nlohmann::json header = nlohmann::json::object();
@@ -139,12 +159,22 @@ inline byte_buffer encode_safetensors(std::span<const named_tensor> tensors,
                                               : header.contains(t.name) ? "the name is repeated"
                                                                         : "the name is reserved",
                                               ", expected a unique non-empty name"));
-        if (t.data.size() != t.element_count() * dtype_size(t.type))
+        detail::check_utf8(t.name, detail::message("tensor '", t.name, "'"));
+        const auto bytes = detail::shape_bytes(t.shape, dtype_size(t.type));
+        if (!bytes)
+            throw value_error(detail::message("cannot save tensor '", t.name, "': ", dtype_name(t.type), " shape ",
+                                              detail::shape_text(t.shape), " has more bytes than a std::size_t counts, ",
+                                              "expected a shape whose size fits in memory"));
+        if (t.data.size() != *bytes)
             throw value_error(detail::message("cannot save tensor '", t.name, "': ", t.data.size(), " bytes, expected ",
-                                              t.element_count() * dtype_size(t.type), " for ", dtype_name(t.type),
-                                              " shape ", detail::shape_text(t.shape)));
+                                              *bytes, " for ", dtype_name(t.type), " shape ",
+                                              detail::shape_text(t.shape)));
         header[t.name] = {{"dtype", dtype_name(t.type)}, {"shape", t.shape}, {"data_offsets", {offset, offset + t.data.size()}}};
         offset += t.data.size();
+    }
+    for (const auto& [key, value] : metadata) {
+        detail::check_utf8(key, detail::message("metadata key '", key, "'"));
+        detail::check_utf8(value, detail::message("the metadata value of '", key, "'"));
     }
     if (!metadata.empty()) header["__metadata__"] = metadata;
     std::string text = header.dump();
@@ -163,24 +193,47 @@ inline void write_safetensors(const std::filesystem::path& path, std::span<const
     write_file_atomically(path, encode_safetensors(tensors, metadata));
 }
 
-/// Parses and validates the bytes of a safetensors file; `name` names it in messages. A file too
-/// short for its header length, or whose header is not a JSON object, throws format_error at once;
-/// otherwise every problem with every entry (dtype, shape, offsets out of range or overlapping,
-/// sizes, repeated names, metadata) is collected and reported in one format_error.
-inline safetensors_contents parse_safetensors(std::span<const unsigned char> bytes, std::string_view name) {
-    const std::string file = detail::message("safetensors file '", name, "'");
-    if (bytes.size() < 8)
-        throw format_error(detail::message(file, ", byte 0: file is ", bytes.size(),
-                                           " bytes, expected at least 8 for the header length"));
+namespace detail {
+inline constexpr std::uint64_t safetensors_max_header = 100'000'000;  // bytes, the reference implementation's limit
+inline constexpr int safetensors_max_depth = 4;                      // of JSON nesting in the header
+inline constexpr std::uint64_t unknown_size = UINT64_MAX;            // a stream's data section
+
+// The header length in the first 8 bytes of a file of `available` bytes (fewer than 8: the file ends
+// there; unknown_size for a stream), checked before any more is read.
+inline std::uint64_t safetensors_header_size(std::span<const unsigned char> first, std::uint64_t available,
+                                             const std::string& file) {
+    if (first.size() < 8)
+        throw format_error(message(file, ", byte 0: file is ", first.size(),
+                                   " bytes, expected at least 8 for the header length"));
     std::uint64_t header_size = 0;
-    for (std::size_t i = 0; i < 8; ++i) header_size |= std::uint64_t{bytes[i]} << (8 * i);
-    if (header_size > bytes.size() - 8)
-        throw format_error(detail::message(file, ", byte 0: header length ", header_size,
-                                           " runs past the end of the file, expected at most ", bytes.size() - 8,
-                                           " (the bytes after the 8-byte length)"));
-    const auto header_bytes = bytes.subspan(8, header_size);
-    const auto data = bytes.subspan(8 + header_size);
-    const std::size_t data_start = 8 + header_size;
+    for (std::size_t i = 0; i < 8; ++i) header_size |= std::uint64_t{first[i]} << (8 * i);
+    if (available != unknown_size && header_size > available - 8)
+        throw format_error(message(file, ", byte 0: header length ", header_size,
+                                   " runs past the end of the file, expected at most ", available - 8,
+                                   " (the bytes after the 8-byte length)"));
+    if (header_size > safetensors_max_header)
+        throw format_error(message(file, ", byte 0: header length ", header_size, " is too large, expected at most ",
+                                   safetensors_max_header, " as the reference implementation allows"));
+    return header_size;
+}
+
+// A checked header: the tensors in the order of their data, without it, and each one's byte count.
+// The byte ranges tile the data section, so the tensors' data follow one another in that order.
+struct safetensors_layout {
+    safetensors_contents contents;
+    std::vector<std::uint64_t> sizes;
+};
+
+// Checks the JSON header of a file whose data section holds `data_size` bytes (unknown_size for a
+// stream: only the header's own consistency is checked).
+inline safetensors_layout parse_safetensors_header(std::span<const unsigned char> header_bytes,
+                                                   std::uint64_t data_size, const std::string& file) {
+    const std::uint64_t header_size = header_bytes.size();
+    const std::uint64_t data_start = 8 + header_size;
+    // nlohmann's parser would stop at a NUL and ignore what follows; the format has none.
+    if (const auto nul = std::find(header_bytes.begin(), header_bytes.end(), 0); nul != header_bytes.end())
+        throw format_error(message(file, ", byte ", 8 + (nul - header_bytes.begin()),
+                                   ": NUL byte in the header, expected JSON text padded with spaces"));
 
     std::vector<std::string> problems;
     std::set<std::string> keys;
@@ -189,6 +242,12 @@ inline safetensors_contents parse_safetensors(std::span<const unsigned char> byt
         // The callback sees every key of the top-level object, so repeated names are caught.
         header = nlohmann::json::parse(header_bytes.begin(), header_bytes.end(),
                                        [&](int depth, nlohmann::json::parse_event_t event, nlohmann::json& parsed) {
+                                           // Entries nest 3 deep; deeper ones would only cost memory.
+                                           if (depth > detail::safetensors_max_depth)
+                                               throw format_error(detail::message(
+                                                   file, ", JSON header at byte 8: values nest more than ",
+                                                   detail::safetensors_max_depth,
+                                                   " deep, expected tensor entries of dtype, shape and data_offsets"));
                                            if (event == nlohmann::json::parse_event_t::key && depth == 1 &&
                                                !keys.insert(parsed.get<std::string>()).second)
                                                problems.push_back(detail::message("name '", parsed.get<std::string>(),
@@ -246,8 +305,6 @@ inline safetensors_contents parse_safetensors(std::span<const unsigned char> byt
                                                 "F32, U64, I64, F64"));
         const auto* shape = entry.contains("shape") ? &entry["shape"] : nullptr;
         bool shape_ok = shape && shape->is_array();
-        std::size_t elements = 1;
-        bool overflow = false;
         if (shape_ok)
             for (const auto& d : *shape) {
                 if (!d.is_number_unsigned()) {
@@ -255,9 +312,8 @@ inline safetensors_contents parse_safetensors(std::span<const unsigned char> byt
                     break;
                 }
                 tensor.shape.push_back(d.get<std::size_t>());
-                if (tensor.shape.back() != 0 && elements > SIZE_MAX / 8 / tensor.shape.back()) overflow = true;
-                else elements *= tensor.shape.back();
             }
+        const std::optional<std::size_t> bytes = detail::shape_bytes(tensor.shape, type_ok ? dtype_size(tensor.type) : 1);
         if (!shape_ok)
             problems.push_back(detail::message(where, ": shape is missing or not an array of integers >= 0, "
                                                       "expected e.g. [10, 128]"));
@@ -274,29 +330,36 @@ inline safetensors_contents parse_safetensors(std::span<const unsigned char> byt
             problems.push_back(detail::message(where, ": ", span_text, " end before they begin, expected begin <= end"));
             continue;
         }
-        if (end > data.size()) {
+        if (data_size != unknown_size && end > data_size) {
             problems.push_back(detail::message(where, ": ", span_text, " (file bytes ", data_start + begin, " to ",
-                                               data_start + end, ") run past the end of the ", data.size(),
-                                               "-byte data section, expected end <= ", data.size()));
+                                               data_start + end, ") run past the end of the ", data_size,
+                                               "-byte data section, expected end <= ", data_size));
             continue;
         }
-        if (overflow)
+        if (shape_ok && !bytes)
             problems.push_back(detail::message(where, ": shape ", detail::shape_text(tensor.shape),
                                                " has too many elements, expected a size that fits in memory"));
-        else if (shape_ok && type_ok && end - begin != elements * dtype_size(tensor.type))
+        else if (shape_ok && type_ok && end - begin != *bytes)
             problems.push_back(detail::message(where, ": ", span_text, " hold ", end - begin, " bytes, expected ",
-                                               elements * dtype_size(tensor.type), " for ", dtype_name(tensor.type),
-                                               " shape ", detail::shape_text(tensor.shape)));
-        tensor.data.assign(data.begin() + static_cast<std::ptrdiff_t>(begin),
-                           data.begin() + static_cast<std::ptrdiff_t>(end));
+                                               *bytes, " for ", dtype_name(tensor.type), " shape ",
+                                               detail::shape_text(tensor.shape)));
         contents.tensors.push_back(std::move(tensor));
         ranges.push_back({begin, end, key});
     }
 
-    // Non-empty byte ranges must not overlap: sorted by start, each must begin after the furthest end so far.
+    // The byte ranges must tile the data section, as the reference implementation requires: sorted by
+    // start, each non-empty one begins where the furthest end so far is (before: an overlap; after: a
+    // hole), and the last ends at the end of the file.
     std::sort(ranges.begin(), ranges.end(), [](const range& a, const range& b) { return a.begin < b.begin; });
     const range* furthest = nullptr;
     for (const auto& r : ranges) {
+        const std::size_t reached = furthest ? furthest->end : 0;
+        if (r.begin > reached)
+            problems.push_back(detail::message("tensor '", r.name, "': data_offsets [", r.begin, ", ", r.end,
+                                               "] leave data bytes [", reached, ", ", r.begin, ") unused ",
+                                               furthest ? detail::message("after tensor '", furthest->name, "'")
+                                                        : std::string("at the start"),
+                                               ", expected each tensor's data to start where the previous one's ends"));
         if (r.begin == r.end) continue;
         if (furthest && r.begin < furthest->end)
             problems.push_back(detail::message("tensor '", r.name, "': data_offsets [", r.begin, ", ", r.end,
@@ -304,6 +367,10 @@ inline safetensors_contents parse_safetensors(std::span<const unsigned char> byt
                                                furthest->end, "], expected disjoint byte ranges"));
         if (!furthest || r.end > furthest->end) furthest = &r;
     }
+    if (const std::uint64_t reached = furthest ? furthest->end : 0; data_size != unknown_size && reached < data_size)
+        problems.push_back(detail::message(data_size - reached, " bytes after the last tensor's data (file bytes ",
+                                           data_start + reached, " to ", data_start + data_size,
+                                           "), expected the file to end there"));
 
     if (!problems.empty()) {
         std::string text = detail::message(file, ", JSON header at byte 8 (", header_size, " bytes): ", problems.size(),
@@ -311,16 +378,63 @@ inline safetensors_contents parse_safetensors(std::span<const unsigned char> byt
         for (const auto& p : problems) text += "\n  " + p;
         throw format_error(text);
     }
-    std::stable_sort(contents.tensors.begin(), contents.tensors.end(), [&](const named_tensor& a, const named_tensor& b) {
-        const auto offset = [&](const named_tensor& t) { return header[t.name]["data_offsets"][0].get<std::uint64_t>(); };
-        return offset(a) < offset(b);
-    });
-    return contents;
+    const auto offset = [&](const named_tensor& t, int i) { return header[t.name]["data_offsets"][i].get<std::uint64_t>(); };
+    std::stable_sort(contents.tensors.begin(), contents.tensors.end(),
+                     [&](const named_tensor& a, const named_tensor& b) { return offset(a, 0) < offset(b, 0); });
+    safetensors_layout layout{std::move(contents), {}};
+    for (const auto& t : layout.contents.tensors) layout.sizes.push_back(offset(t, 1) - offset(t, 0));
+    return layout;
 }
 
-/// Reads and validates a safetensors file, as parse_safetensors does. Throws io_error or format_error.
+}  // namespace detail
+
+/// Parses and validates the bytes of a safetensors file; `name` names it in messages. A file too
+/// short for its header length, or whose header is not a JSON object, throws format_error at once;
+/// otherwise every problem with every entry (dtype, shape, offsets out of range, overlapping or
+/// leaving holes, bytes after the last tensor, sizes, repeated names, metadata) is collected and
+/// reported in one format_error.
+inline safetensors_contents parse_safetensors(std::span<const unsigned char> bytes, std::string_view name) {
+    const std::string file = detail::message("safetensors file '", name, "'");
+    const std::uint64_t header_size = detail::safetensors_header_size(bytes.first(std::min<std::size_t>(8, bytes.size())),
+                                                                      bytes.size(), file);
+    detail::safetensors_layout layout =
+        detail::parse_safetensors_header(bytes.subspan(8, header_size), bytes.size() - 8 - header_size, file);
+    const unsigned char* next = bytes.data() + 8 + header_size;
+    for (std::size_t i = 0; i < layout.sizes.size(); ++i, next += layout.sizes[i - 1])
+        layout.contents.tensors[i].data.assign(next, next + layout.sizes[i]);
+    return std::move(layout.contents);
+}
+
+/// Reads and validates a safetensors file, as parse_safetensors does, reading no more than it
+/// describes: the header length is checked against the file's size before the header is read, the
+/// header before any data, and each tensor's data is read into it directly. A pipe or a device is
+/// read the same way and must end after the last tensor. Throws io_error or format_error.
 inline safetensors_contents read_safetensors(const std::filesystem::path& path) {
-    return parse_safetensors(read_file(path), path.string());
+    const std::string file = detail::message("safetensors file '", path.string(), "'");
+    input_file in(path);
+    const std::uint64_t size = in.size();
+    byte_buffer bytes;
+    in.read(bytes, 8);
+    const std::uint64_t header_size = detail::safetensors_header_size(bytes, size, file);
+    bytes.clear();
+    if (in.read(bytes, header_size) < header_size)  // only a stream: a file's size was checked
+        throw format_error(detail::message(file, ", byte ", 8 + bytes.size(), ": file ends inside the ", header_size,
+                                           "-byte header, expected the rest of it"));
+    detail::safetensors_layout layout = detail::parse_safetensors_header(
+        bytes, size == detail::unknown_size ? detail::unknown_size : size - 8 - header_size, file);
+    std::uint64_t at = 8 + header_size;
+    for (std::size_t i = 0; i < layout.sizes.size(); ++i) {
+        named_tensor& t = layout.contents.tensors[i];
+        if (in.read(t.data, layout.sizes[i]) < layout.sizes[i])
+            throw format_error(detail::message(file, ", byte ", at + t.data.size(), ": file ends inside the data of tensor '",
+                                               t.name, "', expected ", layout.sizes[i] - t.data.size(), " more bytes"));
+        at += layout.sizes[i];
+    }
+    byte_buffer rest;
+    if (in.read(rest, 1) > 0)  // only a stream, or a file that grew
+        throw format_error(detail::message(file, ", byte ", at,
+                                           ": more bytes after the last tensor's data, expected the end of the file"));
+    return std::move(layout.contents);
 }
 
 }  // namespace typegrad

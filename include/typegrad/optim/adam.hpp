@@ -23,6 +23,15 @@ public:
     explicit adam(double lr, double beta1 = 0.9, double beta2 = 0.999, double eps = 1e-8) noexcept
         : lr(lr), beta1(beta1), beta2(beta2), eps(eps) {}
 
+    /// Throws value_error unless lr and eps are finite numbers >= 0 as a T and beta1, beta2 are in [0, 1).
+    template <scalar T>
+    void check() const {
+        detail::check_hyper_parameter<T>("tg::adam", "lr", lr);
+        detail::check_hyper_parameter<T>("tg::adam", "beta1", beta1, true);
+        detail::check_hyper_parameter<T>("tg::adam", "beta2", beta2, true);
+        detail::check_hyper_parameter<T>("tg::adam", "eps", eps);
+    }
+
     /// One update of p from grad. The first step allocates m and v (once); later steps do not.
     /// Throws tg::value_error if p's type differs from the first step's.
     template <class Net, class T>
@@ -30,10 +39,11 @@ public:
         start_step(p)(p, grad, {});
     }
 
-    /// step's share that happens once (allocating m and v, counting the step); returns the update,
+    /// step's share that happens once (checking the hyper-parameters, allocating m and v, counting the step); returns the update,
     /// update(p, grad, part), which threads may apply to their parts of p at once.
     template <class Net, class T>
     auto start_step(params<Net, T>&) {
+        check<T>();
         params<Net, T>* moments = state_.values<2, params<Net, T>>("tg::adam");
         const auto t = static_cast<double>(state_.count_step());
         const T step_size = static_cast<T>(lr / (1 - std::pow(beta1, t)));

@@ -21,6 +21,13 @@ public:
 
     momentum(double lr, double mu, bool nesterov = false) noexcept : lr(lr), mu(mu), nesterov(nesterov) {}
 
+    /// Throws value_error unless lr and mu are finite numbers >= 0 as a T.
+    template <scalar T>
+    void check() const {
+        detail::check_hyper_parameter<T>("tg::momentum", "lr", lr);
+        detail::check_hyper_parameter<T>("tg::momentum", "mu", mu);
+    }
+
     /// One update of p from grad. The first step allocates the velocity (once); later steps do not.
     /// Throws tg::value_error if p's type differs from the first step's.
     template <class Net, class T>
@@ -28,10 +35,11 @@ public:
         start_step(p)(p, grad, {});
     }
 
-    /// step's share that happens once (allocating the velocity, counting the step); returns the update,
+    /// step's share that happens once (checking the hyper-parameters, allocating the velocity, counting the step); returns the update,
     /// update(p, grad, part), which threads may apply to their parts of p at once.
     template <class Net, class T>
     auto start_step(params<Net, T>&) {
+        check<T>();
         params<Net, T>* velocity = state_.values<1, params<Net, T>>("tg::momentum");
         state_.count_step();
         const T eta = static_cast<T>(lr), keep = static_cast<T>(mu);

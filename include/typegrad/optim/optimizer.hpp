@@ -7,8 +7,10 @@
 #pragma once
 
 #include <algorithm>
+#include <cmath>
 #include <cstddef>
 #include <cstring>
+#include <limits>
 #include <memory>
 #include <new>
 #include <string_view>
@@ -49,7 +51,26 @@ template <class O, class P>
 concept splittable_optimizer =
     optimizer<O, P> && requires(O& o, P& p, const P& grad) { o.start_step(p)(p, grad, params_part{}); };
 
+/// @brief O checks its hyper-parameters for parameters of type T: `o.template check<T>()` throws
+/// tg::value_error naming the first bad one. tg::fit calls it before training; the built-in
+/// optimizers also call it at every step.
+template <class O, class T>
+concept checked_optimizer = requires(const O& o) { o.template check<T>(); };
+
 namespace detail {
+
+/// Throws value_error unless `value`, the hyper-parameter `option` of optimizer `who`, is a number
+/// >= 0 that stays finite as a T (1e39 is infinite as a float), and below 1 when `below_one`.
+template <scalar T>
+void check_hyper_parameter(std::string_view who, std::string_view option, double value, bool below_one = false) {
+    const double largest = static_cast<double>(std::numeric_limits<T>::max());
+    if (value >= 0 && value <= largest && (!below_one || value < 1)) return;  // false for NaN
+    throw value_error(message(who, ": ", option, " is ", value, ", expected ",
+                              below_one ? "a number in [0, 1)" : "a finite number >= 0",
+                              std::isfinite(value) && value > largest
+                                  ? (std::is_same_v<T, float> ? " that fits a float" : " that fits a double")
+                                  : ""));
+}
 
 template <class P>
 inline constexpr char params_tag = 0;  // its address identifies the params type P

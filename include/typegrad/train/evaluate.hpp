@@ -52,7 +52,8 @@ void for_each_output(const params<Net, T>& p, const Data& set, Score score) {
 
 }  // namespace detail
 
-/// The fraction of the samples of a labelled set whose largest output is at their label.
+/// The fraction of the samples of a labelled set whose largest output is at their label. Throws
+/// value_error for a label that names no output, as fit and evaluate do (through the loss).
 template <network Net, class T, class Data>
 double accuracy(const params<Net, T>& p, const Data& set) {
     detail::check_data<Net, T, Data>();
@@ -60,6 +61,12 @@ double accuracy(const params<Net, T>& p, const Data& set) {
     static_assert(Net::out_size >= 2, "tg::accuracy needs one output per class (out_size >= 2)");
     set.check();
     if (set.empty()) throw value_error("tg::accuracy: the data set is empty");
+    // set.check() tests labels only against set.classes, which is 0 for a set built by push_back.
+    for (std::size_t i = 0; i < set.size(); ++i)
+        if (set.targets[i] >= Net::out_size)
+            throw value_error(detail::message("tg::accuracy: sample ", i, " has label ", set.targets[i],
+                                              ", expected a label below ", Net::out_size,
+                                              " (one class per network output)"));
     std::size_t right = 0;
     detail::for_each_output<Net>(p, set, [&](const T* out, std::size_t i) {
         right += detail::argmax(out, Net::out_size) == set.targets[i];

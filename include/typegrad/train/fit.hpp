@@ -124,6 +124,67 @@ inline training_error not_finite(bool loss_finite, const epoch_plan& plan, std::
                                   " (a smaller learning rate may help)"));
 }
 
+/// The error that stops tg::fit at batch b of an epoch whose update made a parameter non-finite.
+inline training_error update_not_finite(const epoch_plan& plan, std::size_t b) {
+    return training_error(message("tg::fit: the update at epoch ", plan.epoch, ", batch ", b + 1, " of ", plan.batches,
+                                  " made a parameter not finite; the parameters are restored to their values before "
+                                  "that update, but the optimizer's state (its step count, velocity or moments) has "
+                                  "taken that step (a smaller learning rate may help)"));
+}
+
+/// Keeps the parameters as they were before an update, so that an update that makes one of them
+/// non-finite can be undone: each thread saves the rows it is about to update (a params_part) and
+/// checks them afterwards. The copy is on the heap, made once.
+template <class Net, class T>
+class update_guard {
+public:
+    explicit update_guard(std::size_t threads) : saved_(std::make_unique<params<Net, T>>()), finite_(threads, 1) {}
+
+    /// Copies the rows of p that `part` updates (by default, all of p).
+    void save(const params<Net, T>& p, params_part part = {}) noexcept {
+        for_each_tensor(
+            [&](std::size_t, std::string_view, auto& saved, const auto& w) {
+                const simd::index_range r = tensor_part<std::remove_cvref_t<decltype(w)>>(part);
+                std::copy(w.data() + r.lo, w.data() + r.hi, saved.data() + r.lo);
+            },
+            *saved_, p);
+    }
+    /// Records whether the rows of p that `part` updated (by default, all of p) are finite.
+    void check(const params<Net, T>& p, params_part part = {}) noexcept {
+        bool finite = true;
+        for_each_tensor(
+            [&](std::size_t, std::string_view, const auto& w) {
+                const simd::index_range r = tensor_part<std::remove_cvref_t<decltype(w)>>(part);
+                finite = finite && finite_rows(w.data() + r.lo, r.hi - r.lo);
+            },
+            p);
+        finite_[part.part] = finite;
+    }
+    /// Whether every part checked since the last save was finite.
+    bool finite() const noexcept { return std::all_of(finite_.begin(), finite_.end(), [](char f) { return f != 0; }); }
+    /// Puts back every row saved (every part must have been saved since the update).
+    void restore(params<Net, T>& p) const noexcept {
+        for_each_tensor(
+            [](std::size_t, std::string_view, auto& w, const auto& saved) {
+                std::copy(saved.data(), saved.data() + saved.size(), w.data());
+            },
+            p, *saved_);
+    }
+
+private:
+    // Out of GCC's sight: inlined with a whole tensor's constant size, GCC 12 warns (-Werror) of a loop
+    // that runs 2^61 times in simd::all_finite.
+#if defined(__GNUC__) && !defined(__clang__)
+    [[gnu::noipa]]
+#endif
+    static bool finite_rows(const T* x, std::size_t n) noexcept {
+        return simd::all_finite(x, n);
+    }
+
+    std::unique_ptr<params<Net, T>> saved_;
+    std::vector<char> finite_;  // one per part
+};
+
 /// tg::fit's threads split each batch by samples: each runs the batch path on its rows into a
 /// gradient of its own; the gradients are summed (each thread a slice) and thread 0 updates.
 template <class Net, class T>
@@ -172,7 +233,13 @@ public:
                 finite = finite && part.finite;
             }
             if (!std::isfinite(batch_loss) || !finite) throw not_finite(std::isfinite(batch_loss), plan, b);
+            guard_.save(p);
             opt.step(p, *parts_[0].grad);
+            guard_.check(p);
+            if (!guard_.finite()) {
+                guard_.restore(p);
+                throw update_not_finite(plan, b);
+            }
             update_running_statistics<Net>(p, parts_[0].ws);  // every thread holds the whole batch's statistics
             totals.loss += batch_loss;
             for (const auto& part : parts_) totals.right += part.right;
@@ -184,6 +251,7 @@ public:
 private:
     std::vector<batch_part<Net, T>> parts_;
     batch_parts split_;  // lets batch_norm see the statistics of the other threads' rows
+    update_guard<Net, T> guard_{1};
 };
 
 /// The update an optimizer's start_step returns (int for one that cannot split its step).
@@ -202,7 +270,7 @@ struct update_of<Opt, P> {
 template <class Net, class T>
 class fit_by_neurons {
 public:
-    fit_by_neurons(std::size_t batch_size, std::size_t threads) : split_(batch_size, threads) {}
+    fit_by_neurons(std::size_t batch_size, std::size_t threads) : split_(batch_size, threads), guard_(threads) {}
 
     template <class Data, class Loss, class Opt>
     epoch_totals epoch(params<Net, T>& p, const Data& train, const Loss& loss, Opt& opt, const epoch_plan& plan,
@@ -218,6 +286,14 @@ public:
                 const std::size_t* samples = plan.order + plan.begin(b);
                 split_.queue_inputs(t, plan.count(b), [&](std::size_t r) -> const auto& { return train.inputs[samples[r]]; });
             };
+            // A split update is checked by thread 0 once every thread has made its part: at the next
+            // batch, after its gradient (the others then wait at split_.wait), or after the last one.
+            const auto check_update = [&](std::size_t b) {
+                if (!guard_.finite()) {
+                    guard_.restore(p);
+                    throw update_not_finite(plan, b);
+                }
+            };
             try {
                 queue(0);
                 split_.load_inputs(t);
@@ -228,18 +304,34 @@ public:
                     split_.template value_and_grad<Data::labelled>(
                         p, count, [&](std::size_t r) -> const auto& { return train.targets[samples[r]]; }, loss, t);
                     if (t == 0) {
+                        if constexpr (splittable)
+                            if (b > 0) check_update(b - 1);
                         const double batch_loss = split_.loss();
                         if (!std::isfinite(batch_loss) || !split_.finite())
                             throw not_finite(std::isfinite(batch_loss), plan, b);
-                        if constexpr (splittable) update.emplace(opt.start_step(p));
-                        else opt.step(p, split_.grad());
+                        if constexpr (splittable) {
+                            update.emplace(opt.start_step(p));
+                        } else {
+                            guard_.save(p);
+                            opt.step(p, split_.grad());
+                            guard_.check(p);
+                            check_update(b);
+                        }
                         totals.loss += batch_loss;
                         totals.right += split_.right();
                         printer.batch(plan.epoch, plan.epochs, b + 1, plan.batches, totals.loss / double(begin + count));
                     }
                     split_.wait(t);
-                    if constexpr (splittable) (*update)(p, split_.grad(), params_part{t, threads});
+                    if constexpr (splittable) {
+                        guard_.save(p, {t, threads});
+                        (*update)(p, split_.grad(), params_part{t, threads});
+                        guard_.check(p, {t, threads});
+                    }
                     split_.load_inputs(t);
+                }
+                if constexpr (splittable) {
+                    split_.wait(t);
+                    if (t == 0) check_update(plan.batches - 1);
                 }
             } catch (const spin_barrier::abandoned&) {
                 // Another thread failed; its exception is the one fit throws.
@@ -254,13 +346,17 @@ public:
 
 private:
     neuron_split<Net, T> split_;
+    update_guard<Net, T> guard_;
 };
 
 }  // namespace detail
 
 /// Trains p on train for options.epochs epochs; on_epoch(const epoch_report&) is called after each.
 /// A non-finite loss or gradient stops training with tg::training_error naming the epoch and batch,
-/// before that batch's update: p is then as the last good update left it.
+/// before that batch's update; so does an update that makes a parameter non-finite (a learning rate
+/// too large), after which p is restored to its values before that update. Either way p is as the
+/// last good update left it (the optimizer's state may have taken the bad step). The optimizer's
+/// hyper-parameters are checked before anything runs (checked_optimizer).
 template <network Net, class T, class Data, class Loss, class Opt, class OnEpoch = detail::ignore_epochs>
     requires loss_for<Loss, T, Net::out_size> && optimizer<Opt, params<Net, T>> &&
              std::convertible_to<typename Data::target_type, loss_target_t<Loss, T, Net::out_size>>
@@ -270,6 +366,7 @@ fit_result fit(params<Net, T>& p, const Data& train, const Loss& loss, Opt& opt,
     train.check();
     if (train.empty()) throw value_error("tg::fit: the training set is empty");
     if (options.batch_size == 0) throw value_error("tg::fit: batch_size is 0, expected at least 1");
+    if constexpr (checked_optimizer<Opt, T>) opt.template check<T>();
 
     const std::size_t n = train.size();
     const std::size_t batch_size = std::min(options.batch_size, n);

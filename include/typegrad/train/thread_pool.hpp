@@ -7,28 +7,35 @@
 #include <cstddef>
 #include <exception>
 #include <mutex>
+#include <system_error>
 #include <thread>
 #include <utility>
 #include <vector>
+
+#include <typegrad/core/error.hpp>
 
 namespace typegrad {
 
 class thread_pool {
 public:
-    /// A pool running `size` parts at once (size ≥ 1; the caller counts as one).
+    /// A pool running `size` parts at once (size ≥ 1; the caller counts as one). Throws tg::error
+    /// when a thread cannot be started, after stopping and joining those already started.
     explicit thread_pool(std::size_t size) : errors_(size == 0 ? 1 : size) {
-        for (std::size_t part = 1; part < errors_.size(); ++part) workers_.emplace_back([this, part] { work(part); });
+        workers_.reserve(errors_.size() - 1);
+        for (std::size_t part = 1; part < errors_.size(); ++part) {
+            try {
+                workers_.emplace_back([this, part] { work(part); });
+            } catch (const std::system_error& e) {
+                stop();  // the destructor does not run for a constructor that throws
+                throw error(detail::message("tg::thread_pool: cannot start thread ", part + 1, " of ", errors_.size(),
+                                            " (", e.what(), "); the ", part - 1,
+                                            " started were stopped; fewer threads may fit the system's limits"));
+            }
+        }
     }
     thread_pool(const thread_pool&) = delete;
     thread_pool& operator=(const thread_pool&) = delete;
-    ~thread_pool() {
-        {
-            std::lock_guard lock(mutex_);
-            stopping_ = true;
-        }
-        started_.notify_all();
-        for (std::thread& t : workers_) t.join();
-    }
+    ~thread_pool() { stop(); }
 
     std::size_t size() const noexcept { return errors_.size(); }
 
@@ -56,6 +63,15 @@ public:
     }
 
 private:
+    void stop() noexcept {
+        {
+            std::lock_guard lock(mutex_);
+            stopping_ = true;
+        }
+        started_.notify_all();
+        for (std::thread& t : workers_) t.join();
+    }
+
     void execute(std::size_t part) noexcept {
         try {
             call_(job_, part);
