@@ -12,25 +12,16 @@
 
 #include <typegrad/typegrad.hpp>
 
+#include "activation_support.hpp"
+
 namespace tg = typegrad;
 
 namespace {
 
-// sigmoid of each input through the layer's forward, which runs the SIMD path (a partial batch at
-// the tail).
+// sigmoid of each input through the layer's forward (the SIMD path).
 template <class T>
 std::vector<T> layer_sigmoid(const std::vector<T>& z) {
-    constexpr std::size_t n = 1000;
-    std::vector<T> y(z.size());
-    tg::vec<T, n> in;
-    tg::output_cache<T, n> cache;
-    for (std::size_t start = 0; start < z.size(); start += n) {
-        const std::size_t count = std::min(n, z.size() - start);
-        for (std::size_t i = 0; i < n; ++i) in[i] = i < count ? z[start + i] : T(0);
-        tg::sigmoid::forward(tg::no_params{}, in, cache, tg::mode::inference);
-        for (std::size_t i = 0; i < count; ++i) y[start + i] = cache.y[i];
-    }
-    return y;
+    return activation_test::through_layer<tg::sigmoid>(z);
 }
 
 template <class T>

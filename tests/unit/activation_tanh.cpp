@@ -12,26 +12,16 @@
 
 #include <typegrad/typegrad.hpp>
 
+#include "activation_support.hpp"
+
 namespace tg = typegrad;
 
 namespace {
 
 constexpr double max_relative_error = 4e-7;
 
-// tanh of each input through the layer's forward, which runs the SIMD path (a partial batch at the tail).
-std::vector<float> layer_tanh(const std::vector<float>& z) {
-    constexpr std::size_t n = 1000;
-    std::vector<float> y(z.size());
-    tg::vec<float, n> in;
-    tg::output_cache<float, n> cache;
-    for (std::size_t start = 0; start < z.size(); start += n) {
-        const std::size_t count = std::min(n, z.size() - start);
-        for (std::size_t i = 0; i < n; ++i) in[i] = i < count ? z[start + i] : 0.0f;
-        tg::tanh::forward(tg::no_params{}, in, cache, tg::mode::inference);
-        for (std::size_t i = 0; i < count; ++i) y[start + i] = cache.y[i];
-    }
-    return y;
-}
+// tanh of each input through the layer's forward (the SIMD path).
+std::vector<float> layer_tanh(const std::vector<float>& z) { return activation_test::through_layer<tg::tanh>(z); }
 
 double relative_error(float y, float x) {
     const double exact = std::tanh(double(x));

@@ -1,0 +1,28 @@
+// Shared by the activation accuracy tests: an activation of many inputs through the layer's forward,
+// which runs the SIMD path (in vectors of 1000, so a partial batch at the tail).
+#pragma once
+
+#include <algorithm>
+#include <cstddef>
+#include <vector>
+
+#include <typegrad/typegrad.hpp>
+
+namespace activation_test {
+
+template <class Act, class T>
+std::vector<T> through_layer(const std::vector<T>& z) {
+    constexpr std::size_t n = 1000;
+    std::vector<T> y(z.size());
+    typegrad::vec<T, n> in;
+    typegrad::output_cache<T, n> cache;
+    for (std::size_t start = 0; start < z.size(); start += n) {
+        const std::size_t count = std::min(n, z.size() - start);
+        for (std::size_t i = 0; i < n; ++i) in[i] = i < count ? z[start + i] : T(0);
+        Act::forward(typegrad::no_params{}, in, cache, typegrad::mode::inference);
+        for (std::size_t i = 0; i < count; ++i) y[start + i] = cache.y[i];
+    }
+    return y;
+}
+
+}  // namespace activation_test
