@@ -10,6 +10,7 @@ packages=(
     nlohmann-json3-dev zlib1g-dev                 # safetensors headers, gzip-compressed IDX files
     clang libclang-rt-14-dev                      # libFuzzer targets for the IDX, CSV and safetensors readers
     python3 python3-matplotlib                    # plots from the examples' output
+    python3-torch                                 # the PyTorch parity tests (tests/interop), run, not skipped
 )
 # Wanted but not needed: without the data set, the demo trains on the seed's blue/red points instead
 # and the tests use small generated files.
