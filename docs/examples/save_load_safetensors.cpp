@@ -1,6 +1,7 @@
 // Saves a network's parameters as safetensors (the names and layouts of a PyTorch nn.Sequential
 // state_dict), lists what the file holds, loads it back into a fresh params value that computes the
-// same outputs, and shows the error a file for another network type gives.
+// same outputs, loads the float file into double parameters (an explicit, exact conversion), and
+// shows the error a file for another network type gives.
 #include <iostream>
 
 #include <typegrad/typegrad.hpp>
@@ -25,11 +26,17 @@ int main() {
     std::cout << "outputs before saving and after loading: " << y[0] << ' ' << y[1] << ' ' << y[2] << " / " << z[0]
               << ' ' << z[1] << ' ' << z[2] << (y == z ? " (identical)\n" : " (DIFFERENT)\n");
 
+    // Float tensors into double parameters: refused unless asked for, then exact.
+    const auto d = tg::load<mlp, double>("mlp.safetensors", tg::dtype_conversion::widen);
+    const bool exact = tg::get<0>(d).W(3, 2) == double{tg::get<0>(p).W(3, 2)};
+    std::cout << "loaded into double parameters: 0.weight[3, 2] = " << tg::get<0>(d).W(3, 2)
+              << (exact ? " (the float's exact value)\n" : " (CHANGED)\n");
+
     using wider = tg::sequential<tg::dense<4, 32>, tg::relu, tg::dense<32, 3>>;
     try {
         tg::load<wider>("mlp.safetensors");
     } catch (const tg::weights_mismatch_error& e) {
         std::cout << e.what() << '\n';
     }
-    return y == z ? 0 : 1;
+    return y == z && exact ? 0 : 1;
 }

@@ -2,7 +2,11 @@
 // mismatch between a file and a network type listed in one error with the parameters untouched.
 #include <boost/test/unit_test.hpp>
 
+#include <bit>
+#include <cmath>
 #include <csignal>
+#include <cstdint>
+#include <cstring>
 #include <cstdlib>
 #include <filesystem>
 #include <string>
@@ -124,6 +128,70 @@ BOOST_AUTO_TEST_CASE(extra_tensors_and_wrong_dtypes_are_mismatches) {
     BOOST_TEST(contains(text, "\n  tensor '0.bias': dtype F64, expected F32"));
     BOOST_TEST(contains(text, "\n  unexpected tensor '2.weight' (F64 shape [2, 4]), which the network does not have"));
     BOOST_TEST(contains(text, "\n  unexpected tensor '2.bias' (F64 shape [2]), which the network does not have"));
+}
+
+// Every binary16 and bfloat16 bit pattern decodes to the value its fields give: (-1)^s · 2^(e - bias) ·
+// (1 + f / 2^bits), or 2^(1 - bias) · f / 2^bits below the smallest exponent; infinities and NaNs.
+BOOST_AUTO_TEST_CASE(every_half_and_bfloat16_pattern_decodes_exactly) {
+    const auto reference = [](unsigned bits, int exponent_bits, int fraction_bits) {
+        const int bias = (1 << (exponent_bits - 1)) - 1, all_ones = (1 << exponent_bits) - 1;
+        const int e = (bits >> fraction_bits) & all_ones;
+        const double f = bits & ((1u << fraction_bits) - 1), sign = bits >> (exponent_bits + fraction_bits) ? -1 : 1;
+        if (e == all_ones) return f == 0 ? sign * INFINITY : NAN;
+        if (e == 0) return sign * std::ldexp(f, 1 - bias - fraction_bits);
+        return sign * std::ldexp(1 + std::ldexp(f, -fraction_bits), e - bias);
+    };
+    std::size_t wrong = 0;
+    for (unsigned bits = 0; bits < 0x10000; ++bits) {
+        for (const auto& [decoded, expected] :
+             {std::pair{tg::detail::half_to_float(bits), reference(bits, 5, 10)},
+              std::pair{tg::detail::bfloat16_to_float(bits), reference(bits, 8, 7)}}) {
+            const bool same = std::isnan(expected) ? std::isnan(decoded)
+                                                   : double{decoded} == expected && std::signbit(decoded) == std::signbit(expected);
+            wrong += !same;
+        }
+    }
+    BOOST_TEST(wrong == 0u);
+    BOOST_TEST(tg::detail::half_to_float(0x3c00) == 1.0f);
+    BOOST_TEST(tg::detail::half_to_float(0x0001) == 0x1p-24f);  // the smallest subnormal
+    BOOST_TEST(tg::detail::bfloat16_to_float(0x3f80) == 1.0f);
+}
+
+// A file of half-precision weights (as PyTorch saves a .half() model) loads into float or double
+// parameters when asked to widen; F32 loads into double the same way. Without the option, and for
+// F64 into float, the mismatch says what to do.
+BOOST_AUTO_TEST_CASE(narrower_floating_dtypes_load_when_asked_to_widen) {
+    const auto p = numbered<float>();  // multiples of 1/8 up to 4.5: exact in F16 and BF16
+    for (const tg::dtype type : {tg::dtype::f16, tg::dtype::bf16}) {
+        std::vector<tg::named_tensor> tensors;
+        tg::for_each_tensor([&](std::size_t layer, std::string_view name, const auto& t) {
+            tg::named_tensor stored{std::to_string(layer) + "." + std::string(name), type,
+                                    tg::detail::tensor_shape(t), tg::byte_buffer(2 * t.size())};
+            for (std::size_t i = 0; i < t.size(); ++i) {  // the upper half of the float, or binary16's fields
+                const auto f = std::bit_cast<std::uint32_t>(t.data()[i]);
+                const auto h = static_cast<std::uint16_t>(
+                    type == tg::dtype::bf16 ? f >> 16 : (f >> 16 & 0x8000) | (((f >> 23 & 0xff) - 112) << 10) | (f >> 13 & 0x3ff));
+                std::memcpy(stored.data.data() + 2 * i, &h, 2);
+            }
+            tensors.push_back(std::move(stored));
+        }, p);
+        tg::write_safetensors(tmp("half.safetensors"), tensors);
+        BOOST_TEST(flat(tg::load<net>(tmp("half.safetensors"), tg::dtype_conversion::widen)) == flat(p),
+                   boost::test_tools::per_element());
+        const auto q = tg::load<net, double>(tmp("half.safetensors"), tg::dtype_conversion::widen);
+        BOOST_TEST(flat(q) == flat(numbered<double>()), boost::test_tools::per_element());
+        const auto text = message_of<tg::weights_mismatch_error>([] { tg::load<net>(tmp("half.safetensors")); });
+        BOOST_TEST(contains(text, "\n  tensor '0.weight': dtype " + std::string(tg::dtype_name(type)) +
+                                      ", expected F32 (tg::dtype_conversion::widen converts it exactly)"));
+    }
+    tg::save(p, tmp("float.safetensors"));
+    BOOST_TEST(flat(tg::load<net, double>(tmp("float.safetensors"), tg::dtype_conversion::widen)) == flat(numbered<double>()),
+               boost::test_tools::per_element());
+    tg::save(numbered<double>(), tmp("double.safetensors"));
+    tg::params<net> r = p;
+    const auto text = message_of<tg::weights_mismatch_error>([&] { tg::load(r, tmp("double.safetensors"), tg::dtype_conversion::widen); });
+    BOOST_TEST(contains(text, "\n  tensor '0.weight': dtype F64, expected F32 (narrowing would round: load into double parameters)"));
+    BOOST_TEST(flat(r) == flat(p), boost::test_tools::per_element());
 }
 
 // A save through a symbolic link replaces the link's target and keeps the link; a file keeps its

@@ -59,6 +59,58 @@ constexpr std::optional<dtype> dtype_from_name(std::string_view name) {
 template <scalar T>
 inline constexpr dtype dtype_of = std::same_as<T, float> ? dtype::f32 : dtype::f64;
 
+/// Whether `type` holds floating-point numbers: F16, BF16, F32 or F64.
+constexpr bool is_floating(dtype type) {
+    return type == dtype::f16 || type == dtype::bf16 || type == dtype::f32 || type == dtype::f64;
+}
+
+/// Whether every value of dtype `from` is a value of T, so converting it loses nothing: F16, BF16
+/// and F32 into float; those and F64 into double.
+template <scalar T>
+constexpr bool converts_exactly(dtype from) {
+    return is_floating(from) && dtype_size(from) <= sizeof(T);
+}
+
+namespace detail {
+/// IEEE 754 binary16 (1 sign, 5 exponent, 10 fraction bits) as a float, exactly.
+constexpr float half_to_float(std::uint16_t half) {
+    const std::uint32_t h = half, sign = h >> 15 << 31, exponent = h >> 10 & 0x1f, fraction = h & 0x3ff;
+    if (exponent == 0) {  // zero or subnormal: fraction · 2^-24, exact in a float
+        const float magnitude = static_cast<float>(fraction) * 0x1p-24f;
+        return sign ? -magnitude : magnitude;
+    }
+    const std::uint32_t float_exponent = exponent == 0x1f ? 0xff : exponent - 15 + 127;  // infinity, NaN
+    return std::bit_cast<float>(sign | float_exponent << 23 | fraction << 13);
+}
+
+/// bfloat16 (a float's upper 16 bits) as a float, exactly.
+constexpr float bfloat16_to_float(std::uint16_t h) { return std::bit_cast<float>(std::uint32_t{h} << 16); }
+
+template <class Stored>
+Stored stored_value(const unsigned char* bytes, std::size_t i) {
+    Stored x;
+    std::memcpy(&x, bytes + sizeof(Stored) * i, sizeof(Stored));
+    return x;
+}
+
+/// Converts out.size() values of dtype `type` at `bytes` into out; `type` must be floating.
+template <scalar T>
+void convert_floats(dtype type, const unsigned char* bytes, std::span<T> out) {
+    if (type == dtype_of<T>) {
+        std::memcpy(out.data(), bytes, out.size_bytes());
+        return;
+    }
+    for (std::size_t i = 0; i < out.size(); ++i) {
+        switch (type) {
+            case dtype::f16: out[i] = static_cast<T>(half_to_float(stored_value<std::uint16_t>(bytes, i))); break;
+            case dtype::bf16: out[i] = static_cast<T>(bfloat16_to_float(stored_value<std::uint16_t>(bytes, i))); break;
+            case dtype::f32: out[i] = static_cast<T>(stored_value<float>(bytes, i)); break;
+            default: out[i] = static_cast<T>(stored_value<double>(bytes, i)); break;
+        }
+    }
+}
+}  // namespace detail
+
 /// One tensor of a safetensors file: its name, dtype, shape and little-endian row-major bytes.
 struct named_tensor {
     std::string name;
@@ -80,24 +132,15 @@ struct named_tensor {
         return t;
     }
 
-    /// The values converted to T; needs dtype F32 or F64 (throws value_error otherwise).
+    /// The values converted to T; needs a floating dtype (F16, BF16, F32 or F64; throws value_error
+    /// otherwise). Converting to a dtype at least as wide is exact.
     template <scalar T>
     std::vector<T> values() const {
-        if (type != dtype::f32 && type != dtype::f64)
+        if (!is_floating(type))
             throw value_error(detail::message("tensor '", name, "' has dtype ", dtype_name(type),
-                                              ", expected F32 or F64"));
+                                              ", expected F16, BF16, F32 or F64"));
         std::vector<T> out(data.size() / dtype_size(type));
-        for (std::size_t i = 0; i < out.size(); ++i) {
-            if (type == dtype::f32) {
-                float x;
-                std::memcpy(&x, data.data() + 4 * i, 4);
-                out[i] = static_cast<T>(x);
-            } else {
-                double x;
-                std::memcpy(&x, data.data() + 8 * i, 8);
-                out[i] = static_cast<T>(x);
-            }
-        }
+        detail::convert_floats(type, data.data(), std::span<T>(out));
         return out;
     }
 };

@@ -23,6 +23,13 @@
 #include <typegrad/net/params.hpp>
 
 namespace typegrad {
+
+/// What load does with a tensor whose dtype is not the parameters' own (F32 for float, F64 for
+/// double). `exact` refuses it. `widen` converts a narrower floating dtype, which loses nothing:
+/// F16 and BF16 (PyTorch models saved in half precision) into float or double, F32 into double. A
+/// wider dtype (F64 into float) is refused either way: it would round.
+enum class dtype_conversion { exact, widen };
+
 namespace detail {
 
 template <scalar T, std::size_t N>
@@ -66,7 +73,7 @@ void for_each_counter(P& p, F f) {
 // A counter may be missing (a file not written by PyTorch): it is then 0.
 template <scalar T>
 void fill_slots(const safetensors_contents& contents, std::span<const tensor_slot<T>> slots,
-                std::span<const counter_slot> counters, std::string_view file) {
+                std::span<const counter_slot> counters, std::string_view file, dtype_conversion conversion) {
     std::vector<std::string> problems;
     std::vector<const named_tensor*> sources;
     for (const auto& slot : slots) {
@@ -77,9 +84,12 @@ void fill_slots(const safetensors_contents& contents, std::span<const tensor_slo
                                        " shape ", shape_text(slot.shape)));
             continue;
         }
-        if (t->type != dtype_of<T>)
-            problems.push_back(message("tensor '", slot.name, "': dtype ", dtype_name(t->type), ", expected ",
-                                       dtype_name(dtype_of<T>)));
+        if (t->type != dtype_of<T> && !(conversion == dtype_conversion::widen && converts_exactly<T>(t->type)))
+            problems.push_back(message(
+                "tensor '", slot.name, "': dtype ", dtype_name(t->type), ", expected ", dtype_name(dtype_of<T>),
+                converts_exactly<T>(t->type) ? " (tg::dtype_conversion::widen converts it exactly)"
+                : is_floating(t->type)       ? " (narrowing would round: load into double parameters)"
+                                             : ""));
         if (t->shape != slot.shape)
             problems.push_back(message("tensor '", slot.name, "': shape ", shape_text(t->shape), ", expected ",
                                        shape_text(slot.shape)));
@@ -103,7 +113,7 @@ void fill_slots(const safetensors_contents& contents, std::span<const tensor_slo
         throw weights_mismatch_error(text);
     }
     for (std::size_t i = 0; i < slots.size(); ++i)
-        std::memcpy(slots[i].values.data(), sources[i]->data.data(), slots[i].values.size_bytes());
+        convert_floats(sources[i]->type, sources[i]->data.data(), slots[i].values);
     for (const auto& slot : counters) {
         *slot.value = 0;
         if (const named_tensor* t = contents.find(slot.name)) std::memcpy(slot.value, t->data.data(), 8);
@@ -136,7 +146,8 @@ void save(const params<Net, T>& p, const std::filesystem::path& path) {
 /// Loads safetensors contents into p (e.g. parse_safetensors of bytes in memory), with the checks
 /// load(p, path) makes; `source` names it in messages.
 template <class Net, scalar T>
-void load(params<Net, T>& p, const safetensors_contents& contents, std::string_view source) {
+void load(params<Net, T>& p, const safetensors_contents& contents, std::string_view source,
+          dtype_conversion conversion = dtype_conversion::exact) {
     std::vector<detail::tensor_slot<T>> slots;
     for_each_tensor(
         [&](std::size_t layer, std::string_view name, auto& tensor) {
@@ -146,26 +157,27 @@ void load(params<Net, T>& p, const safetensors_contents& contents, std::string_v
         p);
     std::vector<detail::counter_slot> counters;
     detail::for_each_counter(p, [&](std::string name, std::int64_t& count) { counters.push_back({std::move(name), &count}); });
-    detail::fill_slots<T>(contents, slots, counters, source);
+    detail::fill_slots<T>(contents, slots, counters, source, conversion);
 }
 
 /// Loads a safetensors file into p: every tensor of the network must be in the file with dtype F32
-/// (float) or F64 (double) and the network's shape, and the file must hold no other tensor (batch
+/// (float) or F64 (double), or one `conversion` allows, and the network's shape, and the file must hold no other tensor (batch
 /// norm's "<layer>.num_batches_tracked" may be there, as I64 scalar, or not, and then counts 0); the
 /// mismatches are listed together in one weights_mismatch_error, and p is left unchanged. Throws
 /// io_error or format_error for a file that cannot be read or is not valid safetensors.
 template <class Net, scalar T>
-void load(params<Net, T>& p, const std::filesystem::path& path) {
-    load(p, read_safetensors(path), path.string());
+void load(params<Net, T>& p, const std::filesystem::path& path, dtype_conversion conversion = dtype_conversion::exact) {
+    load(p, read_safetensors(path), path.string(), conversion);
 }
 
 /// The parameters of Net stored in a safetensors file, checked as load(p, path) checks them:
 ///   auto p = tg::load<mlp>("mlp.safetensors");          // params<mlp, float>
 ///   auto q = tg::load<mlp, double>("mlp.safetensors");  // needs F64 tensors
+///   auto r = tg::load<mlp, double>("mlp.safetensors", tg::dtype_conversion::widen);  // F16, BF16, F32 or F64
 template <class Net, scalar T = float>
-params<Net, T> load(const std::filesystem::path& path) {
+params<Net, T> load(const std::filesystem::path& path, dtype_conversion conversion = dtype_conversion::exact) {
     params<Net, T> p{};
-    load(p, path);
+    load(p, path, conversion);
     return p;
 }
 
