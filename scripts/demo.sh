@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # typegrad's main job: runs the tutorial's quick examples in the order it tells them, then trains a
-# 784-256-128-10 network on Fashion-MNIST (docs/fashion-mnist.md) and plots every example's output.
+# 784-256-128-10 network on Fashion-MNIST (docs/fashion-mnist.md) and plots every example's output,
+# all under build/demo.
 # Installs missing Debian packages first; where the data set cannot be installed it says so and
 # trains the seed's blue/red points (docs/blue-red-points.md) as the main job instead.
 set -euo pipefail
@@ -34,11 +35,9 @@ echo "== main job: ${main[0]}"
 (cd "$out" && "../release/docs/examples/${main[0]}" "${main[@]:1}")
 
 echo "== plots"
-/usr/bin/python3 docs/plots/gradient_descent.py "$out"  # Debian's python3-matplotlib
-/usr/bin/python3 docs/plots/seed_activations.py "$out"
-/usr/bin/python3 docs/plots/regression_head.py "$out"
-/usr/bin/python3 docs/plots/optimizers.py "$out"
-/usr/bin/python3 docs/plots/blue_red_points.py "$out"
-/usr/bin/python3 docs/plots/vanishing_gradients.py "$out"
-if [ "${main[0]}" = fashion_mnist ]; then /usr/bin/python3 docs/plots/fashion_mnist.py "$out"; fi
-echo "== outputs are in $out"
+plots=(gradient_descent seed_activations regression_head optimizers blue_red_points vanishing_gradients)
+[ "${main[0]}" = fashion_mnist ] && plots+=(fashion_mnist)
+for plot in "${plots[@]}"; do
+    /usr/bin/python3 "docs/plots/$plot.py" "$out" "$out/$plot.png"  # Debian's python3-matplotlib
+done
+echo "== outputs and plots are in $out (scripts/doc-images.sh copies the plots into docs/images)"
