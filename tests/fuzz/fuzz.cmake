@@ -1,8 +1,11 @@
-# libFuzzer targets for the three readers (included from tests/CMakeLists.txt). They need clang++
-# with libFuzzer (Debian: clang, libclang-rt-14-dev), so they are built by calling it directly; each
-# runs as a CTest test for TYPEGRAD_FUZZ_SECONDS from the seed corpus in tests/fuzz/corpus/ and
-# passes when nothing crashes. Sanitized builds skip them: the fuzzers carry ASan and UBSan already.
-set(TYPEGRAD_FUZZ_SECONDS 20 CACHE STRING "How long each fuzz test runs")
+# libFuzzer targets for the three readers and the safetensors writer (included from
+# tests/CMakeLists.txt). They need clang++ with libFuzzer (Debian: clang, libclang-rt-14-dev), so they
+# are built by calling it directly; each runs as a CTest test for TYPEGRAD_FUZZ_SECONDS from the seed
+# corpus in tests/fuzz/corpus/ (where there is one) and passes when nothing crashes and memory stays
+# bounded: a run fails when the process holds more than 256 MB or one allocation asks for more than
+# 32 MB (inputs are at most 4 KB, so no reader has a reason to). Sanitized builds skip them: the
+# fuzzers carry ASan and UBSan already.
+set(TYPEGRAD_FUZZ_SECONDS 15 CACHE STRING "How long each fuzz test runs")
 find_program(TYPEGRAD_CLANGXX NAMES clang++ clang++-14)
 if(TYPEGRAD_SANITIZE OR NOT TYPEGRAD_CLANGXX)
     return()
@@ -20,7 +23,7 @@ if(probe_failed)
 endif()
 
 file(GLOB_RECURSE io_headers CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/include/typegrad/*.hpp)
-foreach(reader IN ITEMS idx csv safetensors)
+foreach(reader IN ITEMS idx csv safetensors safetensors_write)
     set(source ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/fuzz_${reader}.cpp)
     add_custom_command(OUTPUT ${fuzz_dir}/fuzz_${reader}
         COMMAND ${TYPEGRAD_CLANGXX} ${fuzz_flags} -I${PROJECT_SOURCE_DIR}/include ${source} -lz -o ${fuzz_dir}/fuzz_${reader}
@@ -33,8 +36,14 @@ foreach(reader IN ITEMS idx csv safetensors)
     endif()
     # New inputs go to a corpus in the build tree; the seed corpus is only read.
     file(MAKE_DIRECTORY ${fuzz_dir}/corpus_${reader})
+    set(seeds)
+    if(EXISTS ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/corpus/${reader})
+        set(seeds ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/corpus/${reader})
+    endif()
     add_test(NAME fuzz.${reader}
         COMMAND ${fuzz_dir}/fuzz_${reader} -max_total_time=${TYPEGRAD_FUZZ_SECONDS} -timeout=10 -seed=1
-                ${dict} ${fuzz_dir}/corpus_${reader} ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/corpus/${reader}
+                -max_len=4096 -rss_limit_mb=256 -malloc_limit_mb=32 ${dict} ${fuzz_dir}/corpus_${reader} ${seeds}
         WORKING_DIRECTORY ${fuzz_dir})
+    # ASan keeps freed memory in quarantine (256 MB by default), which the RSS limit would count.
+    set_tests_properties(fuzz.${reader} PROPERTIES ENVIRONMENT ASAN_OPTIONS=quarantine_size_mb=16)
 endforeach()

@@ -1,6 +1,7 @@
 // libFuzzer target for the safetensors reader: any bytes are parsed and validated; a file that is
-// accepted is loaded into a small network (mismatches must raise tg::error), must convert to float,
-// and must survive a write and a second read unchanged.
+// accepted is loaded into a small network, with and without widening (mismatches must raise
+// tg::error), its floating tensors must convert to float and double, and it must survive a write and
+// a second read unchanged.
 #include <cstddef>
 #include <cstdint>
 
@@ -20,13 +21,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     } catch (const tg::error&) {
         return 0;
     }
-    try {
-        tg::params<small_net> p{};
-        tg::load(p, contents, "fuzz");
-    } catch (const tg::error&) {
+    for (const auto conversion : {tg::dtype_conversion::exact, tg::dtype_conversion::widen}) {
+        try {
+            tg::params<small_net, double> p{};
+            tg::load(p, contents, "fuzz", conversion);
+        } catch (const tg::error&) {
+        }
     }
     for (const auto& t : contents.tensors)
-        if (t.type == tg::dtype::f32 || t.type == tg::dtype::f64) (void)t.values<float>();
+        if (tg::is_floating(t.type)) (void)t.values<float>(), (void)t.values<double>();
     tg::byte_buffer again;
     try {
         again = tg::encode_safetensors(contents.tensors, contents.metadata);

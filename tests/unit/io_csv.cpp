@@ -4,15 +4,17 @@
 
 #include <cmath>
 #include <cstdlib>
+#include <fstream>
 #include <filesystem>
 #include <string>
 
 #include <typegrad/io/csv.hpp>
 
+#include "fault_support.hpp"
 #include "io_support.hpp"
 
 namespace tg = typegrad;
-using io_support::contains, io_support::message_of, io_support::tmp;
+using io_support::contains, io_support::gzip_member, io_support::message_of, io_support::tmp;
 
 namespace {
 
@@ -129,7 +131,9 @@ BOOST_AUTO_TEST_CASE(a_byte_order_mark_is_skipped) {
 // A 10 MB field is quoted by its first 80 bytes and its length, never whole; so is a long header name.
 BOOST_AUTO_TEST_CASE(long_fields_are_cut_in_messages) {
     const std::string field(10'000'000, '7'), name(200, 'n');
-    const auto text = message_of<tg::format_error>([&] { tg::parse_csv<float, 1>(name + ",y\n1" + field + "x,0\n", "long.csv", {.header = true}); });
+    const auto text = message_of<tg::format_error>([&] {
+        tg::parse_csv<float, 1>(name + ",y\n1" + field + "x,0\n", "long.csv", {.header = true, .max_line_bytes = 20'000'000});
+    });
     BOOST_TEST(contains(text, "CSV file 'long.csv', line 2, column 0 ('" + name.substr(0, 80) + "...' (200 bytes)): "
                               "expected a finite number, found '1" + field.substr(0, 79) + "...' (10000002 bytes)"));
     BOOST_TEST(text.size() < 400u);
@@ -137,6 +141,53 @@ BOOST_AUTO_TEST_CASE(long_fields_are_cut_in_messages) {
     const std::string accented = std::string(79, 'a') + "\xC3\xA9" + "bbb";
     const auto utf8 = message_of<tg::format_error>([&] { tg::parse_csv<float, 1>(accented + ",0\n", "u.csv"); });
     BOOST_TEST(contains(utf8, "found '" + std::string(79, 'a') + "...' (84 bytes)"));
+}
+
+// A line longer than max_line_bytes is an error, not a buffer that grows with it.
+BOOST_AUTO_TEST_CASE(a_line_past_max_line_bytes_is_an_error) {
+    const auto text = message_of<tg::format_error>([] { tg::parse_csv<float, 1>("1,0\n123456789,0\n", "l.csv", {.max_line_bytes = 8}); });
+    BOOST_TEST(contains(text, "CSV file 'l.csv', line 2: longer than 8 bytes (csv_options::max_line_bytes), expected a line of numbers"));
+    const auto set = tg::parse_csv<float, 1>("1,0\n1234567,0", "l.csv", {.max_line_bytes = 9});
+    BOOST_TEST(set.size() == 2u);
+}
+
+// A gzip-compressed file reads as its text does, with lines that cross the 64 KiB pieces it is
+// inflated in, and so does a plain file read in pieces.
+BOOST_AUTO_TEST_CASE(compressed_and_plain_files_read_as_their_text) {
+    std::string text = "a,b,label\n";
+    for (int i = 0; i < 20'000; ++i) text += std::to_string(i) + ".25," + std::to_string(-i) + ".5," + std::to_string(i % 7) + "\n";
+    const std::vector<unsigned char> plain(text.begin(), text.end()), packed = gzip_member(plain);
+    BOOST_TEST(plain.size() > 4 * 65536u);
+    std::ofstream(tmp("rows.csv.gz"), std::ios::binary).write(reinterpret_cast<const char*>(packed.data()), std::ssize(packed));
+    std::ofstream(tmp("rows.csv"), std::ios::binary) << text;
+    const auto expected = tg::parse_csv<double, 2>(text, "text", {.header = true});
+    for (const char* name : {"rows.csv.gz", "rows.csv"}) {
+        const auto set = tg::read_csv<double, 2>(tmp(name), {.header = true});
+        BOOST_TEST(set.size() == 20'000u);
+        BOOST_TEST(set.classes == 7u);
+        BOOST_TEST(set.inputs == expected.inputs);
+        BOOST_TEST(set.targets == expected.targets, boost::test_tools::per_element());
+    }
+}
+
+// A 1 MB gzip file that inflates to 1 GiB (one row, then zeros with no line end), and /dev/zero:
+// under an address space of 128 MiB more than the child maps, each is refused at its over-long line.
+BOOST_AUTO_TEST_CASE(decompression_bombs_and_endless_devices_are_refused_within_bounded_memory) {
+    constexpr std::size_t mib = std::size_t{1} << 20;
+    std::vector<unsigned char> bomb = gzip_member({'1', ',', '0', '\n'});
+    const std::vector<unsigned char> zeros = gzip_member(std::vector<unsigned char>(mib));
+    for (int i = 0; i < 1024; ++i) bomb.insert(bomb.end(), zeros.begin(), zeros.end());
+    BOOST_TEST(bomb.size() < 2 * mib);
+    std::ofstream(tmp("bomb.csv.gz"), std::ios::binary).write(reinterpret_cast<const char*>(bomb.data()), std::ssize(bomb));
+    for (const std::string& path : {tmp("bomb.csv.gz").string(), std::string("/dev/zero")}) {
+        const std::string text = fault_support::in_child(30, [&] {
+            fault_support::limit_memory(128 * mib);
+            return message_of<tg::format_error>([&] { tg::read_csv<float, 1>(path); });
+        });
+        BOOST_TEST(contains(text, "CSV file '" + path + "', line " + (path == "/dev/zero" ? "1" : "2") +
+                                      ": longer than 1048576 bytes (csv_options::max_line_bytes)"));
+        BOOST_TEST(text.find('[') == std::string::npos);  // neither timed out nor crashed
+    }
 }
 
 BOOST_AUTO_TEST_CASE(missing_file_is_an_io_error) {

@@ -17,7 +17,7 @@
 #include "io_support.hpp"
 
 namespace tg = typegrad;
-using io_support::contains, io_support::message_of, io_support::tmp;
+using io_support::contains, io_support::gzip_member, io_support::message_of, io_support::tmp;
 namespace fs = std::filesystem;
 using bytes = std::vector<unsigned char>;
 
@@ -46,21 +46,6 @@ fs::path write_gz(const std::string& name, const bytes& b) {
     gzwrite(f, b.data(), static_cast<unsigned>(b.size()));
     gzclose(f);
     return tmp(name);
-}
-
-// One gzip member holding the bytes.
-bytes gzip_member(const bytes& plain) {
-    z_stream s{};
-    deflateInit2(&s, 9, Z_DEFLATED, 16 + MAX_WBITS, 9, Z_DEFAULT_STRATEGY);
-    bytes out(deflateBound(&s, static_cast<uLong>(plain.size())));
-    s.next_in = const_cast<unsigned char*>(plain.data());
-    s.avail_in = static_cast<uInt>(plain.size());
-    s.next_out = out.data();
-    s.avail_out = static_cast<uInt>(out.size());
-    deflate(&s, Z_FINISH);
-    out.resize(s.total_out);
-    deflateEnd(&s);
-    return out;
 }
 
 bytes read(const fs::path& p) {

@@ -16,6 +16,11 @@
 #include <typegrad/layers/activations.hpp>
 #include <typegrad/layers/dense.hpp>
 
+#include <fcntl.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
 #include "fault_support.hpp"
 #include "io_support.hpp"
 
@@ -243,6 +248,58 @@ BOOST_AUTO_TEST_CASE(a_write_failing_mid_file_keeps_the_old_file) {
     BOOST_TEST(fs::file_size(path) == size);
     BOOST_TEST(tg::get<0>(tg::load<wide>(path)).b[0] == 0.0f);
     BOOST_TEST(std::distance(fs::directory_iterator(dir), fs::directory_iterator{}) == 1);
+}
+
+namespace {
+
+// Sets or clears a file's or directory's immutable attribute (chattr +i), which stops even root from
+// replacing or creating files; false where the filesystem or the process's capabilities do not allow it.
+bool set_immutable(const fs::path& path, bool on) {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK);
+    if (fd < 0) return false;
+    int flags = 0;
+    bool done = ::ioctl(fd, FS_IOC_GETFLAGS, &flags) == 0;
+    flags = on ? flags | FS_IMMUTABLE_FL : flags & ~FS_IMMUTABLE_FL;
+    done = done && ::ioctl(fd, FS_IOC_SETFLAGS, &flags) == 0;
+    ::close(fd);
+    return done;
+}
+
+}  // namespace
+
+// A save that cannot replace its target (an immutable file, a directory that is immutable or, for a
+// user that is not root, read-only) is an io_error that names the reason, and the old file and the
+// directory stay as they were.
+BOOST_AUTO_TEST_CASE(an_unwritable_target_is_an_error_and_keeps_the_old_file) {
+    using wide = tg::sequential<tg::dense<8, 8>>;
+    auto changed = tg::params<wide, float>{};
+    tg::get<0>(changed).b[0] = 1;
+    const fs::path dir = tmp("unwritable");
+    for (const bool whole_directory : {false, true}) {
+        fs::remove_all(dir);
+        fs::create_directories(dir);
+        const fs::path path = dir / "w.safetensors";
+        tg::save(tg::params<wide, float>{}, path);
+        const fs::path locked = whole_directory ? dir : path;
+        const bool immutable = set_immutable(locked, true);
+        bool is_locked = immutable;
+        if (!is_locked && whole_directory && ::geteuid() != 0) {
+            fs::permissions(dir, fs::perms::owner_read | fs::perms::owner_exec);
+            is_locked = true;
+        }
+        if (!is_locked) {
+            BOOST_TEST_MESSAGE("cannot make " << locked << " unwritable here (no chattr +i): case skipped");
+            continue;
+        }
+        const std::string text = message_of<tg::io_error>([&] { tg::save(changed, path); });
+        set_immutable(locked, false);
+        fs::permissions(dir, fs::perms::owner_all);
+        BOOST_TEST(contains(text, "cannot save '" + path.string() + "': " +
+                                      (whole_directory ? "cannot create the temporary file '" : "cannot rename the temporary file '")));
+        BOOST_TEST(contains(text, immutable ? "Operation not permitted" : "Permission denied"));
+        BOOST_TEST(tg::get<0>(tg::load<wide>(path)).b[0] == 0.0f);
+        BOOST_TEST(std::distance(fs::directory_iterator(dir), fs::directory_iterator{}) == 1);
+    }
 }
 
 BOOST_AUTO_TEST_CASE(a_file_that_is_not_safetensors_is_a_format_error) {

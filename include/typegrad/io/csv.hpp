@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <filesystem>
 #include <limits>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -29,6 +30,7 @@ struct csv_options {
     std::vector<std::size_t> features{};  ///< the input columns, in order; empty: every column that is not a target
     std::vector<std::size_t> targets{};   ///< the label column, or the Out target columns; empty: the last column(s)
     std::size_t classes = 0;              ///< labelled sets: labels must be below it; 0: one more than the largest label
+    std::size_t max_line_bytes = std::size_t{1} << 20;  ///< a longer line is an error (a reader holds one line)
 };
 
 namespace detail {
@@ -91,118 +93,183 @@ inline bool underflows(std::string_view field) {
     return e <= 0;
 }
 
-}  // namespace detail
+/// Parses a CSV file a line at a time into a dataset, so that a file read in pieces (a gzip stream
+/// inflated as it is parsed) is never held whole.
+template <scalar T, std::size_t In, class Target>
+class csv_parser {
+public:
+    csv_parser(std::string_view name, const csv_options& options)
+        : name_(name), options_(options), features_(options.features), targets_(options.targets) {}
 
-/// Parses CSV text into a dataset; `name` names the source in messages. Throws format_error for
-/// a row with the wrong number of columns or a field that is not a (finite) number, value_error
-/// for options that do not fit the file or a label past options.classes.
-template <scalar T, std::size_t In, class Target = std::size_t>
-dataset<T, In, Target> parse_csv(std::string_view text, std::string_view name, const csv_options& options = {}) {
-    constexpr std::size_t width = detail::target_width<Target>();
-    dataset<T, In, Target> set;
-    std::vector<std::string_view> fields, names;
-    std::vector<std::size_t> features = options.features, targets = options.targets;
-    std::size_t columns = 0;  // of the first line; 0 until it is read
-    std::size_t line_number = 0;
+    /// The next line, without its '\n'.
+    void line(std::string_view line) {
+        if (++line_number_ == 1 && line.starts_with("\xEF\xBB\xBF")) line.remove_prefix(3);  // a UTF-8 byte-order mark
+        if (trim(line).empty()) return;
+        split(line, options_.delimiter, fields_);
+        if (columns_ == 0) {
+            columns_ = fields_.size();
+            choose_columns();
+            if (options_.header) {
+                names_.assign(fields_.begin(), fields_.end());
+                return;
+            }
+        } else if (fields_.size() != columns_) {
+            throw format_error(message("CSV file '", name_, "', line ", line_number_, ": found ", fields_.size(),
+                                       " columns, expected ", columns_, " as in the first line"));
+        }
+        typename dataset<T, In, Target>::input_type input;
+        for (std::size_t i = 0; i < In; ++i) input[i] = number(features_[i]);
+        if constexpr (dataset<T, In, Target>::labelled) {
+            set_.push_back(input, label(targets_[0]));
+            set_.classes = std::max(set_.classes, set_.targets.back() + 1);
+        } else {
+            Target target;
+            for (std::size_t i = 0; i < width; ++i) target[i] = number(targets_[i]);
+            set_.push_back(input, target);
+        }
+    }
+
+    /// Feeds the lines of `bytes`, which may end part-way through a line: that part waits, up to
+    /// options.max_line_bytes of it, for the next call or for finish().
+    void feed(std::string_view bytes) {
+        for (std::size_t start = 0;;) {
+            const std::size_t end = bytes.find('\n', start);
+            const std::string_view piece = bytes.substr(start, end == std::string_view::npos ? end : end - start);
+            if (partial_.size() + piece.size() > options_.max_line_bytes)
+                throw format_error(message("CSV file '", name_, "', line ", line_number_ + 1, ": longer than ",
+                                           options_.max_line_bytes,
+                                           " bytes (csv_options::max_line_bytes), expected a line of numbers"));
+            if (end == std::string_view::npos) {
+                partial_.append(piece);
+                return;
+            }
+            if (partial_.empty()) {
+                line(piece);
+            } else {
+                partial_.append(piece);
+                line(partial_);
+                partial_.clear();
+            }
+            start = end + 1;
+        }
+    }
+
+    /// The dataset, after the last line (which needs no '\n').
+    dataset<T, In, Target> finish() && {
+        if (!partial_.empty()) line(partial_);
+        if constexpr (dataset<T, In, Target>::labelled)
+            if (options_.classes != 0) set_.classes = options_.classes;
+        return std::move(set_);
+    }
+
+private:
+    static constexpr std::size_t width = target_width<Target>();
 
     // "column 3 ('width')" when there is a header, "column 3" otherwise.
-    auto column_name = [&](std::size_t c) {
-        return c < names.size() ? detail::message("column ", c, " (", detail::quoted(names[c]), ")")
-                                : detail::message("column ", c);
-    };
-    auto where = [&](std::size_t c) { return detail::message("CSV file '", name, "', line ", line_number, ", ", column_name(c)); };
+    std::string column_name(std::size_t c) const {
+        return c < names_.size() ? message("column ", c, " (", detail::quoted(names_[c]), ")") : message("column ", c);
+    }
+    std::string where(std::size_t c) const {
+        return message("CSV file '", name_, "', line ", line_number_, ", ", column_name(c));
+    }
     // Fixes the columns from the first line's column count, checking the options against it.
-    auto choose_columns = [&] {
-        if (targets.empty())
-            for (std::size_t c = columns - std::min(columns, width); c < columns; ++c) targets.push_back(c);
-        if (features.empty())
-            for (std::size_t c = 0; c < columns; ++c)
-                if (std::find(targets.begin(), targets.end(), c) == targets.end()) features.push_back(c);
-        auto file = detail::message("CSV file '", name, "', line ", line_number, ": ");
-        if (targets.size() != width)
-            throw value_error(detail::message(file, targets.size(), " target columns chosen, expected ", width));
-        if (features.size() != In)
-            throw value_error(detail::message(file, features.size(), " feature columns chosen (of ", columns,
-                                              " columns), expected ", In, ", the dataset's input size"));
-        for (auto list : {&features, &targets})
+    void choose_columns() {
+        if (targets_.empty())
+            for (std::size_t c = columns_ - std::min(columns_, width); c < columns_; ++c) targets_.push_back(c);
+        if (features_.empty())
+            for (std::size_t c = 0; c < columns_; ++c)
+                if (std::find(targets_.begin(), targets_.end(), c) == targets_.end()) features_.push_back(c);
+        const auto file = message("CSV file '", name_, "', line ", line_number_, ": ");
+        if (targets_.size() != width)
+            throw value_error(message(file, targets_.size(), " target columns chosen, expected ", width));
+        if (features_.size() != In)
+            throw value_error(message(file, features_.size(), " feature columns chosen (of ", columns_,
+                                      " columns), expected ", In, ", the dataset's input size"));
+        for (const auto* list : {&features_, &targets_})
             for (std::size_t c : *list)
-                if (c >= columns)
-                    throw value_error(detail::message(file, "column ", c, " is chosen but the file has ", columns,
-                                                      " columns"));
-    };
-    auto number = [&](std::size_t c) {
-        std::string_view field = fields[c];
+                if (c >= columns_)
+                    throw value_error(message(file, "column ", c, " is chosen but the file has ", columns_, " columns"));
+    }
+    T number(std::size_t c) const {
+        std::string_view field = fields_[c];
         if (!field.empty() && field.front() == '+') field.remove_prefix(1);
         T value{};
         auto [end, status] = std::from_chars(field.data(), field.data() + field.size(), value);
         // A number too small for T (1e-50 in float) is 0, as strtod makes it; one too large is refused.
-        if (status == std::errc::result_out_of_range && end == field.data() + field.size() && detail::underflows(field))
+        if (status == std::errc::result_out_of_range && end == field.data() + field.size() && underflows(field))
             value = field.starts_with('-') ? -T{0} : T{0}, status = std::errc{};
-        if (fields[c].empty() || status != std::errc{} || end != field.data() + field.size() || !std::isfinite(value))
-            throw format_error(detail::message(where(c), ": expected a finite number, found ", detail::quoted(fields[c])));
+        if (fields_[c].empty() || status != std::errc{} || end != field.data() + field.size() || !std::isfinite(value))
+            throw format_error(message(where(c), ": expected a finite number, found ", detail::quoted(fields_[c])));
         return value;
-    };
-    auto label = [&](std::size_t c) {
+    }
+    std::size_t label(std::size_t c) const {
         std::size_t value = 0;
-        const std::string_view field = fields[c];
+        const std::string_view field = fields_[c];
         const auto [end, status] = std::from_chars(field.data(), field.data() + field.size(), value);
         if (field.empty() || status != std::errc{} || end != field.data() + field.size())
-            throw format_error(detail::message(where(c), ": expected a class index (an integer >= 0), found ",
-                                               detail::quoted(field)));
-        if (options.classes != 0 && value >= options.classes)
-            throw value_error(detail::message(where(c), ": label ", value, " is not below the ", options.classes,
-                                              " classes"));
+            throw format_error(message(where(c), ": expected a class index (an integer >= 0), found ", detail::quoted(field)));
+        if (options_.classes != 0 && value >= options_.classes)
+            throw value_error(message(where(c), ": label ", value, " is not below the ", options_.classes, " classes"));
         // The class count is one more than the largest label: SIZE_MAX would wrap it to 0, which turns
         // every later label check off.
         if (value == std::numeric_limits<std::size_t>::max())
-            throw value_error(detail::message(where(c), ": label ", value,
-                                              " leaves no class count that fits a std::size_t, expected a label below ",
-                                              value));
+            throw value_error(message(where(c), ": label ", value,
+                                      " leaves no class count that fits a std::size_t, expected a label below ", value));
         return value;
-    };
-
-    if (text.starts_with("\xEF\xBB\xBF")) text.remove_prefix(3);  // a UTF-8 byte-order mark
-    for (std::size_t start = 0; start < text.size();) {
-        const std::size_t end = std::min(text.find('\n', start), text.size());
-        const std::string_view line = text.substr(start, end - start);
-        start = end + 1;
-        ++line_number;
-        if (detail::trim(line).empty()) continue;
-        detail::split(line, options.delimiter, fields);
-        if (columns == 0) {
-            columns = fields.size();
-            choose_columns();
-            if (options.header) {
-                names.assign(fields.begin(), fields.end());
-                continue;
-            }
-        } else if (fields.size() != columns) {
-            throw format_error(detail::message("CSV file '", name, "', line ", line_number, ": found ", fields.size(),
-                                               " columns, expected ", columns, " as in the first line"));
-        }
-        typename dataset<T, In, Target>::input_type input;
-        for (std::size_t i = 0; i < In; ++i) input[i] = number(features[i]);
-        if constexpr (dataset<T, In, Target>::labelled) {
-            set.push_back(input, label(targets[0]));
-            set.classes = std::max(set.classes, set.targets.back() + 1);
-        } else {
-            Target target;
-            for (std::size_t i = 0; i < width; ++i) target[i] = number(targets[i]);
-            set.push_back(input, target);
-        }
     }
-    if constexpr (dataset<T, In, Target>::labelled)
-        if (options.classes != 0) set.classes = options.classes;
-    return set;
+
+    std::string_view name_;
+    csv_options options_;
+    dataset<T, In, Target> set_;
+    std::vector<std::string_view> fields_;
+    std::vector<std::string> names_;
+    std::vector<std::size_t> features_, targets_;
+    std::size_t columns_ = 0;  // of the first line; 0 until it is read
+    std::size_t line_number_ = 0;
+    std::string partial_;  // the start of a line that feed() has not seen the end of
+};
+
+}  // namespace detail
+
+/// Parses CSV text into a dataset; `name` names the source in messages. Throws format_error for
+/// a row with the wrong number of columns, a line longer than options.max_line_bytes or a field that
+/// is not a (finite) number, value_error for options that do not fit the file or a label past
+/// options.classes.
+template <scalar T, std::size_t In, class Target = std::size_t>
+dataset<T, In, Target> parse_csv(std::string_view text, std::string_view name, const csv_options& options = {}) {
+    detail::csv_parser<T, In, Target> parser(name, options);
+    parser.feed(text);
+    return std::move(parser).finish();
 }
 
-/// Reads a CSV file (gzip-compressed too) into a dataset, as parse_csv does. Throws io_error when
-/// the file cannot be read.
+/// Reads a CSV file into a dataset, as parse_csv does, a piece at a time: a gzip-compressed file
+/// (recognised by its magic number) is parsed as it is inflated, and a plain one as it is read, so
+/// that memory holds the dataset and at most one line of text (options.max_line_bytes) besides the
+/// compressed bytes; a decompression bomb or an endless device is refused at its first bad line.
+/// Throws io_error when the file cannot be read.
 template <scalar T, std::size_t In, class Target = std::size_t>
 dataset<T, In, Target> read_csv(const std::filesystem::path& path, const csv_options& options = {}) {
-    const byte_buffer bytes = read_file_decompressed(path);
-    const std::string_view text(reinterpret_cast<const char*>(bytes.data()), bytes.size());
-    return parse_csv<T, In, Target>(text, path.string(), options);
+    const std::string name = path.string();
+    detail::csv_parser<T, In, Target> parser(name, options);
+    const auto text = [](std::span<const unsigned char> bytes) {
+        return std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+    };
+    input_file file(path);
+    byte_buffer bytes;
+    file.read(bytes, 2);
+    if (is_gzip(bytes)) {
+        while (file.read(bytes, std::size_t{1} << 20) > 0) {}
+        gunzip_chunks(bytes, name, [&](std::span<const unsigned char> piece) {
+            parser.feed(text(piece));
+            return true;
+        });
+    } else {
+        do {
+            parser.feed(text(bytes));
+            bytes.clear();
+        } while (file.read(bytes, std::size_t{1} << 16) > 0);
+    }
+    return std::move(parser).finish();
 }
 
 }  // namespace typegrad

@@ -84,59 +84,59 @@ inline byte_buffer read_file(const std::filesystem::path& path) {
     return bytes;
 }
 
-/// Decompresses one or more concatenated gzip members, stopping once `max` bytes are out: a reader
-/// that knows how much it needs inflates no more, so a decompression bomb costs it nothing beyond.
-/// `name` names the source in messages, which give the compressed byte offset of a corrupt or
-/// truncated stream.
-inline byte_buffer gunzip(std::span<const unsigned char> compressed, std::string_view name,
-                          std::size_t max = SIZE_MAX) {
-    byte_buffer out;
-    z_stream stream{};
-    if (inflateInit2(&stream, 16 + MAX_WBITS) != Z_OK) throw error("zlib: inflateInit2 failed");
+/// Inflates one or more concatenated gzip members 64 KiB at a time, handing each piece of output to
+/// sink(std::span<const unsigned char>), which returns false to stop there: a reader that has what it
+/// needs inflates no further, so a decompression bomb costs it nothing beyond. `name` names the source
+/// in messages, which give the compressed byte offset of a corrupt or truncated stream.
+template <class Sink>
+void gunzip_chunks(std::span<const unsigned char> compressed, std::string_view name, Sink sink) {
+    struct inflater {  // ends the stream however the loop is left, a throwing sink included
+        z_stream stream{};
+        inflater() {
+            if (inflateInit2(&stream, 16 + MAX_WBITS) != Z_OK) throw error("zlib: inflateInit2 failed");
+        }
+        ~inflater() { inflateEnd(&stream); }
+    } z;
+    byte_buffer chunk(std::size_t{1} << 16);
     std::size_t consumed = 0;  // compressed bytes handed to zlib and used
-    while (out.size() < max) {
-        // Inflates straight into `out`, never past `max`.
-        const std::size_t used = out.size(), room = std::min<std::size_t>(max - used, 1 << 16);
-        out.resize(used + room);
-        const std::size_t remaining = compressed.size() - consumed;
-        stream.next_in = const_cast<unsigned char*>(compressed.data() + consumed);
-        stream.avail_in = static_cast<uInt>(std::min<std::size_t>(remaining, UINT_MAX));
-        const uInt offered = stream.avail_in;
-        stream.next_out = out.data() + used;
-        stream.avail_out = static_cast<uInt>(room);
-        const int status = inflate(&stream, Z_NO_FLUSH);
-        consumed += offered - stream.avail_in;
-        out.resize(used + room - stream.avail_out);
+    for (;;) {
+        z.stream.next_in = const_cast<unsigned char*>(compressed.data() + consumed);
+        z.stream.avail_in = static_cast<uInt>(std::min<std::size_t>(compressed.size() - consumed, UINT_MAX));
+        const uInt offered = z.stream.avail_in;
+        z.stream.next_out = chunk.data();
+        z.stream.avail_out = static_cast<uInt>(chunk.size());
+        const int status = inflate(&z.stream, Z_NO_FLUSH);
+        consumed += offered - z.stream.avail_in;
+        const std::size_t produced = chunk.size() - z.stream.avail_out;
+        if (produced > 0 && !sink(std::span<const unsigned char>(chunk.data(), produced))) return;
         if (status == Z_STREAM_END) {
-            if (consumed == compressed.size()) break;
-            if (!is_gzip(compressed.subspan(consumed))) {
-                inflateEnd(&stream);
+            if (consumed == compressed.size()) return;
+            if (!is_gzip(compressed.subspan(consumed)))
                 throw format_error(detail::message("'", name, "': compressed byte ", consumed, ": ",
                                                    compressed.size() - consumed,
                                                    " unexpected bytes after the gzip stream, expected the end "
                                                    "of the file or another gzip member"));
-            }
-            inflateReset(&stream);
+            inflateReset(&z.stream);
         } else if (status == Z_BUF_ERROR && consumed == compressed.size()) {
-            inflateEnd(&stream);
             throw format_error(detail::message("'", name, "': compressed byte ", consumed,
                                                ": gzip stream is truncated, expected more compressed data"));
         } else if (status != Z_OK && status != Z_BUF_ERROR) {
-            const std::string reason = stream.msg ? stream.msg : "unknown zlib error";
-            inflateEnd(&stream);
-            throw format_error(detail::message("'", name, "': near compressed byte ", consumed,
-                                               ": corrupt gzip data (", reason, ")"));
+            throw format_error(detail::message("'", name, "': near compressed byte ", consumed, ": corrupt gzip data (",
+                                               z.stream.msg ? z.stream.msg : "unknown zlib error", ")"));
         }
     }
-    inflateEnd(&stream);
-    return out;
 }
 
-/// The file's contents, decompressed when it is gzip-compressed (recognised by its magic number,
-/// not its name).
-inline byte_buffer read_file_decompressed(const std::filesystem::path& path) {
-    byte_buffer bytes = read_file(path);
-    return is_gzip(bytes) ? gunzip(bytes, path.string()) : bytes;
+/// Decompresses one or more concatenated gzip members, stopping once `max` bytes are out (see
+/// gunzip_chunks).
+inline byte_buffer gunzip(std::span<const unsigned char> compressed, std::string_view name,
+                          std::size_t max = SIZE_MAX) {
+    byte_buffer out;
+    gunzip_chunks(compressed, name, [&](std::span<const unsigned char> piece) {
+        out.insert(out.end(), piece.begin(), piece.begin() + std::min(piece.size(), max - out.size()));
+        return out.size() < max;
+    });
+    return out;
 }
 
 namespace detail {

@@ -97,7 +97,7 @@ Stored stored_value(const unsigned char* bytes, std::size_t i) {
 template <scalar T>
 void convert_floats(dtype type, const unsigned char* bytes, std::span<T> out) {
     if (type == dtype_of<T>) {
-        std::memcpy(out.data(), bytes, out.size_bytes());
+        if (!out.empty()) std::memcpy(out.data(), bytes, out.size_bytes());  // an empty span's data() may be null
         return;
     }
     for (std::size_t i = 0; i < out.size(); ++i) {
