@@ -7,8 +7,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh
 jobs=${JOBS:-$(nproc)}
+step() { echo "== [$((SECONDS / 60))m$((SECONDS % 60))s] $*"; }  # each pass's start, with the time so far
 
-echo "== plain build: tests, examples and benchmarks (build/release)"
+step "plain build: tests, examples and benchmarks (build/release)"
 scripts/configure.sh build/release
 cmake --build build/release -j"$jobs"
 ctest --test-dir build/release -j"$jobs" --output-on-failure
@@ -21,7 +22,7 @@ passes=("x86-64-v2 isa" "default isa_kernel")
 grep -qw avx512f /proc/cpuinfo && passes+=("x86-64-v3 isa")
 for pass in "${passes[@]}"; do
     read -r level label <<<"$pass"
-    echo "== $label tests at $level, -O2 (build/isa-$level)"
+    step "$label tests at $level, -O2 (build/isa-$level)"
     march=$level
     [ "$level" = default ] && march=
     scripts/configure.sh "build/isa-$level" -DTYPEGRAD_MARCH="$march" -DTYPEGRAD_TEST_FEWER_SIZES=ON \
@@ -30,8 +31,9 @@ for pass in "${passes[@]}"; do
     ctest --test-dir "build/isa-$level" -j"$jobs" --output-on-failure -L "^${label}\$"
 done
 
-echo "== sanitized build of the tests: ASan + UBSan (build/sanitize)"
+step "sanitized build of the tests: ASan + UBSan (build/sanitize)"
 scripts/configure.sh build/sanitize -DTYPEGRAD_SANITIZE=ON -DTYPEGRAD_BUILD_BENCH=OFF -DTYPEGRAD_BUILD_EXAMPLES=OFF
 cmake --build build/sanitize -j"$jobs"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
     ctest --test-dir build/sanitize -j"$jobs" --output-on-failure -E '^(install_consumer|headers_alone|compile_fail\.)'
+step "all passes passed"
