@@ -2,6 +2,7 @@
 // its own resource limits (memory, processes) without touching the test process.
 #pragma once
 
+#include <pthread.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -78,6 +79,29 @@ inline void limit_memory(std::size_t extra) {
     const rlim_t limit = static_cast<rlim_t>(pages * static_cast<std::size_t>(::sysconf(_SC_PAGESIZE)) + extra);
     const rlimit r{limit, limit};
     ::setrlimit(RLIMIT_AS, &r);
+}
+
+/// Runs f() on a new thread whose stack is `bytes` long and returns what it returned: a stack overflow
+/// then crashes the process (use it inside in_child), whatever the calling thread's stack already holds.
+template <class F>
+auto on_stack_of(std::size_t bytes, F f) -> decltype(f()) {
+    struct job {
+        F& f;
+        decltype(f()) result{};
+        static void* run(void* self) {
+            auto* j = static_cast<job*>(self);
+            j->result = j->f();
+            return nullptr;
+        }
+    } work{f};
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setstacksize(&attr, bytes);
+    pthread_t thread;
+    if (pthread_create(&thread, &attr, &job::run, &work) != 0) work.result = {};
+    else pthread_join(thread, nullptr);
+    pthread_attr_destroy(&attr);
+    return work.result;
 }
 
 }  // namespace fault_support

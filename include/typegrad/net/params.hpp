@@ -1,10 +1,12 @@
-// tg::params<Net, T>: the parameters of every layer of a network, in one aligned aggregate, and
-// tg::get<I>(p), which counts every layer as PyTorch's nn.Sequential does (an activation is a layer
-// with tg::no_params). A gradient has the same type. tg::for_each_tensor visits every parameter
-// tensor of one or several params values in lockstep, with its layer index and PyTorch name.
+// tg::params<Net, T>: the parameters of every layer of a network, in one aligned aggregate (on the
+// heap above params_stack_limit), and tg::get<I>(p), which counts every layer as PyTorch's
+// nn.Sequential does (an activation is a layer with tg::no_params). A gradient has the same type.
+// tg::for_each_tensor visits every parameter tensor of one or several params values in lockstep, with
+// its layer index and PyTorch name.
 #pragma once
 
 #include <cstddef>
+#include <memory>
 #include <string_view>
 #include <type_traits>
 #include <utility>
@@ -52,13 +54,63 @@ struct cache_tuple<Net, T, std::index_sequence<I...>> {
     using type = flat_tuple<std::index_sequence<I...>, typename Net::template cache_type<I, T>...>;
 };
 
+// A Tuple in one allocation of its own, made zeroed when the holder is made: what a params value
+// holds when its tensors are too large for a thread's stack. Copies are deep, and assigning to a
+// holder that has its allocation copies into it, allocating nothing; a moved-from holder is empty
+// until something is assigned to it.
+template <class Tuple>
+class heap_tuple {
+public:
+    heap_tuple() : tuple_(std::make_unique<Tuple>()) {}
+    heap_tuple(const heap_tuple& other) : tuple_(std::make_unique<Tuple>(*other.tuple_)) {}
+    heap_tuple(heap_tuple&&) noexcept = default;
+    heap_tuple& operator=(const heap_tuple& other) {
+        if (this == &other) return *this;
+        if (tuple_) *tuple_ = *other.tuple_;
+        else tuple_ = std::make_unique<Tuple>(*other.tuple_);
+        return *this;
+    }
+    heap_tuple& operator=(heap_tuple&&) noexcept = default;
+    ~heap_tuple() = default;
+
+    Tuple& tuple() noexcept { return *tuple_; }
+    const Tuple& tuple() const noexcept { return *tuple_; }
+    friend bool operator==(const heap_tuple& a, const heap_tuple& b) noexcept { return a.tuple() == b.tuple(); }
+
+private:
+    std::unique_ptr<Tuple> tuple_;
+};
+
 }  // namespace detail
 
-/// Every layer's parameters; zero-initialised, so `params<Net, T> grad{}` is a zero gradient.
+/// The largest params value, in bytes, that keeps its tensors in itself (on the stack, for a local
+/// variable); a larger one keeps them in one allocation of its own, made when it is made, so that a
+/// large network fits a thread's stack (often 512 KiB or less). Either way the type has the same API.
+inline constexpr std::size_t params_stack_limit = std::size_t{64} << 10;
+
+/// Every layer's parameters; zero-initialised, so `params<Net, T> grad{}` is a zero gradient. Up to
+/// params_stack_limit bytes they are members (a trivially copyable aggregate, usable in constant
+/// expressions); above it they are on the heap, allocated once when the value is made, copied deeply,
+/// never allocated again by get, forward, backward or an optimizer's step. A moved-from params that
+/// keeps its tensors on the heap is empty until it is assigned to.
 template <network Net, scalar T = float>
-struct params : detail::params_tuple<Net, T>::type {
+struct params : std::conditional_t<(sizeof(typename detail::params_tuple<Net, T>::type) <= params_stack_limit),
+                                   typename detail::params_tuple<Net, T>::type,
+                                   detail::heap_tuple<typename detail::params_tuple<Net, T>::type>> {
     using net_type = Net;
     using value_type = T;
+    using tuple_type = typename detail::params_tuple<Net, T>::type;
+    static constexpr bool on_heap = sizeof(tuple_type) > params_stack_limit;
+
+    /// The layers' parameters, wherever they are kept.
+    constexpr tuple_type& tensors() noexcept {
+        if constexpr (on_heap) return this->tuple();
+        else return *this;
+    }
+    constexpr const tuple_type& tensors() const noexcept {
+        if constexpr (on_heap) return this->tuple();
+        else return *this;
+    }
 };
 
 template <class P>
@@ -73,7 +125,7 @@ constexpr auto& get(params<Net, T>& p) noexcept {
         static_cast<void>(detail::require<false, layer_index_out_of_range<layer_index<I>, layer_count<Net::layer_count>>>);
         return p;
     } else {
-        return detail::slot_value<I>(p);
+        return detail::slot_value<I>(p.tensors());
     }
 }
 template <std::size_t I, class Net, class T>
@@ -82,7 +134,7 @@ constexpr const auto& get(const params<Net, T>& p) noexcept {
         static_cast<void>(detail::require<false, layer_index_out_of_range<layer_index<I>, layer_count<Net::layer_count>>>);
         return p;
     } else {
-        return detail::slot_value<I>(p);
+        return detail::slot_value<I>(p.tensors());
     }
 }
 

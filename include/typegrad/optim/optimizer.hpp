@@ -7,12 +7,11 @@
 #pragma once
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstddef>
-#include <cstring>
 #include <limits>
 #include <memory>
-#include <new>
 #include <string_view>
 #include <tuple>
 #include <type_traits>
@@ -76,23 +75,23 @@ template <class P>
 inline constexpr char params_tag = 0;  // its address identifies the params type P
 
 /// A stateful optimizer's state: K values of the params type of its first step, zero at first, in
-/// one 64-byte-aligned allocation made on that step, and the number of steps made. A later step
+/// one allocation made on that step (and, for a params type that keeps its tensors on the heap, one
+/// each), and the number of steps made. A later step
 /// with another params type is a tg::value_error. Copies are deep (a copy continues exactly as the
 /// original would); a moved-from state is empty and starts over.
 class optimizer_state {
 public:
     optimizer_state() = default;
     optimizer_state(const optimizer_state& other)
-        : bytes_(other.bytes_ ? allocate(other.size_) : nullptr), size_(other.size_), tag_(other.tag_),
-          values_(other.values_), scalar_(other.scalar_), steps_(other.steps_) {
-        if (bytes_) std::memcpy(bytes_.get(), other.bytes_.get(), size_);  // the values are trivially copyable
-    }
+        : state_(other.state_ ? holder(other.copy_(other.state_.get()), other.state_.get_deleter()) : holder()),
+          copy_(other.copy_), tag_(other.tag_), values_(other.values_), scalar_(other.scalar_), steps_(other.steps_) {}
     optimizer_state(optimizer_state&& other) noexcept
-        : bytes_(std::move(other.bytes_)), size_(std::exchange(other.size_, 0)), tag_(std::exchange(other.tag_, nullptr)),
-          values_(std::exchange(other.values_, 0)), scalar_(other.scalar_), steps_(std::exchange(other.steps_, 0)) {}
+        : state_(std::move(other.state_)), copy_(std::exchange(other.copy_, nullptr)),
+          tag_(std::exchange(other.tag_, nullptr)), values_(std::exchange(other.values_, 0)), scalar_(other.scalar_),
+          steps_(std::exchange(other.steps_, 0)) {}
     optimizer_state& operator=(optimizer_state other) noexcept {
-        std::swap(bytes_, other.bytes_);
-        std::swap(size_, other.size_);
+        std::swap(state_, other.state_);
+        std::swap(copy_, other.copy_);
         std::swap(tag_, other.tag_);
         std::swap(values_, other.values_);
         std::swap(scalar_, other.scalar_);
@@ -105,13 +104,13 @@ public:
     /// optimizer in the error a call with another params type throws.
     template <std::size_t K, class P>
     P* values(std::string_view who) {
-        static_assert(is_params<P> && std::is_trivially_copyable_v<P> && sizeof(P) % alignment == 0);
+        static_assert(is_params<P>);
+        using array = std::array<P, K>;
         const std::size_t count = P::net_type::param_count;
         const char* scalar = std::is_same_v<typename P::value_type, float> ? "float" : "double";
-        if (!bytes_) {
-            bytes_ = allocate(K * sizeof(P));
-            size_ = K * sizeof(P);
-            for (std::size_t k = 0; k < K; ++k) ::new (bytes_.get() + k * sizeof(P)) P{};
+        if (!state_) {
+            state_ = holder(new array{}, deleter{[](void* a) { delete static_cast<array*>(a); }});
+            copy_ = [](const void* a) -> void* { return new array(*static_cast<const array*>(a)); };
             tag_ = &params_tag<P>;
             values_ = count;
             scalar_ = scalar;
@@ -120,25 +119,23 @@ public:
                                       " values, but step() was given a params of ", count, ' ', scalar,
                                       " values of another type; use one optimizer per network, or reset() it"));
         }
-        return std::launder(reinterpret_cast<P*>(bytes_.get()));
+        return static_cast<array*>(state_.get())->data();
     }
 
     std::size_t steps() const noexcept { return steps_; }
     std::size_t count_step() noexcept { return ++steps_; }
 
 private:
-    struct aligned_delete {
-        void operator()(std::byte* p) const noexcept { ::operator delete(p, std::align_val_t{alignment}); }
+    struct deleter {
+        void (*destroy)(void*);  // no default member initialiser: unique_ptr needs it complete here
+        void operator()(void* a) const noexcept { destroy(a); }
     };
-    using buffer = std::unique_ptr<std::byte[], aligned_delete>;
-    static buffer allocate(std::size_t size) {
-        return buffer(static_cast<std::byte*>(::operator new(size, std::align_val_t{alignment})));
-    }
+    using holder = std::unique_ptr<void, deleter>;
 
-    buffer bytes_;
-    std::size_t size_ = 0;            // bytes
-    const void* tag_ = nullptr;       // &params_tag<P> of the params type P
-    std::size_t values_ = 0;          // P's parameter count and element type, for the error message
+    holder state_;                             // a std::array<P, K> of the params type P of the first step
+    void* (*copy_)(const void*) = nullptr;     // a deep copy of it
+    const void* tag_ = nullptr;                // &params_tag<P>
+    std::size_t values_ = 0;                   // P's parameter count and element type, for the error message
     const char* scalar_ = "";
     std::size_t steps_ = 0;
 };
