@@ -139,4 +139,20 @@ BOOST_AUTO_TEST_CASE(one_step_on_the_line_of_the_notes) {
     BOOST_TEST(std::abs(tg::get<0>(p).b[0] - 4.9) < 1e-15);
 }
 
+// A learning rate that is not a finite number >= 0 is an error before anything changes, as for sgd.step.
+BOOST_AUTO_TEST_CASE(a_bad_learning_rate_is_an_error_and_changes_nothing) {
+    tg::params<small> p = tg::init<small>(7);
+    const tg::params<small> before = p;
+    tg::workspace<small> ws;
+    for (const double lr : {std::nan(""), -0.5, 1e39}) {
+        try {
+            tg::sgd_step<small>(p, tg::vec<float, 2>{1, 2}, tg::vec<float, 1>{3}, tg::mse{}, tg::sgd{lr}, ws);
+            BOOST_FAIL("no error for lr " << lr);
+        } catch (const tg::value_error& e) {
+            BOOST_TEST(std::string_view(e.what()).starts_with("tg::sgd: lr is "));
+        }
+    }
+    BOOST_TEST((p == before));
+}
+
 BOOST_AUTO_TEST_SUITE_END()

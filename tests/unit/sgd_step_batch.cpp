@@ -93,6 +93,12 @@ BOOST_AUTO_TEST_CASE(bad_sizes_are_errors_and_change_nothing) {
             tg::sgd_step_batch<relu_net>(p, ws, std::span(xs).first(3), std::span(targets).first(2), tg::mse{}, opt);
         },
         "tg::sgd_step_batch: 3 inputs but 2 targets"));
+    BOOST_TEST(throws_value_error(
+        [&] {
+            tg::sgd_step_batch<relu_net>(p, ws, std::span(xs).first(3), std::span(targets).first(3), tg::mse{},
+                                         tg::sgd{-1.0});
+        },
+        "tg::sgd: lr is -1, expected a finite number >= 0"));
     BOOST_TEST(max_difference(p, before) == 0.0);
 }
 

@@ -103,7 +103,8 @@ void update_batch_from(params<Net, T>& p, batch_workspace<Net, T>& ws, std::size
 /// gradient over the batch) in one pass, with no gradient stored (see the top of this header); then
 /// folds the batch's statistics into the running ones (batch_norm). Returns the batch's summed loss,
 /// before the update. At most ws.capacity() samples; inputs and targets pair up. The result equals
-/// value_and_grad_batch followed by opt.step up to rounding.
+/// value_and_grad_batch followed by opt.step up to rounding. A learning rate that is not a finite
+/// number >= 0 as a T is a value_error (sgd::check), before anything changes.
 template <network Net, class T, class Loss>
     requires loss_for<Loss, T, Net::out_size>
 T sgd_step_batch(params<Net, T>& p, batch_workspace<Net, T>& ws,
@@ -111,6 +112,7 @@ T sgd_step_batch(params<Net, T>& p, batch_workspace<Net, T>& ws,
                  std::span<const loss_target_t<Loss, T, Net::out_size>> targets, const Loss& loss, const sgd& opt,
                  const batch_info& info = {mode::training}) {
     if constexpr (detail::in_place_check<Net, T>::value) {
+        opt.check<T>();
         const std::size_t n = detail::load_batch("tg::sgd_step_batch", ws, inputs, targets);
         if (n == 0) return T{};
         const T sum = detail::loss_rows<Net>(
@@ -125,12 +127,14 @@ T sgd_step_batch(params<Net, T>& p, batch_workspace<Net, T>& ws,
 }
 
 /// Trains p on one sample with plain SGD: forward, loss, backward and p ← p - opt.lr·∂L/∂p in one
-/// pass, using ws as scratch. Returns the sample's loss (before the update).
+/// pass, using ws as scratch. Returns the sample's loss (before the update). A learning rate that is
+/// not a finite number >= 0 as a T is a value_error (sgd::check), before anything changes.
 template <network Net, class T, class U, std::size_t N, class Loss>
     requires loss_for<Loss, T, Net::out_size>
 constexpr T sgd_step(params<Net, T>& p, const vec<U, N>& x, const loss_target_t<Loss, T, Net::out_size>& target,
                      const Loss& loss, const sgd& opt, workspace<Net, T>& ws) {
     if constexpr (detail::check_input<Net, T, U, N>()) {
+        if (!std::is_constant_evaluated()) opt.check<T>();
         const vec<T, Net::out_size> out = forward<Net>(p, x, ws, mode::training);
         vec<T, Net::out_size> grad_out;
         const T value = loss.value_and_grad(out, target, grad_out);
