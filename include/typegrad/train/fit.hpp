@@ -29,6 +29,7 @@
 #include <typegrad/net/batch.hpp>
 #include <typegrad/net/params.hpp>
 #include <typegrad/optim/optimizer.hpp>
+#include <typegrad/optim/schedule.hpp>
 #include <typegrad/simd.hpp>
 #include <typegrad/train/evaluate.hpp>
 #include <typegrad/train/neuron_split.hpp>
@@ -356,6 +357,7 @@ fit_result fit(params<Net, T>& p, const Data& train, const Loss& loss, Opt& opt,
         printer.epoch(report);
         result.history.push_back(report);
         on_epoch(report);
+        if constexpr (epoch_counting<Opt>) opt.end_epoch();
     }
     return result;
 }
