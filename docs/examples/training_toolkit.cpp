@@ -1,6 +1,6 @@
-// The training toolkit on the seed's blue and red points (docs/blue-red-points.md): a learning-rate
-// schedule that warms up over the first epoch's updates and then goes down a cosine. Fails unless the
-// accuracy on held-out points is at least 98%.
+// The training toolkit on the seed's blue and red points (docs/blue-red-points.md): 1. a learning-rate
+// schedule that warms up over the first epoch's updates and then goes down a cosine; 2. an epoch
+// callback that stops training. Fails unless each run's accuracy on held-out points is at least 98%.
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -42,5 +42,18 @@ int main() {
                  });
     const double accuracy = tg::accuracy<net>(p, test);
     std::printf("   %zu updates; test accuracy %.4f\n", opt.updates(), accuracy);
-    return accuracy >= 0.98 ? 0 : 1;
+
+    std::printf("2. The callback stops training once the training accuracy reaches 0.995\n");
+    tg::params<net> q = tg::init<net>(/*seed=*/3);
+    tg::adam adam{0.003};
+    const tg::fit_result run = tg::fit<net>(q, train, tg::softmax_cross_entropy{}, adam,
+                                            {.epochs = 100, .batch_size = 32, .seed = 4, .report = tg::progress::none},
+                                            [](const tg::epoch_report& e) {
+                                                return e.accuracy >= 0.995 ? tg::fit_control::stop : tg::fit_control::go_on;
+                                            });
+    const double accuracy_2 = tg::accuracy<net>(q, test);
+    std::printf("   stopped by the callback: %s, after epoch %zu of 100 (training accuracy %.4f); test accuracy %.4f\n",
+                run.stopped == tg::fit_stop::callback ? "yes" : "no", run.history.size(), run.history.back().accuracy,
+                accuracy_2);
+    return accuracy >= 0.98 && accuracy_2 >= 0.98 ? 0 : 1;
 }

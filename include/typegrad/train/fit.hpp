@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <concepts>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -47,8 +48,18 @@ struct fit_options {
     progress report = progress::automatic;   // on std::cerr
 };
 
+/// What tg::fit's epoch callback may return: whether training goes on (a callback may also return void).
+enum class fit_control { go_on, stop };
+
+/// Why tg::fit stopped.
+enum class fit_stop {
+    epochs,   // it ran options.epochs epochs
+    callback  // the epoch callback returned fit_control::stop
+};
+
 struct fit_result {
-    std::vector<epoch_report> history;  // one report per epoch
+    std::vector<epoch_report> history;  // one report per epoch run
+    fit_stop stopped = fit_stop::epochs;
 };
 
 namespace detail {
@@ -56,6 +67,20 @@ namespace detail {
 struct ignore_epochs {
     void operator()(const epoch_report&) const noexcept {}
 };
+
+/// Calls on_epoch(report); true when it asks to stop.
+template <class OnEpoch>
+bool stop_after(OnEpoch& on_epoch, const epoch_report& report) {
+    using result = std::invoke_result_t<OnEpoch&, const epoch_report&>;
+    static_assert(std::is_void_v<result> || std::is_same_v<result, fit_control>,
+                  "tg::fit: the epoch callback must return void or tg::fit_control (go_on or stop)");
+    if constexpr (std::is_void_v<result>) {
+        on_epoch(report);
+        return false;
+    } else {
+        return on_epoch(report) == fit_control::stop;
+    }
+}
 
 // [lo, hi) of a tensor of `size` elements: thread `part` of `parts`' share.
 struct slice {
@@ -288,7 +313,8 @@ private:
 
 }  // namespace detail
 
-/// Trains p on train for options.epochs epochs; on_epoch(const epoch_report&) is called after each.
+/// Trains p on train for options.epochs epochs; on_epoch(const epoch_report&) is called after each,
+/// and training stops early when it returns fit_control::stop.
 /// A non-finite loss or gradient stops training with tg::training_error naming the epoch and batch,
 /// before that batch's update: p is then as the last update left it when that is finite, and else
 /// restored to its values at the start of the epoch; an update that leaves a parameter non-finite at
@@ -297,6 +323,7 @@ private:
 /// anything runs (checked_optimizer).
 template <network Net, class T, class Data, class Loss, class Opt, class OnEpoch = detail::ignore_epochs>
     requires loss_for<Loss, T, Net::out_size> && optimizer<Opt, params<Net, T>> &&
+             std::invocable<OnEpoch&, const epoch_report&> &&
              std::convertible_to<typename Data::target_type, loss_target_t<Loss, T, Net::out_size>>
 fit_result fit(params<Net, T>& p, const Data& train, const Loss& loss, Opt& opt, const fit_options& options = {},
                OnEpoch on_epoch = {}) {
@@ -356,8 +383,12 @@ fit_result fit(params<Net, T>& p, const Data& train, const Loss& loss, Opt& opt,
             std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()};
         printer.epoch(report);
         result.history.push_back(report);
-        on_epoch(report);
+        const bool stop = detail::stop_after(on_epoch, report);
         if constexpr (epoch_counting<Opt>) opt.end_epoch();
+        if (stop) {
+            result.stopped = fit_stop::callback;
+            break;
+        }
     }
     return result;
 }
