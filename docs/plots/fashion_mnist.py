@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Plots the training curves written by docs/examples/fashion_mnist: the mean training loss and the
-learning rate per epoch, and the training and test accuracy per epoch, with the demo's 0.89 target.
+learning rate per epoch, and the training, validation and test accuracy per epoch, with the demo's 0.89
+target.
 
 Usage: fashion_mnist.py [CSV_DIR [OUTPUT]]   (defaults: build/demo, docs/images/fashion_mnist.png)
 """
@@ -33,6 +34,7 @@ lr_ax.set_ylabel("learning rate (x 1e-3, dashed)", color="grey")
 lr_ax.set_ylim(0, 1.05)
 
 acc_ax.plot(epoch, [r["train_accuracy"] for r in rows], "o-", label="training set (during the epoch)")
+acc_ax.plot(epoch, [r["validation_accuracy"] for r in rows], "^-", label="validation set (held out, after the epoch)")
 acc_ax.plot(epoch, [r["test_accuracy"] for r in rows], "s-", label="test set (after the epoch)")
 acc_ax.axhline(0.89, color="k", linestyle=":", label="target 0.89")
 last = rows[-1]

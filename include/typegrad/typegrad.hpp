@@ -33,6 +33,7 @@
 #include <typegrad/optim/sgd.hpp>
 #include <typegrad/optim/momentum.hpp>
 #include <typegrad/optim/adam.hpp>
+#include <typegrad/optim/schedule.hpp>
 #include <typegrad/optim/sgd_step.hpp>
 #include <typegrad/expr.hpp>
 #include <typegrad/optim/gradient_descent.hpp>

@@ -32,3 +32,13 @@ if(TYPEGRAD_SYSTEM_PYTHON)
         COMMAND sh -c "set -e; '${TYPEGRAD_SYSTEM_PYTHON}' '${CMAKE_CURRENT_SOURCE_DIR}/interop/torch_roundtrip.py' '${torch_file}'; '$<TARGET_FILE:check_torch>' '${torch_file}'")
     set_tests_properties(interop.torch PROPERTIES SKIP_RETURN_CODE 77)
 endif()
+
+# PyTorch's learning-rate schedulers against typegrad's schedules (optim/schedule.hpp).
+add_executable(check_schedules interop/check_schedules.cpp)
+target_link_libraries(check_schedules PRIVATE typegrad_dev)
+if(TYPEGRAD_SYSTEM_PYTHON)
+    set(schedules_file ${CMAKE_CURRENT_BINARY_DIR}/tmp/torch_schedules.txt)
+    add_test(NAME interop.torch_schedules
+        COMMAND sh -c "set -e; '${TYPEGRAD_SYSTEM_PYTHON}' '${CMAKE_CURRENT_SOURCE_DIR}/interop/torch_schedules.py' '${schedules_file}'; '$<TARGET_FILE:check_schedules>' '${schedules_file}'")
+    set_tests_properties(interop.torch_schedules PROPERTIES SKIP_RETURN_CODE 77)
+endif()

@@ -12,6 +12,7 @@
 #include <typegrad/net/sequential.hpp>
 #include <typegrad/optim/adam.hpp>
 #include <typegrad/optim/momentum.hpp>
+#include <typegrad/optim/schedule.hpp>
 #include <typegrad/optim/sgd.hpp>
 
 namespace tg = typegrad;
@@ -44,6 +45,9 @@ struct only_for_lines {  // steps one network type only
 static_assert(tg::optimizer<only_for_lines, tg::params<line>>);
 static_assert(!tg::optimizer<only_for_lines, tg::params<mlp>>);
 static_assert(!tg::optimizer<only_for_lines, tg::params<line, double>>);
+struct only_for_lines_with_lr : only_for_lines {
+    double lr = 0.1;
+};
 
 // Built from their hyper-parameters, not from a network type: tg::adam opt{1e-3f}.
 static_assert(std::is_constructible_v<tg::adam, float>);
@@ -65,3 +69,14 @@ static_assert(std::is_nothrow_move_constructible_v<tg::momentum> && std::is_noth
 static_assert(tg::checked_optimizer<tg::sgd, float> && tg::checked_optimizer<tg::sgd, double>);
 static_assert(tg::checked_optimizer<tg::momentum, float> && tg::checked_optimizer<tg::adam, double>);
 static_assert(!tg::checked_optimizer<only_for_lines, float>);
+
+// Learning-rate schedules are tg::lr_schedule; tg::scheduled keeps what the optimizer it wraps can do
+// (splitting its step, checking its hyper-parameters) and counts epochs for tg::fit.
+static_assert(tg::lr_schedule<tg::step_lr> && tg::lr_schedule<tg::exponential_lr> && tg::lr_schedule<tg::cosine_lr>);
+static_assert(tg::lr_schedule<tg::linear_lr> && tg::lr_schedule<tg::sequential_lr<tg::linear_lr, tg::cosine_lr>>);
+static_assert(!tg::lr_schedule<tg::adam> && !tg::lr_schedule<double>);
+using scheduled_adam = tg::scheduled<tg::adam, tg::cosine_lr>;
+static_assert(tg::splittable_optimizer<scheduled_adam, tg::params<mlp>> && tg::checked_optimizer<scheduled_adam, float>);
+static_assert(tg::epoch_counting<scheduled_adam> && !tg::epoch_counting<tg::adam>);
+static_assert(!tg::splittable_optimizer<tg::scheduled<only_for_lines_with_lr, tg::step_lr>, tg::params<line>>);
+static_assert(tg::optimizer<tg::scheduled<only_for_lines_with_lr, tg::step_lr>, tg::params<line>>);

@@ -1,6 +1,7 @@
 // forward (also from tg::inference_params), value_and_grad, an SGD step and a fused tg::sgd_step
-// never allocate, and momentum and adam allocate only on their first step: this program replaces
-// the global operator new and delete with counting versions and counts around each call.
+// never allocate, and momentum and adam (also under a learning-rate schedule) allocate only on their
+// first step: this program replaces the global operator new and delete with counting versions and
+// counts around each call.
 #include <boost/test/unit_test.hpp>
 
 #include <cstdlib>
@@ -101,6 +102,19 @@ BOOST_AUTO_TEST_CASE(momentum_and_adam_allocate_only_on_their_first_step) {
     allocates_once(tg::momentum{0.01, 0.9});
     allocates_once(tg::momentum{0.01, 0.9, true});
     allocates_once(tg::adam{1e-3});
+}
+
+// A schedule adds no allocation: a scheduled adam allocates its moments on the first step only.
+BOOST_AUTO_TEST_CASE(a_scheduled_optimizer_allocates_only_what_it_wraps) {
+    tg::params<logits, double> q = tg::init<logits, double>(3), grad = tg::init<logits, double>(4);
+    tg::scheduled opt{tg::adam{1e-3}, tg::sequential_lr{tg::linear_lr{}, 5, tg::cosine_lr{.period = 10}}, tg::per::update};
+    std::size_t before = allocations;
+    opt.step(q, grad);
+    BOOST_TEST(allocations == before + 1);
+    before = allocations;
+    for (int i = 0; i < 10; ++i) opt.step(q, grad);
+    BOOST_TEST(allocations == before);
+    BOOST_TEST(opt.updates() == 11u);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -291,6 +291,30 @@ BOOST_AUTO_TEST_CASE(accuracy_refuses_a_label_past_the_outputs_when_classes_is_0
     BOOST_CHECK_THROW(tg::evaluate<net>(p, data, tg::softmax_cross_entropy{}), tg::value_error);
 }
 
+// The callback stops training by returning tg::fit_control::stop; go_on, like void, runs every epoch.
+BOOST_AUTO_TEST_CASE(the_epoch_callback_stops_training_by_its_return_value) {
+    const auto data = line_points(10, 5);
+    for (std::size_t stop_at : {1, 3, 5}) {
+        BOOST_TEST_CONTEXT("stop after epoch " << stop_at) {
+            auto p = tg::init<net, double>(1);
+            recording<tg::params<net, double>> opt{tg::sgd{0.1}};
+            std::size_t calls = 0;
+            const auto result = tg::fit<net>(p, data, tg::softmax_cross_entropy{}, opt,
+                                             {.epochs = 4, .batch_size = 5, .threads = 1, .report = tg::progress::none},
+                                             [&](const tg::epoch_report& e) {
+                                                 ++calls;
+                                                 return e.epoch == stop_at ? tg::fit_control::stop : tg::fit_control::go_on;
+                                             });
+            const std::size_t run = std::min<std::size_t>(stop_at, 4);
+            BOOST_TEST(calls == run);
+            BOOST_TEST(result.history.size() == run);
+            BOOST_TEST(opt.steps == 2 * run);
+            BOOST_TEST((result.stopped == (stop_at <= 4 ? tg::fit_stop::callback : tg::fit_stop::epochs)));
+            BOOST_TEST((p == opt.last));
+        }
+    }
+}
+
 // Bad hyper-parameters are value_errors naming the option before anything runs; p is untouched.
 BOOST_AUTO_TEST_CASE(hyper_parameters_are_checked_up_front) {
     const auto data = line_points(10, 3);

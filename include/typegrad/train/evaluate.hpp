@@ -7,6 +7,7 @@
 #include <concepts>
 #include <cstddef>
 #include <limits>
+#include <span>
 
 #include <typegrad/core/error.hpp>
 #include <typegrad/core/vec.hpp>
@@ -37,17 +38,39 @@ constexpr void check_data() {
                   "tg::fit / tg::evaluate: the data set's sample size must be the network's in_size");
 }
 
-/// Calls score(output row, sample index) for every sample of set, in chunks on the batch path.
+/// Calls score(output row, sample index) for every sample of set, or for the samples `rows` lists when
+/// it is not empty, in chunks on the batch path.
 template <class Net, class T, class Data, class Score>
-void for_each_output(const params<Net, T>& p, const Data& set, Score score) {
+void for_each_output(const params<Net, T>& p, const Data& set, Score score, std::span<const std::size_t> rows = {}) {
     constexpr std::size_t chunk = 256;
-    batch_workspace<Net, T> ws(std::min(chunk, set.size()));
-    for (std::size_t begin = 0; begin < set.size(); begin += chunk) {
-        const std::size_t n = std::min(chunk, set.size() - begin);
-        for (std::size_t r = 0; r < n; ++r) ws.set_input(r, set.inputs[begin + r]);
+    const std::size_t count = rows.empty() ? set.size() : rows.size();
+    const auto sample = [&](std::size_t i) { return rows.empty() ? i : rows[i]; };
+    batch_workspace<Net, T> ws(std::min(chunk, count));
+    for (std::size_t begin = 0; begin < count; begin += chunk) {
+        const std::size_t n = std::min(chunk, count - begin);
+        for (std::size_t r = 0; r < n; ++r) ws.set_input(r, set.inputs[sample(begin + r)]);
         forward_batch<Net>(p, ws, n, {mode::inference});
-        for (std::size_t r = 0; r < n; ++r) score(ws.output(r), begin + r);
+        for (std::size_t r = 0; r < n; ++r) score(ws.output(r), sample(begin + r));
     }
+}
+
+/// tg::evaluate on the samples `rows` lists (all of set when it is empty), which must not be none.
+template <class Net, class T, class Data, class Loss>
+evaluation evaluate_rows(const params<Net, T>& p, const Data& set, const Loss& loss,
+                         std::span<const std::size_t> rows = {}) {
+    double loss_sum = 0;
+    std::size_t right = 0;
+    for_each_output<Net>(
+        p, set,
+        [&](const T* out, std::size_t i) {
+            vec<T, Net::out_size> y;
+            std::copy_n(out, Net::out_size, y.data());
+            loss_sum += loss.value(y, set.targets[i]);
+            if constexpr (Data::labelled) right += argmax(out, Net::out_size) == set.targets[i];
+        },
+        rows);
+    const double n = double(rows.empty() ? set.size() : rows.size());
+    return {loss_sum / n, Data::labelled ? double(right) / n : std::numeric_limits<double>::quiet_NaN()};
 }
 
 }  // namespace detail
@@ -81,16 +104,7 @@ evaluation evaluate(const params<Net, T>& p, const Data& set, const Loss& loss) 
     detail::check_data<Net, T, Data>();
     set.check();
     if (set.empty()) throw value_error("tg::evaluate: the data set is empty");
-    double loss_sum = 0;
-    std::size_t right = 0;
-    detail::for_each_output<Net>(p, set, [&](const T* out, std::size_t i) {
-        vec<T, Net::out_size> y;
-        std::copy_n(out, Net::out_size, y.data());
-        loss_sum += loss.value(y, set.targets[i]);
-        if constexpr (Data::labelled) right += detail::argmax(out, Net::out_size) == set.targets[i];
-    });
-    const double n = double(set.size());
-    return {loss_sum / n, Data::labelled ? double(right) / n : std::numeric_limits<double>::quiet_NaN()};
+    return detail::evaluate_rows<Net>(p, set, loss);
 }
 
 }  // namespace typegrad

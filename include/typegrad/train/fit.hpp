@@ -3,11 +3,14 @@
 // optimizer update per batch from the mean of its samples' gradients. A batch runs on the batch path,
 // split over threads: a network of dense layers and elementwise activations by neurons
 // (train/neuron_split.hpp), any other by samples, each thread summing its rows' gradients. Sums run in
-// a fixed order, so a run is deterministic for a seed and a thread count.
+// a fixed order, so a run is deterministic for a seed and a thread count. After every epoch fit may
+// validate on a set it does not train on, stop early when a metric stops improving, and keep the best
+// epoch's parameters (fit_options).
 #pragma once
 
 #include <algorithm>
 #include <chrono>
+#include <concepts>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -29,6 +32,7 @@
 #include <typegrad/net/batch.hpp>
 #include <typegrad/net/params.hpp>
 #include <typegrad/optim/optimizer.hpp>
+#include <typegrad/optim/schedule.hpp>
 #include <typegrad/simd.hpp>
 #include <typegrad/train/evaluate.hpp>
 #include <typegrad/train/neuron_split.hpp>
@@ -37,17 +41,47 @@
 
 namespace typegrad {
 
+/// A figure of an epoch_report that tg::fit can watch for early stopping and for the best epoch.
+enum class fit_metric { loss, accuracy, validation_loss, validation_accuracy };
+
+constexpr const char* to_string(fit_metric m) noexcept {
+    switch (m) {
+        case fit_metric::loss: return "loss";
+        case fit_metric::accuracy: return "accuracy";
+        case fit_metric::validation_loss: return "validation_loss";
+        case fit_metric::validation_accuracy: return "validation_accuracy";
+    }
+    return "?";
+}
+
 struct fit_options {
     std::size_t epochs = 1;
     std::size_t batch_size = 32;             // samples per update; the last batch of an epoch may be smaller
-    std::uint64_t seed = 0;                  // the shuffling order and dropout's masks
+    std::uint64_t seed = 0;                  // the shuffling order, dropout's masks and validation_split's draw
     std::size_t threads = 0;                 // threads a batch is split over; 0 = every core
     bool shuffle = true;                     // false: the samples in their stored order
     progress report = progress::automatic;   // on std::cerr
+    double validation_split = 0;             // the fraction of the samples, drawn with the seed, held out to validate on; 0: none
+    fit_metric monitor = fit_metric::validation_loss;  // what patience and restore_best watch
+    std::size_t patience = 0;                // stop after this many epochs in a row without improvement; 0: never
+    double min_delta = 0;                    // an improvement must beat the best by more than this
+    bool restore_best = false;               // end with the parameters of the best epoch
+};
+
+/// What tg::fit's epoch callback may return: whether training goes on (a callback may also return void).
+enum class fit_control { go_on, stop };
+
+/// Why tg::fit stopped.
+enum class fit_stop {
+    epochs,    // it ran options.epochs epochs
+    callback,  // the epoch callback returned fit_control::stop
+    patience   // options.monitor did not improve for options.patience epochs
 };
 
 struct fit_result {
-    std::vector<epoch_report> history;  // one report per epoch
+    std::vector<epoch_report> history;  // one report per epoch run
+    fit_stop stopped = fit_stop::epochs;
+    std::size_t best_epoch = 0;  // the epoch with the best options.monitor, with patience or restore_best; else 0
 };
 
 namespace detail {
@@ -55,6 +89,20 @@ namespace detail {
 struct ignore_epochs {
     void operator()(const epoch_report&) const noexcept {}
 };
+
+/// Calls on_epoch(report); true when it asks to stop.
+template <class OnEpoch>
+bool stop_after(OnEpoch& on_epoch, const epoch_report& report) {
+    using result = std::invoke_result_t<OnEpoch&, const epoch_report&>;
+    static_assert(std::is_void_v<result> || std::is_same_v<result, fit_control>,
+                  "tg::fit: the epoch callback must return void or tg::fit_control (go_on or stop)");
+    if constexpr (std::is_void_v<result>) {
+        on_epoch(report);
+        return false;
+    } else {
+        return on_epoch(report) == fit_control::stop;
+    }
+}
 
 // [lo, hi) of a tensor of `size` elements: thread `part` of `parts`' share.
 struct slice {
@@ -123,9 +171,9 @@ inline training_error not_finite(bool loss_finite, const epoch_plan& plan, std::
                                   plan.epoch, ", batch ", b + 1, " of ", plan.batches));
 }
 
-/// The parameters at the start of an epoch, so that fit never leaves them non-finite: a copy on the
-/// heap made once per epoch, and a finiteness pass over the parameters at the end of the epoch or when
-/// a batch's loss is not finite. Checking after every update instead (a copy and a pass over 0.9 MB
+/// A copy of the parameters on the heap. fit keeps those at the start of an epoch, so that it never
+/// leaves them non-finite: a copy made once per epoch, and a finiteness pass over the parameters at the
+/// end of the epoch or when a batch's loss is not finite. It keeps the best epoch's for restore_best. Checking after every update instead (a copy and a pass over 0.9 MB
 /// for 784-256-128-10) made the whole of fit 5-7% slower (scripts/ab.sh, paired calls).
 template <class Net, class T>
 class epoch_snapshot {
@@ -287,39 +335,95 @@ private:
 
 }  // namespace detail
 
-/// Trains p on train for options.epochs epochs; on_epoch(const epoch_report&) is called after each.
-/// A non-finite loss or gradient stops training with tg::training_error naming the epoch and batch,
-/// before that batch's update: p is then as the last update left it when that is finite, and else
-/// restored to its values at the start of the epoch; an update that leaves a parameter non-finite at
-/// the end of an epoch restores them too. The message says which; the optimizer's own state (step
-/// count, velocity, moments) is not rolled back. The optimizer's hyper-parameters are checked before
-/// anything runs (checked_optimizer).
-template <network Net, class T, class Data, class Loss, class Opt, class OnEpoch = detail::ignore_epochs>
-    requires loss_for<Loss, T, Net::out_size> && optimizer<Opt, params<Net, T>> &&
-             std::convertible_to<typename Data::target_type, loss_target_t<Loss, T, Net::out_size>>
-fit_result fit(params<Net, T>& p, const Data& train, const Loss& loss, Opt& opt, const fit_options& options = {},
-               OnEpoch on_epoch = {}) {
-    detail::check_data<Net, T, Data>();
+namespace detail {
+
+/// The figure m of an epoch report, and whether a larger one is better.
+inline double figure(const epoch_report& r, fit_metric m) noexcept {
+    switch (m) {
+        case fit_metric::loss: return r.loss;
+        case fit_metric::accuracy: return r.accuracy;
+        case fit_metric::validation_loss: return r.validation_loss;
+        case fit_metric::validation_accuracy: return r.validation_accuracy;
+    }
+    return r.loss;
+}
+constexpr bool larger_is_better(fit_metric m) noexcept { return m == fit_metric::accuracy || m == fit_metric::validation_accuracy; }
+
+/// Throws value_error unless the validation and early-stopping options fit the data.
+template <class Data>
+void check_validation_options(const fit_options& o, bool validation_set) {
+    const double split = o.validation_split;
+    if (split != 0 && !(split > 0 && split < 1))
+        throw value_error(message("tg::fit: validation_split is ", split, ", expected a fraction in (0, 1), or 0 for none"));
+    if (validation_set && split != 0)
+        throw value_error(message("tg::fit: both a validation set and validation_split ", split, " are given, expected one"));
+    check_hyper_parameter<double>("tg::fit", "min_delta", o.min_delta);
+    if (o.patience == 0 && !o.restore_best) return;
+    const bool validating = validation_set || split != 0;
+    if ((o.monitor == fit_metric::validation_loss || o.monitor == fit_metric::validation_accuracy) && !validating)
+        throw value_error(message("tg::fit: monitor is ", to_string(o.monitor),
+                                  ", but there is no validation set: pass one to fit, set validation_split, or monitor ",
+                                  o.monitor == fit_metric::validation_loss ? "loss" : "accuracy"));
+    if (larger_is_better(o.monitor) && !Data::labelled)
+        throw value_error(message("tg::fit: monitor is ", to_string(o.monitor),
+                                  ", but the data have vector targets, expected a loss to monitor"));
+}
+
+/// Training: the samples of train, all but those validation_split holds out (they go to `held_out`),
+/// each list in stored order. The held-out ones are a uniform draw seeded from the seed.
+inline std::vector<std::size_t> split_samples(std::size_t n, const fit_options& o, std::vector<std::size_t>& held_out) {
+    std::vector<std::size_t> order(n);
+    std::iota(order.begin(), order.end(), std::size_t{0});
+    if (o.validation_split == 0) return order;
+    const auto k = static_cast<std::size_t>(o.validation_split * double(n) + 0.5);
+    if (k == 0 || k == n)
+        throw value_error(message("tg::fit: validation_split ", o.validation_split, " of ", n, " samples holds out ", k,
+                                  ", expected at least 1 sample to validate on and 1 to train on"));
+    rng draw{o.seed ^ 0xA0761D6478BD642Full};  // apart from the shuffling's generator
+    for (std::size_t i = 0; i < k; ++i) std::swap(order[i], order[i + draw.next() % (n - i)]);
+    held_out.assign(order.begin(), order.begin() + std::ptrdiff_t(k));
+    order.erase(order.begin(), order.begin() + std::ptrdiff_t(k));
+    std::sort(held_out.begin(), held_out.end());
+    std::sort(order.begin(), order.end());
+    return order;
+}
+
+/// tg::fit, validated on *validation when it is not null.
+template <class Net, class T, class Data, class Loss, class Opt, class OnEpoch>
+fit_result fit_with(params<Net, T>& p, const Data& train, const Data* validation, const Loss& loss, Opt& opt,
+                    const fit_options& options, OnEpoch& on_epoch) {
+    check_data<Net, T, Data>();
     train.check();
     if (train.empty()) throw value_error("tg::fit: the training set is empty");
+    if (validation) {
+        validation->check();
+        if (validation->empty()) throw value_error("tg::fit: the validation set is empty");
+    }
     if (options.batch_size == 0) throw value_error("tg::fit: batch_size is 0, expected at least 1");
+    check_validation_options<Data>(options, validation != nullptr);
     if constexpr (checked_optimizer<Opt, T>) opt.template check<T>();
 
-    const std::size_t n = train.size();
+    std::vector<std::size_t> held_out;
+    std::vector<std::size_t> order = split_samples(train.size(), options, held_out);
+    const Data& validation_set = validation ? *validation : train;
+    const std::size_t n = order.size();
     const std::size_t batch_size = std::min(options.batch_size, n);
     const std::size_t batches = (n + batch_size - 1) / batch_size;
     const std::size_t threads =
         std::min(batch_size, options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency()));
 
-    std::conditional_t<detail::splits_by_neurons<Net>, detail::fit_by_neurons<Net, T>, detail::fit_by_samples<Net, T>>
-        trainer(batch_size, threads);
+    std::conditional_t<splits_by_neurons<Net>, fit_by_neurons<Net, T>, fit_by_samples<Net, T>> trainer(batch_size,
+                                                                                                      threads);
     thread_pool pool(threads);
-    std::vector<std::size_t> order(n);
-    std::iota(order.begin(), order.end(), std::size_t{0});
     rng shuffler{options.seed};
-    detail::progress_printer printer(options.report, std::cerr);
+    progress_printer printer(options.report, std::cerr);
     fit_result result;
-    detail::epoch_snapshot<Net, T> start_of_epoch;
+    epoch_snapshot<Net, T> start_of_epoch;
+    const bool watching = options.patience > 0 || options.restore_best;
+    std::optional<epoch_snapshot<Net, T>> best;
+    if (options.restore_best) best.emplace();
+    double best_figure = 0;
+    std::size_t waited = 0;
 
     for (std::size_t epoch = 1; epoch <= options.epochs; ++epoch) {
         const auto start = std::chrono::steady_clock::now();
@@ -328,36 +432,96 @@ fit_result fit(params<Net, T>& p, const Data& train, const Loss& loss, Opt& opt,
         start_of_epoch.save(p);
         const auto restored = [&] {
             start_of_epoch.restore(p);
-            return detail::message("; the parameters are restored to their values at the start of epoch ", epoch,
-                                   ", but the optimizer's state (its step count, velocity or moments) is not");
+            return message("; the parameters are restored to their values at the start of epoch ", epoch,
+                           ", but the optimizer's state (its step count, velocity or moments) is not");
         };
-        detail::epoch_totals totals;
+        epoch_totals totals;
         try {
-            totals = trainer.epoch(p, train, loss, opt,
-                                   {order.data(), n, batch_size, batches, epoch, options.epochs, options.seed}, pool,
-                                   printer);
+            totals = trainer.epoch(p, train, loss, opt, {order.data(), n, batch_size, batches, epoch, options.epochs, options.seed},
+                                   pool, printer);
         } catch (const training_error& e) {
             // Thrown before the batch's update: the last update may have made p non-finite.
             if (start_of_epoch.finite(p))
-                throw training_error(detail::message(e.what(), "; the parameters are left as the last update made them",
-                                                     " (a smaller learning rate may help)"));
-            throw training_error(detail::message(e.what(), restored(), " (a smaller learning rate may help)"));
+                throw training_error(message(e.what(), "; the parameters are left as the last update made them",
+                                             " (a smaller learning rate may help)"));
+            throw training_error(message(e.what(), restored(), " (a smaller learning rate may help)"));
         }
         if (!start_of_epoch.finite(p))
-            throw training_error(detail::message("tg::fit: an update of epoch ", epoch, " made a parameter not finite",
-                                                 restored(), " (a smaller learning rate may help)"));
-        const epoch_report report{
-            epoch,
-            options.epochs,
-            totals.loss / double(n),
-            Data::labelled ? double(totals.right) / double(n) : std::numeric_limits<double>::quiet_NaN(),
-            batches,
-            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()};
+            throw training_error(message("tg::fit: an update of epoch ", epoch, " made a parameter not finite", restored(),
+                                         " (a smaller learning rate may help)"));
+        epoch_report report{epoch,
+                            options.epochs,
+                            totals.loss / double(n),
+                            Data::labelled ? double(totals.right) / double(n) : std::numeric_limits<double>::quiet_NaN(),
+                            batches,
+                            0};
+        if (validation || !held_out.empty()) {
+            const evaluation v = evaluate_rows<Net>(p, validation_set, loss, held_out);
+            report.validation_loss = v.loss;
+            report.validation_accuracy = v.accuracy;
+        }
+        report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
         printer.epoch(report);
         result.history.push_back(report);
-        on_epoch(report);
+
+        if (watching) {
+            const double x = figure(report, options.monitor);
+            const bool better = larger_is_better(options.monitor) ? x > best_figure + options.min_delta
+                                                                  : x < best_figure - options.min_delta;
+            if (result.best_epoch == 0 ? !std::isnan(x) : better) {
+                best_figure = x;
+                result.best_epoch = epoch;
+                waited = 0;
+                if (best) best->save(p);
+            } else {
+                ++waited;
+            }
+        }
+        const bool stop = stop_after(on_epoch, report);
+        if constexpr (epoch_counting<Opt>) opt.end_epoch();
+        if (stop) {
+            result.stopped = fit_stop::callback;
+            break;
+        }
+        if (options.patience > 0 && waited >= options.patience) {
+            result.stopped = fit_stop::patience;
+            break;
+        }
     }
+    if (best && result.best_epoch != 0 && result.best_epoch != result.history.size()) best->restore(p);
     return result;
+}
+
+}  // namespace detail
+
+/// Trains p on train for options.epochs epochs; on_epoch(const epoch_report&) is called after each,
+/// and training stops early when it returns fit_control::stop. With options.validation_split, that
+/// fraction of train is held out and each epoch is validated on it (epoch_report's validation_loss
+/// and validation_accuracy); options.patience stops training when options.monitor has not improved
+/// for that many epochs, and options.restore_best ends with the parameters of the best epoch.
+/// A non-finite loss or gradient stops training with tg::training_error naming the epoch and batch,
+/// before that batch's update: p is then as the last update left it when that is finite, and else
+/// restored to its values at the start of the epoch; an update that leaves a parameter non-finite at
+/// the end of an epoch restores them too. The message says which; the optimizer's own state (step
+/// count, velocity, moments) is not rolled back. The optimizer's hyper-parameters and the options are
+/// checked before anything runs (checked_optimizer).
+template <network Net, class T, class Data, class Loss, class Opt, class OnEpoch = detail::ignore_epochs>
+    requires loss_for<Loss, T, Net::out_size> && optimizer<Opt, params<Net, T>> &&
+             std::invocable<OnEpoch&, const epoch_report&> &&
+             std::convertible_to<typename Data::target_type, loss_target_t<Loss, T, Net::out_size>>
+fit_result fit(params<Net, T>& p, const Data& train, const Loss& loss, Opt& opt, const fit_options& options = {},
+               OnEpoch on_epoch = {}) {
+    return detail::fit_with(p, train, static_cast<const Data*>(nullptr), loss, opt, options, on_epoch);
+}
+
+/// tg::fit validated on a set of its own after each epoch (options.validation_split must be 0).
+template <network Net, class T, class Data, class Loss, class Opt, class OnEpoch = detail::ignore_epochs>
+    requires loss_for<Loss, T, Net::out_size> && optimizer<Opt, params<Net, T>> &&
+             std::invocable<OnEpoch&, const epoch_report&> &&
+             std::convertible_to<typename Data::target_type, loss_target_t<Loss, T, Net::out_size>>
+fit_result fit(params<Net, T>& p, const Data& train, const Data& validation, const Loss& loss, Opt& opt,
+               const fit_options& options = {}, OnEpoch on_epoch = {}) {
+    return detail::fit_with(p, train, &validation, loss, opt, options, on_epoch);
 }
 
 }  // namespace typegrad

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdio>
+#include <limits>
 #include <ostream>
 #include <string>
 
@@ -27,7 +28,9 @@ struct epoch_report {
     double loss;          // the mean loss per sample, each batch scored before its update
     double accuracy;      // the fraction of samples classified right, measured likewise (labelled data); NaN otherwise
     std::size_t updates;  // optimizer steps made in this epoch
-    double seconds;       // wall time of the epoch
+    double seconds;       // wall time of the epoch, validation included
+    double validation_loss = std::numeric_limits<double>::quiet_NaN();      // on the validation set, after the epoch
+    double validation_accuracy = std::numeric_limits<double>::quiet_NaN();  // likewise (labelled data); NaN otherwise
 };
 
 namespace detail {
@@ -41,6 +44,8 @@ inline std::string format(const char* fmt, auto... args) {
 inline std::string epoch_line(const epoch_report& r) {
     std::string line = format("epoch %zu/%zu  loss %.4f", r.epoch, r.epochs, r.loss);
     if (!std::isnan(r.accuracy)) line += format("  accuracy %.4f", r.accuracy);
+    if (!std::isnan(r.validation_loss)) line += format("  validation loss %.4f", r.validation_loss);
+    if (!std::isnan(r.validation_accuracy)) line += format("  accuracy %.4f", r.validation_accuracy);
     return line + format("  %zu updates  %.2f s", r.updates, r.seconds);
 }
 
