@@ -26,19 +26,18 @@ find_program(TYPEGRAD_SYSTEM_PYTHON python3 PATHS /usr/bin NO_DEFAULT_PATH)
 if(NOT TYPEGRAD_SYSTEM_PYTHON)
     set(TYPEGRAD_SYSTEM_PYTHON ${Python3_EXECUTABLE})
 endif()
-if(TYPEGRAD_SYSTEM_PYTHON)
-    set(torch_file ${CMAKE_CURRENT_BINARY_DIR}/tmp/torch.safetensors)
-    add_test(NAME interop.torch
-        COMMAND sh -c "set -e; '${TYPEGRAD_SYSTEM_PYTHON}' '${CMAKE_CURRENT_SOURCE_DIR}/interop/torch_roundtrip.py' '${torch_file}'; '$<TARGET_FILE:check_torch>' '${torch_file}'")
-    set_tests_properties(interop.torch PROPERTIES SKIP_RETURN_CODE 77)
-endif()
+# A PyTorch parity test: the script writes a file (or exits with 77, a skip, without torch), and the
+# checker reads it and compares typegrad's numbers with PyTorch's.
+function(typegrad_torch_test name script checker file)
+    add_test(NAME interop.${name}
+        COMMAND sh -c "set -e; '${TYPEGRAD_SYSTEM_PYTHON}' '${CMAKE_CURRENT_SOURCE_DIR}/interop/${script}' '${file}'; '$<TARGET_FILE:${checker}>' '${file}'")
+    set_tests_properties(interop.${name} PROPERTIES SKIP_RETURN_CODE 77)
+endfunction()
 
 # PyTorch's learning-rate schedulers against typegrad's schedules (optim/schedule.hpp).
 add_executable(check_schedules interop/check_schedules.cpp)
 target_link_libraries(check_schedules PRIVATE typegrad_dev)
 if(TYPEGRAD_SYSTEM_PYTHON)
-    set(schedules_file ${CMAKE_CURRENT_BINARY_DIR}/tmp/torch_schedules.txt)
-    add_test(NAME interop.torch_schedules
-        COMMAND sh -c "set -e; '${TYPEGRAD_SYSTEM_PYTHON}' '${CMAKE_CURRENT_SOURCE_DIR}/interop/torch_schedules.py' '${schedules_file}'; '$<TARGET_FILE:check_schedules>' '${schedules_file}'")
-    set_tests_properties(interop.torch_schedules PROPERTIES SKIP_RETURN_CODE 77)
+    typegrad_torch_test(torch torch_roundtrip.py check_torch ${CMAKE_CURRENT_BINARY_DIR}/tmp/torch.safetensors)
+    typegrad_torch_test(torch_schedules torch_schedules.py check_schedules ${CMAKE_CURRENT_BINARY_DIR}/tmp/torch_schedules.txt)
 endif()
