@@ -1,4 +1,4 @@
-// The seed's loss chapter (損失函數) with typegrad's losses: L1 and L2 as sums and as means, the 0/1
+// The seed's loss chapter (損失函數) with typegrad's losses: L1 and L2 as sums and as means, Huber, the 0/1
 // loss, and the negative log-likelihood of the softmax output, with the base-10 figures the notes
 // print. Then why softmax_cross_entropy takes logits: it stays exact where probabilities underflow.
 #include <cmath>
@@ -17,6 +17,11 @@ int main() {
     tg::vec<double, 4> grad;
     tg::mse{}.value_and_grad(out, y, grad);  // ∂/∂out Σ (out − y)² = 2(out − y)
     std::printf("L2 gradient  [%g, %g, %g, %g]\n", grad[0], grad[1], grad[2], grad[3]);
+
+    // Huber (smooth L1): half of L2's square within Delta of the label, L1's slope beyond it.
+    std::printf("Huber  Delta 1: %g  Delta 2: %g\n", tg::huber{}.value(out, y), tg::huber<2.0>{}.value(out, y));
+    tg::huber{}.value_and_grad(out, y, grad);  // clamp(out − y, −1, 1)
+    std::printf("Huber gradient  [%g, %g, %g, %g]\n", grad[0], grad[1], grad[2], grad[3]);
 
     // Item 10: labels y = [1, 0, 1]; a two-class output predicts the class with the larger score.
     const tg::vec<double, 2> scores[] = {{0.2, 0.8}, {0.3, 0.7}, {0.9, 0.1}};  // predicts 1, 1, 0

@@ -10,6 +10,7 @@
 #include <typegrad/layers/activations.hpp>
 #include <typegrad/layers/dense.hpp>
 #include <typegrad/layers/softmax.hpp>
+#include <typegrad/loss/huber.hpp>
 #include <typegrad/loss/mae.hpp>
 #include <typegrad/loss/mse.hpp>
 #include <typegrad/loss/nll.hpp>
@@ -25,6 +26,21 @@ namespace tg = typegrad;
 BOOST_AUTO_TEST_SUITE(loss)
 
 // Item 8: L_m = [0, 2, 5, 3], y = [3, 2, 3, 4]: Σ|x - y| = 3 + 0 + 2 + 1 = 6, mean 1.5.
+// PyTorch's HuberLoss on out = (0.5, 3, -2), target 0: reduction='sum' with delta 1 gives 4.125 and
+// gradient (0.5, 1, -1); the mean with delta 0.5 gives 0.79166... and gradient (1, 1, -1)/6.
+BOOST_AUTO_TEST_CASE(huber_matches_pytorch_on_both_sides_of_delta) {
+    const tg::vec<double, 3> out{0.5, 3, -2}, target{};
+    tg::vec<double, 3> grad;
+    BOOST_TEST(tg::huber{}.value_and_grad(out, target, grad) == 4.125);
+    BOOST_TEST(grad[0] == 0.5);
+    BOOST_TEST(grad[1] == 1.0);
+    BOOST_TEST(grad[2] == -1.0);
+    const double mean = tg::huber<0.5>{.reduce = tg::reduction::mean}.value_and_grad(out, target, grad);
+    BOOST_TEST(std::abs(mean - 0.7916666666666666) < 1e-15);
+    for (std::size_t i = 0; i < 3; ++i) BOOST_TEST(std::abs(std::abs(grad[i]) - 1.0 / 6) < 1e-16);
+    BOOST_TEST(tg::huber<0.5>{}.value(tg::vec<float, 1>{0.5f}, tg::vec<float, 1>{0.0f}) == 0.125f);  // |d| = Delta
+}
+
 BOOST_AUTO_TEST_CASE(mae_sum_and_mean_of_the_notes) {
     const tg::vec<float, 4> out{0, 2, 5, 3}, y{3, 2, 3, 4};
     BOOST_TEST(tg::mae{}.value(out, y) == 6.0f);

@@ -10,6 +10,7 @@
 #include <tuple>
 #include <type_traits>
 
+#include <typegrad/loss/huber.hpp>
 #include <typegrad/loss/mae.hpp>
 #include <typegrad/loss/mse.hpp>
 #include <typegrad/loss/nll.hpp>
@@ -80,6 +81,9 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(finite_differences, Size, sizes) {
         for (auto reduce : {tg::reduction::sum, tg::reduction::mean}) {
             BOOST_TEST(worst_gradient_error(tg::mse{.reduce = reduce}, out, target) <= 1e-6);
             BOOST_TEST(worst_gradient_error(tg::mae{.reduce = reduce}, out, target) <= 1e-6);
+            // Huber's linear part (every |out - target| >= 0.05 > Delta) and its quadratic part (< Delta).
+            BOOST_TEST(worst_gradient_error(tg::huber<0.01>{.reduce = reduce}, out, target) <= 1e-6);
+            BOOST_TEST(worst_gradient_error(tg::huber<100.0>{.reduce = reduce}, out, target) <= 1e-6);
         }
         const std::size_t label = some_label<N>(trial);
         BOOST_TEST(worst_gradient_error(tg::softmax_cross_entropy{}, out, label) <= 1e-6);
