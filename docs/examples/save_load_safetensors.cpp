@@ -23,8 +23,8 @@ int main() {
     const tg::params<mlp> q = tg::load<mlp>("mlp.safetensors");
     const tg::vec<float, 4> x{0.5f, -1.0f, 2.0f, 0.25f};
     const auto y = tg::forward<mlp>(p, x), z = tg::forward<mlp>(q, x);
-    std::cout << "outputs before saving and after loading: " << y[0] << ' ' << y[1] << ' ' << y[2] << " / " << z[0]
-              << ' ' << z[1] << ' ' << z[2] << (y == z ? " (identical)\n" : " (DIFFERENT)\n");
+    std::cout << "outputs before saving and after loading: " << y << " / " << z
+              << (y == z ? " (identical)\n" : " (DIFFERENT)\n");  // a tg::vec prints as [a, b, c]
 
     // Float tensors into double parameters: refused unless asked for, then exact.
     const auto d = tg::load<mlp, double>("mlp.safetensors", tg::dtype_conversion::widen);

@@ -1,8 +1,9 @@
-// The fixed-size core: element types, vectors, matrices and the error hierarchy.
+// The fixed-size core: element types, vectors, matrices (and how they print) and the error hierarchy.
 #pragma once
 
 #include <typegrad/core/error.hpp>
 #include <typegrad/core/mat.hpp>
+#include <typegrad/core/print.hpp>
 #include <typegrad/core/rows.hpp>
 #include <typegrad/core/scalar.hpp>
 #include <typegrad/core/vec.hpp>

@@ -2,7 +2,9 @@
 #include <boost/test/unit_test.hpp>
 
 #include <cstdint>
+#include <iomanip>
 #include <memory>
+#include <sstream>
 
 #include <typegrad/core.hpp>
 
@@ -45,6 +47,14 @@ BOOST_AUTO_TEST_CASE(equality_compares_every_element) {
 BOOST_AUTO_TEST_CASE(heap_allocated_vectors_keep_their_alignment) {
     auto v = std::make_unique<tg::vec<float, 3>>();
     BOOST_TEST(reinterpret_cast<std::uintptr_t>(v->data()) % 64 == 0u);
+}
+
+// vec and mat print as NumPy prints arrays, in the stream's own number format.
+BOOST_AUTO_TEST_CASE(vec_and_mat_print_as_numpy_does) {
+    std::ostringstream out;
+    out << tg::vec<float, 3>{1, 2.5f, -3} << '\n' << tg::mat<double, 2, 2>{{1, 2, 3, 4}} << '\n';
+    out << std::fixed << std::setprecision(2) << tg::vec<double, 2>{1.0 / 3, 2} << '\n' << tg::mat<float, 1, 1>{} << '\n';
+    BOOST_TEST(out.str() == "[1, 2.5, -3]\n[[1, 2],\n [3, 4]]\n[0.33, 2.00]\n[[0.00]]\n");
 }
 
 BOOST_AUTO_TEST_SUITE_END()
