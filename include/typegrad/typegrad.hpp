@@ -34,6 +34,7 @@
 #include <typegrad/optim/sgd.hpp>
 #include <typegrad/optim/momentum.hpp>
 #include <typegrad/optim/adam.hpp>
+#include <typegrad/optim/clip.hpp>
 #include <typegrad/optim/schedule.hpp>
 #include <typegrad/optim/sgd_step.hpp>
 #include <typegrad/expr.hpp>

@@ -4,6 +4,7 @@
 // text), reset(), deep copies, moves and the step count.
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 #include <string_view>
@@ -19,6 +20,7 @@
 #include <typegrad/net/params.hpp>
 #include <typegrad/net/sequential.hpp>
 #include <typegrad/optim/adam.hpp>
+#include <typegrad/optim/clip.hpp>
 #include <typegrad/optim/momentum.hpp>
 #include <typegrad/optim/sgd.hpp>
 
@@ -274,6 +276,53 @@ BOOST_AUTO_TEST_CASE(split_neurons_cuts_at_whole_cache_lines_when_it_can) {
     BOOST_TEST(cuts(100, 3) == (std::vector<std::size_t>{0, 32, 64, 100}), boost::test_tools::per_element());
     BOOST_TEST(cuts(10, 2) == (std::vector<std::size_t>{0, 5, 10}), boost::test_tools::per_element());
     BOOST_TEST(cuts(1, 3) == (std::vector<std::size_t>{0, 0, 0, 1}), boost::test_tools::per_element());
+}
+
+// Clipping by the global norm: a gradient of norm 5 (a 3 and a 4 in two tensors) is scaled by PyTorch's
+// factor max_norm / (norm + 1e-6); one within the limit, or with a non-finite norm, is left as it is.
+BOOST_AUTO_TEST_CASE(clip_grad_norm_scales_by_pytorchs_factor) {
+    using line = tg::sequential<tg::dense<2, 2>, tg::relu, tg::dense<2, 1>>;
+    tg::params<line, double> grad{};
+    tg::get<0>(grad).W(1, 0) = 3;
+    tg::get<2>(grad).b[0] = -4;
+    BOOST_TEST(tg::clip_grad_norm(grad, 1.0) == 5.0);
+    BOOST_TEST(tg::get<0>(grad).W(1, 0) == 3 * (1.0 / (5.0 + 1e-6)));
+    BOOST_TEST(tg::get<2>(grad).b[0] == -4 * (1.0 / (5.0 + 1e-6)));
+    const auto clipped = grad;
+    BOOST_TEST(std::abs(tg::clip_grad_norm(grad, 2.0) - 1.0) < 1e-6);
+    BOOST_TEST((grad == clipped));
+    tg::get<0>(grad).b[1] = INFINITY;
+    BOOST_TEST(std::isinf(tg::clip_grad_norm(grad, 1.0)));
+    BOOST_TEST(tg::get<0>(grad).W(1, 0) == tg::get<0>(clipped).W(1, 0));
+    BOOST_TEST(tg::get<2>(grad).b[0] == tg::get<2>(clipped).b[0]);
+}
+
+BOOST_AUTO_TEST_CASE(clip_grad_value_clamps_every_element) {
+    tg::params<net> grad = tg::init<net>(5);
+    for (auto& x : tg::get<2>(grad).W) x *= 10;
+    tg::clip_grad_value(grad, 0.25);
+    float largest = 0;
+    tg::for_each_tensor([&](std::size_t, std::string_view, const auto& t) {
+        for (float x : t) largest = std::max(largest, std::abs(x));
+    }, grad);
+    BOOST_TEST(largest == 0.25f);
+}
+
+BOOST_AUTO_TEST_CASE(clipping_limits_must_be_finite_and_positive) {
+    tg::params<net> grad{};
+    for (const double bad : {0.0, -1.0, std::nan(""), double{INFINITY}}) {
+        for (const auto& [who, clip] : {std::pair<std::string, void (*)(tg::params<net>&, double)>{
+                                            "tg::clip_grad_norm: max_norm is ", [](tg::params<net>& g, double v) { tg::clip_grad_norm(g, v); }},
+                                        {"tg::clip_grad_value: clip is ", [](tg::params<net>& g, double v) { tg::clip_grad_value(g, v); }}}) {
+            try {
+                clip(grad, bad);
+                BOOST_FAIL("no error for " << bad);
+            } catch (const tg::value_error& e) {
+                BOOST_TEST(std::string(e.what()).starts_with(who));
+                BOOST_TEST(std::string_view(e.what()).ends_with(", expected a finite number > 0"));
+            }
+        }
+    }
 }
 
 BOOST_AUTO_TEST_SUITE_END()
