@@ -109,10 +109,8 @@ namespace detail {
 // epilogue; the rows between the two are then left unwritten (neither backward reads them).
 template <class Net, std::size_t I, class T>
 concept batch_fuses_with_next = I + 1 < Net::layer_count &&
-    requires(const params<Net, T>& p, batch_workspace<Net, T>& ws, const batch_info& info) {
-        Net::template layer_type<I>::template forward_batch_then<typename Net::template layer_type<I + 1>>(
-            get<I>(p), std::size_t{}, ws.template values<I>(), ws.template values<I + 2>(), info);
-    };
+    fuses_activation<typename Net::template layer_type<I>,
+                     typename Net::template layer_type<(I + 1 < Net::layer_count ? I + 1 : I)>, T, Net::sizes[I]>;
 
 template <class Net, std::size_t I, class T>
 void forward_batch_from(const params<Net, T>& p, batch_workspace<Net, T>& ws, std::size_t n, const batch_info& info) {
@@ -138,7 +136,7 @@ void backward_batch_from(const params<Net, T>& p, batch_workspace<Net, T>& ws, s
     const auto &x = ws.template values<I>(), &y = ws.template values<I + 1>(), &grad_y = ws.template gradients<I + 1>();
     auto& state = ws.template state<I>();
     auto& g = get<I>(grad);
-    if constexpr (requires { L::backward_batch(get<I>(p), n, x, y, grad_y, grad_x, state, g, how); }) {
+    if constexpr (assigns_batch_gradient<L, T, Net::sizes[I]>) {
         L::backward_batch(get<I>(p), n, x, y, grad_y, grad_x, state, g, how);
     } else {
         if (how == grad_mode::assign)
@@ -224,7 +222,7 @@ void update_running_statistics(params<Net, T>& p, batch_workspace<Net, T>& ws) n
     [&]<std::size_t... I>(std::index_sequence<I...>) {
         (..., [&] {
             using L = typename Net::template layer_type<I>;
-            if constexpr (requires { L::update_running_statistics(get<I>(p), ws.template state<I>()); })
+            if constexpr (keeps_running_statistics<L, T, Net::sizes[I]>)
                 L::update_running_statistics(get<I>(p), ws.template state<I>());
         }());
     }(std::make_index_sequence<Net::layer_count>{});

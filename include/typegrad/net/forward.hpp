@@ -19,10 +19,8 @@ namespace detail {
 // activation: the activation becomes the gemv's epilogue).
 template <class Net, std::size_t I, class T>
 concept fuses_with_next = I + 1 < Net::layer_count &&
-    requires(const params<Net, T>& p, const vec<T, Net::sizes[I]>& in, workspace<Net, T>& ws) {
-        Net::template layer_type<I>::template forward_then<typename Net::template layer_type<I + 1>>(
-            get<I>(p), in, get<I>(ws), get<I + 1>(ws), mode::inference);
-    };
+    fuses_activation<typename Net::template layer_type<I>,
+                     typename Net::template layer_type<(I + 1 < Net::layer_count ? I + 1 : I)>, T, Net::sizes[I]>;
 
 // The last layer's forward returns straight into the caller's result: no copy of the output.
 template <class Net, std::size_t I, class T, std::size_t N>

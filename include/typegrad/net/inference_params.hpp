@@ -21,7 +21,7 @@ struct inference_params_of {
     using type = typename L::template params_type<T, In>;
 };
 template <class L, class T, std::size_t In>
-    requires requires { typename L::template inference_params_type<T, In>; }
+    requires inference_layout<L, T, In>
 struct inference_params_of<L, T, In> {
     using type = typename L::template inference_params_type<T, In>;
 };
@@ -48,7 +48,7 @@ struct inference_params : detail::inference_tuple<Net, T>::type {
             (..., [&] {
                 using L = typename Net::template layer_type<I>;
                 auto& mine = detail::slot_value<I>(*this);
-                if constexpr (requires { L::prepare(get<I>(p), mine); }) L::prepare(get<I>(p), mine);
+                if constexpr (inference_layout<L, T, Net::sizes[I]>) L::prepare(get<I>(p), mine);
                 else mine = get<I>(p);
             }());
         }(std::make_index_sequence<Net::layer_count>{});
@@ -64,13 +64,14 @@ constexpr auto infer_prepared_from(const inference_params<Net, T>& p, const vec<
     using L = typename Net::template layer_type<I>;
     const auto& mine = slot_value<I>(p);
     if constexpr (I + 1 < Net::layer_count &&
-                  requires { L::template infer_then<typename Net::template layer_type<I + 1>>(mine, in); }) {
+                  infers_with_activation<L, typename Net::template layer_type<(I + 1 < Net::layer_count ? I + 1 : I)>,
+                                         T, Net::sizes[I]>) {
         auto out = L::template infer_then<typename Net::template layer_type<I + 1>>(mine, in);
         if constexpr (I + 2 == Net::layer_count) return out;
         else return infer_prepared_from<Net, I + 2>(p, out);
     } else {
         auto out = [&] {
-            if constexpr (requires { L::infer(mine, in); }) {
+            if constexpr (inference_layout<L, T, Net::sizes[I]>) {
                 return L::infer(mine, in);
             } else {
                 typename Net::template cache_type<I, T> cache;

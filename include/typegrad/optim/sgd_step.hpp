@@ -38,9 +38,9 @@ constexpr auto update_layer(params<Net, T>& p, const workspace<Net, T>& ws, cons
     if constexpr (std::is_same_v<P, no_params>) {
         no_params none;
         return L::backward(get<I>(p), get<I>(ws), grad_out, none);
-    } else if constexpr (!Input && requires { L::backward_update_params(get<I>(p), get<I>(ws), grad_out, alpha); }) {
+    } else if constexpr (!Input && updates_in_place<L, T, Net::sizes[I]>) {
         L::backward_update_params(get<I>(p), get<I>(ws), grad_out, alpha);
-    } else if constexpr (requires { L::backward_update(get<I>(p), get<I>(ws), grad_out, alpha); }) {
+    } else if constexpr (updates_in_place<L, T, Net::sizes[I]>) {
         return L::backward_update(get<I>(p), get<I>(ws), grad_out, alpha);
     } else {
         P grad{};
@@ -74,16 +74,13 @@ struct layer_not_updatable_in_place {
 
 namespace detail {
 
-template <class L>
-concept in_place_layer = requires { requires L::backward_batch_in_place; };
-
 template <class Net, class T, class Seq = std::make_index_sequence<Net::layer_count>>
 struct in_place_check;
 template <class Net, class T, std::size_t... I>
 struct in_place_check<Net, T, std::index_sequence<I...>> {
     static constexpr bool value =
         (require<std::is_same_v<typename Net::template params_type<I, T>, no_params> ||
-                     in_place_layer<typename Net::template layer_type<I>>,
+                     batch_updates_in_place<typename Net::template layer_type<I>>,
                  layer_not_updatable_in_place<layer_index<I>, typename Net::template layer_type<I>>> &&
          ...);
 };

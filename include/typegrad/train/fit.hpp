@@ -311,7 +311,7 @@ fit_result fit(params<Net, T>& p, const Data& train, const Loss& loss, Opt& opt,
     const std::size_t threads =
         std::min(batch_size, options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency()));
 
-    std::conditional_t<detail::splits_by_neurons<Net>, detail::fit_by_neurons<Net, T>, detail::fit_by_samples<Net, T>>
+    std::conditional_t<detail::splits_by_neurons<Net, T>, detail::fit_by_neurons<Net, T>, detail::fit_by_samples<Net, T>>
         trainer(batch_size, threads);
     thread_pool pool(threads);
     std::vector<std::size_t> order(n);

@@ -85,27 +85,26 @@ private:
     std::atomic<bool> abandoned_{false};
 };
 
-template <class L>
-inline constexpr bool is_dense = false;
-template <std::size_t In, std::size_t Out>
-inline constexpr bool is_dense<dense<In, Out>> = true;
-
-template <class L>
-concept elementwise_activation = std::derived_from<L, output_cached_activation<L>>;
-
-/// Layer I of Net is an elementwise activation right after a dense layer (their forward runs fused).
-template <class Net, std::size_t I>
-constexpr bool activation_after_dense() {
-    if constexpr (I == 0 || I >= Net::layer_count) return false;
-    else return elementwise_activation<typename Net::template layer_type<I>> &&
-                is_dense<typename Net::template layer_type<I - 1>>;
+/// Layer I of Net can have its neurons split between threads (tg::splits_neurons: dense).
+template <class Net, std::size_t I, class T>
+constexpr bool neuron_layer() {
+    if constexpr (I >= Net::layer_count) return false;
+    else return splits_neurons<typename Net::template layer_type<I>, void, T, Net::sizes[I]>;
 }
 
-/// @brief Every layer of Net is a tg::dense or an elementwise activation right after one: tg::fit can
-/// split its neurons between threads.
-template <class Net>
+/// Layer I of Net is an elementwise activation right after a layer that splits its neurons (their
+/// forward runs fused).
+template <class Net, std::size_t I, class T = float>
+constexpr bool activation_after_dense() {
+    if constexpr (I == 0 || I >= Net::layer_count) return false;
+    else return elementwise_activation<typename Net::template layer_type<I>> && neuron_layer<Net, I - 1, T>();
+}
+
+/// @brief Every layer of Net splits its neurons or is an elementwise activation right after one:
+/// tg::fit can split its neurons between threads.
+template <class Net, class T = float>
 concept splits_by_neurons = []<std::size_t... I>(std::index_sequence<I...>) {
-    return (... && (is_dense<typename Net::template layer_type<I>> || activation_after_dense<Net, I>()));
+    return (... && (neuron_layer<Net, I, T>() || activation_after_dense<Net, I, T>()));
 }(std::make_index_sequence<Net::layer_count>{});
 
 /// What the threads of a neuron-split step share: the batch workspace (each thread writing its own
@@ -171,7 +170,7 @@ public:
         if constexpr (Labelled)
             for (std::size_t r = rows.lo; r < rows.hi; ++r)
                 right_[t] += argmax(ws_.output(r), Net::out_size) == std::size_t(target(r));
-        if constexpr (activation_after_dense<Net, Net::layer_count - 1>()) activation_grad<Net::layer_count>(rows);
+        if constexpr (activation_after_dense<Net, Net::layer_count - 1, T>()) activation_grad<Net::layer_count>(rows);
         input_grad_samples<last_dense>(p, rows);
         wait(t);
         weight_grads_by_neurons<last_dense>(p, n, t);
@@ -186,16 +185,16 @@ public:
     bool finite() const noexcept { return std::all_of(finite_.begin(), finite_.end(), [](bool f) { return f; }); }
 
 private:
-    static constexpr std::size_t last_dense = Net::layer_count - 1 - activation_after_dense<Net, Net::layer_count - 1>();
+    static constexpr std::size_t last_dense = Net::layer_count - 1 - activation_after_dense<Net, Net::layer_count - 1, T>();
 
     /// The dense layer before dense layer I > 0.
     template <std::size_t I>
-    static constexpr std::size_t dense_before = activation_after_dense<Net, I - 1>() ? I - 2 : I - 1;
+    static constexpr std::size_t dense_before = activation_after_dense<Net, I - 1, T>() ? I - 2 : I - 1;
     /// Dense layer I's output boundary, after its activation if one follows, and that activation (or void).
     template <std::size_t I>
-    static constexpr std::size_t output_of = activation_after_dense<Net, I + 1>() ? I + 2 : I + 1;
+    static constexpr std::size_t output_of = activation_after_dense<Net, I + 1, T>() ? I + 2 : I + 1;
     template <std::size_t I>
-    using activation_of = std::conditional_t<activation_after_dense<Net, I + 1>(),
+    using activation_of = std::conditional_t<activation_after_dense<Net, I + 1, T>(),
                                              typename Net::template layer_type<std::min(I + 1, Net::layer_count - 1)>, void>;
 
     /// Dense layers from this one on go by samples: the last one, and before it those whose weights take
@@ -206,7 +205,7 @@ private:
     static constexpr std::size_t by_samples_from = [] {
         constexpr auto weight_bytes = []<std::size_t... I>(std::index_sequence<I...>) {
             return std::array<std::size_t, Net::layer_count>{
-                (is_dense<typename Net::template layer_type<I>> ? Net::sizes[I] * Net::sizes[I + 1] * sizeof(T) : 0)...};
+                (neuron_layer<Net, I, T>() ? Net::sizes[I] * Net::sizes[I + 1] * sizeof(T) : 0)...};
         }(std::make_index_sequence<Net::layer_count>{});
         std::size_t first = last_dense;
         for (std::size_t i = first; i-- > 0;) {
@@ -270,7 +269,7 @@ private:
         if constexpr (I > 0) {
             Net::template layer_type<I>::input_grad_samples(get<I>(p), ws_.template gradients<I + 1>(),
                                                             ws_.template gradients<I>(), rows);
-            if constexpr (activation_after_dense<Net, I - 1>()) activation_grad<I>(rows);
+            if constexpr (activation_after_dense<Net, I - 1, T>()) activation_grad<I>(rows);
             if constexpr (I > by_samples_from) input_grad_samples<dense_before<I>>(p, rows);
         }
     }
@@ -294,7 +293,7 @@ private:
                                   split_neurons(L::out_size, t, threads_));
         if constexpr (I > 0) {
             wait(t);
-            sum_input_grad_parts<I, activation_after_dense<Net, I - 1>()>(n, split_neurons(Net::sizes[I], t, threads_));
+            sum_input_grad_parts<I, activation_after_dense<Net, I - 1, T>()>(n, split_neurons(Net::sizes[I], t, threads_));
             backward<dense_before<I>>(p, n, t);
         }
     }
