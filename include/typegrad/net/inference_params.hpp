@@ -12,6 +12,7 @@
 #include <typegrad/layers/layer.hpp>
 #include <typegrad/net/forward.hpp>
 #include <typegrad/net/params.hpp>
+#include <typegrad/net/plan.hpp>
 
 namespace typegrad {
 namespace detail {
@@ -63,10 +64,9 @@ template <class Net, std::size_t I, class T, std::size_t N>
 constexpr auto infer_prepared_from(const inference_params<Net, T>& p, const vec<T, N>& in) {
     using L = typename Net::template layer_type<I>;
     const auto& mine = slot_value<I>(p);
-    if constexpr (I + 1 < Net::layer_count &&
-                  infers_with_activation<L, typename Net::template layer_type<(I + 1 < Net::layer_count ? I + 1 : I)>,
-                                         T, Net::sizes[I]>) {
-        auto out = L::template infer_then<typename Net::template layer_type<I + 1>>(mine, in);
+    using Act = typename plan<Net, T>::template fused_activation<I>;
+    if constexpr (plan<Net, T>::template fuses_next<I> && infers_with_activation<L, Act, T, Net::sizes[I]>) {
+        auto out = L::template infer_then<Act>(mine, in);
         if constexpr (I + 2 == Net::layer_count) return out;
         else return infer_prepared_from<Net, I + 2>(p, out);
     } else {

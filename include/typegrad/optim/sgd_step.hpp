@@ -21,6 +21,7 @@
 #include <typegrad/net/batch.hpp>
 #include <typegrad/net/forward.hpp>
 #include <typegrad/net/params.hpp>
+#include <typegrad/net/plan.hpp>
 #include <typegrad/net/workspace.hpp>
 #include <typegrad/optim/sgd.hpp>
 #include <typegrad/simd.hpp>
@@ -85,15 +86,6 @@ struct in_place_check<Net, T, std::index_sequence<I...>> {
          ...);
 };
 
-template <class Net, std::size_t I, class T>
-void update_batch_from(params<Net, T>& p, batch_workspace<Net, T>& ws, std::size_t n) {
-    using L = typename Net::template layer_type<I>;
-    auto* grad_x = I == 0 ? nullptr : &ws.template gradients<I>();
-    L::backward_batch(std::as_const(get<I>(p)), n, ws.template values<I>(), ws.template values<I + 1>(),
-                      ws.template gradients<I + 1>(), grad_x, ws.template state<I>(), get<I>(p));
-    if constexpr (I > 0) update_batch_from<Net, I - 1>(p, ws, n);
-}
-
 }  // namespace detail
 
 /// Trains p on one mini-batch with plain SGD: forward, loss, backward and p ← p - opt.lr·(mean
@@ -113,7 +105,10 @@ T sgd_step_batch(params<Net, T>& p, batch_workspace<Net, T>& ws,
         const T sum = detail::loss_rows<Net>(
             p, ws, n, [&](std::size_t r) -> const auto& { return targets[r]; }, loss, static_cast<T>(-opt.lr) / T(n),
             info);
-        detail::update_batch_from<Net, Net::layer_count - 1>(p, ws, n);
+        // Each layer's backward_batch adds its update into its own parameters (tg::batch_updates_in_place).
+        detail::walk_layers<Net, true>([&](auto layer) {
+            detail::backward_batch_layer<Net, layer>(std::as_const(p), ws, n, get<layer>(p), grad_mode::add);
+        });
         update_running_statistics<Net>(p, ws);
         return sum;
     } else {
