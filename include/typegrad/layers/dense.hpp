@@ -83,7 +83,7 @@ struct dense {
     /// is the gemv's epilogue, applied while the outputs are still in registers. Fills both caches as
     /// the two forwards would, and returns Act's output (held in its cache).
     template <class Act, scalar T>
-        requires std::derived_from<Act, detail::output_cached_activation<Act>>
+        requires elementwise_activation<Act>
     static constexpr const vec<T, Out>& forward_then(const dense_params<T, In, Out>& p, const vec<T, In>& x,
                                                      dense_cache<T, In>& cache, output_cache<T, Out>& act_cache,
                                                      mode) noexcept {
@@ -111,7 +111,7 @@ struct dense {
 
     /// forward_batch and then the elementwise activation Act's, fused as forward_then does.
     template <class Act, scalar T>
-        requires std::derived_from<Act, detail::output_cached_activation<Act>>
+        requires elementwise_activation<Act>
     static void forward_batch_then(const dense_params<T, In, Out>& p, std::size_t n, const rows<T, In>& x,
                                    rows<T, Out>& y, const batch_info&) noexcept {
         simd::gemm_forward<In, Out>(n, x.data(), p.W.data(), p.b.data(), y.data(),
@@ -216,7 +216,7 @@ struct dense {
 
     /// infer and then the elementwise activation Act, as the gemv_t's epilogue.
     template <class Act, scalar T>
-        requires std::derived_from<Act, detail::output_cached_activation<Act>>
+        requires elementwise_activation<Act>
     static constexpr vec<T, Out> infer_then(const dense_inference_params<T, In, Out>& p, const vec<T, In>& x) noexcept {
         vec<T, Out> y;
         simd::gemv_t<In, Out>(p.Wt.data(), x.data(), p.b.data(), y.data(), [](auto z) { return Act::value(z); });

@@ -71,6 +71,16 @@ struct parameter_free_layer {
 template <scalar, std::size_t>
 using no_cache = no_params;
 
+/// @brief L states its own input size (dense does; size-preserving activations do not).
+template <class L>
+concept states_in_size = requires { { L::in_size } -> std::convertible_to<std::size_t>; };
+
+template <class L>
+inline constexpr std::size_t probe_in_size = [] {
+    if constexpr (states_in_size<L>) return std::size_t{L::in_size};
+    else return std::size_t{1};
+}();
+
 /// A layer type L describes a layer without its element type; sequential binds it to T and to the
 /// size of its input In. It provides:
 ///   L::in_size                         (only layers that state it, e.g. dense) the input size;
@@ -88,31 +98,9 @@ using no_cache = no_params;
 ///                                      samples of a mini-batch accumulate.
 /// Every member is constexpr where the math allows; none allocates.
 ///
-/// A layer that also runs on mini-batches (every built-in one; tg::fit needs it) provides, with x
-/// the n input rows and y the n output rows (tg::rows<T, In> and tg::rows<T, Out>):
-///   L::batch_state_type<T, In>         (optional) what its batch pass keeps besides x and y, built from
-///                                      the row capacity (dropout's mask); tg::no_batch_state otherwise
-///   L::forward_batch(params, n, x, y, state&, info)
-///   L::backward_batch(params, n, x, y, grad_y, grad_x*, state&, grad_params&)
-///                                      ADDS the parameter gradient; grad_x (∂L/∂x, n rows) is null for
-///                                      the network's first layer, whose input gradient nobody needs.
-///                                      A layer with parameters may also take a trailing tg::grad_mode
-///                                      (dense and batch_norm do); for one that does not, an assigning
-///                                      pass zeroes its gradient and lets it add.
-///   L::backward_batch_in_place         (optional) true when backward_batch may be handed the layer's
-///                                      own params as grad_params: it reads what it needs of them before
-///                                      writing any gradient (dense, batch_norm). tg::sgd_step_batch
-///                                      needs it of every layer with parameters.
-///   L::update_running_statistics(params&, state&)
-///                                      (optional) after the optimizer step of a training batch, folds
-///                                      what forward_batch measured into statistics kept in the
-///                                      parameters (batch_norm's running mean and variance)
-template <class L>
-inline constexpr std::size_t probe_in_size = [] {
-    if constexpr (requires { L::in_size; }) return std::size_t{L::in_size};
-    else return std::size_t{1};
-}();
-
+/// A layer that also runs on mini-batches (every built-in one; tg::fit needs it) models
+/// tg::batch_layer below; every other optional member belongs to one of the named capabilities at the
+/// end of this header (docs/networks.md, "Writing a layer", lists them).
 /// @brief L is a layer: it has shapes, parameter and cache types, init, forward and backward.
 template <class L, class T = float, std::size_t In = probe_in_size<L>>
 concept layer = requires { { L::template out_size_for<In> } -> std::convertible_to<std::size_t>; } &&
@@ -125,12 +113,16 @@ concept layer = requires { { L::template out_size_for<In> } -> std::convertible_
         L::init(gp, r, init_scheme::glorot_uniform);
     };
 
+/// @brief L keeps a batch state of its own besides its input and output rows (batch_state_type).
+template <class L, class T = float, std::size_t In = probe_in_size<L>>
+concept has_batch_state = requires { typename L::template batch_state_type<T, In>; };
+
 template <class L, class T, std::size_t In>
 struct batch_state_of {
     using type = no_batch_state;
 };
 template <class L, class T, std::size_t In>
-    requires requires { typename L::template batch_state_type<T, In>; }
+    requires has_batch_state<L, T, In>
 struct batch_state_of<L, T, In> {
     using type = typename L::template batch_state_type<T, In>;
 };
@@ -148,8 +140,105 @@ concept batch_layer = layer<L, T, In> &&
         L::backward_batch(p, std::size_t{}, x, std::as_const(y), std::as_const(y), &gx, state, gp);
     };
 
-/// @brief L states its own input size (dense does; size-preserving activations do not).
+// The optional capabilities. A layer offers a fast path by providing the members a concept below
+// names; the library asks for each only through its concept, so a member with the wrong name or
+// signature is reported by tests/static/layer_capabilities.cpp instead of silently turning the fast path off.
+// Each concept takes the layer bound to an element type T and an input size In.
+
+namespace detail {
+template <class Fn>
+struct output_cached_activation;
+}
+namespace simd {
+struct index_range;
+}
+
+template <class L, class T, std::size_t In>
+using params_t = typename L::template params_type<T, In>;
+template <class L, class T, std::size_t In>
+using cache_t = typename L::template cache_type<T, In>;
+template <class L, std::size_t In>
+inline constexpr std::size_t out_size_v = L::template out_size_for<In>;
+
+/// @brief A is an elementwise activation whose derivative is a function of its output (sign, sigmoid,
+/// relu, tanh): another layer can run it as the epilogue of its own kernel.
+template <class A>
+concept elementwise_activation = std::derived_from<A, detail::output_cached_activation<A>>;
+
+/// @brief L runs the elementwise activation Act after it as its forward's epilogue, per sample
+/// (forward_then<Act>, filling both caches) and per batch (forward_batch_then<Act>).
+template <class L, class Act, class T = float, std::size_t In = probe_in_size<L>>
+concept fuses_activation = elementwise_activation<Act> && batch_layer<L, T, In> &&
+    requires(const params_t<L, T, In>& p, const vec<T, In>& in, cache_t<L, T, In>& cache,
+             cache_t<Act, T, out_size_v<L, In>>& act_cache, const rows<T, In>& x, rows<T, out_size_v<L, In>>& y,
+             const batch_info& info) {
+        L::template forward_then<Act>(p, in, cache, act_cache, mode::inference);
+        L::template forward_batch_then<Act>(p, std::size_t{}, x, y, info);
+    };
+
+/// @brief L keeps parameters of its own layout for inference (inference_params_type<T, In>), made by
+/// prepare(params, inference_params), and infers from them with infer(inference_params, in).
+template <class L, class T = float, std::size_t In = probe_in_size<L>>
+concept inference_layout = layer<L, T, In> && requires { typename L::template inference_params_type<T, In>; } &&
+    requires(const params_t<L, T, In>& p, typename L::template inference_params_type<T, In>& q, const vec<T, In>& in) {
+        L::prepare(p, q);
+        { L::infer(std::as_const(q), in) } -> std::same_as<vec<T, out_size_v<L, In>>>;
+    };
+
+/// @brief L's inference forward from its own layout also fuses the activation Act (infer_then<Act>).
+template <class L, class Act, class T = float, std::size_t In = probe_in_size<L>>
+concept infers_with_activation = inference_layout<L, T, In> && fuses_activation<L, Act, T, In> &&
+    requires(const typename L::template inference_params_type<T, In>& q, const vec<T, In>& in) {
+        L::template infer_then<Act>(q, in);
+    };
+
+/// @brief L computes its parameter gradient without ∂L/∂(input) (backward_params): the network's
+/// first layer, whose input gradient nobody needs, skips that product.
+template <class L, class T = float, std::size_t In = probe_in_size<L>>
+concept skips_input_gradient = layer<L, T, In> &&
+    requires(const params_t<L, T, In>& p, params_t<L, T, In>& gp, const cache_t<L, T, In>& cache,
+             const vec<T, out_size_v<L, In>>& grad_out) { L::backward_params(p, cache, grad_out, gp); };
+
+/// @brief L applies one sample's SGD step to its parameters as it goes back (backward_update, returning
+/// ∂L/∂(input); backward_update_params, without it), with no gradient stored.
+template <class L, class T = float, std::size_t In = probe_in_size<L>>
+concept updates_in_place = layer<L, T, In> &&
+    requires(params_t<L, T, In>& p, const cache_t<L, T, In>& cache, const vec<T, out_size_v<L, In>>& grad_out, T alpha) {
+        { L::backward_update(p, cache, grad_out, alpha) } -> std::same_as<vec<T, In>>;
+        L::backward_update_params(p, cache, grad_out, alpha);
+    };
+
+/// @brief L's backward_batch takes a trailing tg::grad_mode, so it can assign its gradient instead of
+/// adding it (no zeroing pass first).
+template <class L, class T = float, std::size_t In = probe_in_size<L>>
+concept assigns_batch_gradient = batch_layer<L, T, In> &&
+    requires(const params_t<L, T, In>& p, params_t<L, T, In>& gp, const rows<T, In>& x, rows<T, In>& gx,
+             const rows<T, out_size_v<L, In>>& y, batch_state_t<L, T, In>& state) {
+        L::backward_batch(p, std::size_t{}, x, y, y, &gx, state, gp, grad_mode::assign);
+    };
+
+/// @brief L's backward_batch may be handed L's own params as the gradient (backward_batch_in_place):
+/// tg::sgd_step_batch needs it of every layer with parameters.
 template <class L>
-concept states_in_size = requires { { L::in_size } -> std::convertible_to<std::size_t>; };
+concept batch_updates_in_place = requires { requires L::backward_batch_in_place; };
+
+/// @brief L folds what a training forward_batch measured into statistics kept in its parameters
+/// (update_running_statistics, after the optimizer step).
+template <class L, class T = float, std::size_t In = probe_in_size<L>>
+concept keeps_running_statistics = batch_layer<L, T, In> &&
+    requires(params_t<L, T, In>& p, batch_state_t<L, T, In>& state) { L::update_running_statistics(p, state); };
+
+/// @brief tg::fit's threads can split L's neurons (forward_batch_neurons, backward_batch_neurons) and,
+/// for its last layers, its samples (forward_batch_samples, input_grad_samples); Act, an elementwise
+/// activation or void, is fused after it.
+template <class L, class Act = void, class T = float, std::size_t In = probe_in_size<L>>
+concept splits_neurons = batch_layer<L, T, In> && states_in_size<L> &&
+    requires(const params_t<L, T, In>& p, params_t<L, T, In>& gp, const rows<T, In>& x,
+             rows<T, out_size_v<L, In>>& y, rows<T, In>& gx, T* part, const simd::index_range& r) {
+        L::template forward_batch_neurons<Act>(p, std::size_t{}, x, y, r);
+        L::template forward_batch_samples<Act>(p, x, y, r);
+        L::input_grad_samples(p, std::as_const(y), gx, r);
+        L::backward_batch_neurons(p, std::size_t{}, x, std::as_const(y), part, gp, r);
+    };
 
 }  // namespace typegrad

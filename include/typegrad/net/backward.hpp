@@ -33,7 +33,7 @@ constexpr void backward_params_from(const params<Net, T>& p, const workspace<Net
     using L = typename Net::template layer_type<I>;
     if constexpr (I > 0) {
         backward_params_from<Net, I - 1>(p, ws, L::backward(get<I>(p), get<I>(ws), grad_out, get<I>(grad)), grad);
-    } else if constexpr (requires { L::backward_params(get<I>(p), get<I>(ws), grad_out, get<I>(grad)); }) {
+    } else if constexpr (skips_input_gradient<L, T, Net::sizes[I]>) {
         L::backward_params(get<I>(p), get<I>(ws), grad_out, get<I>(grad));
     } else {
         L::backward(get<I>(p), get<I>(ws), grad_out, get<I>(grad));

@@ -18,6 +18,7 @@
 #include <typegrad/layers/layer.hpp>
 #include <typegrad/loss/loss.hpp>
 #include <typegrad/net/params.hpp>
+#include <typegrad/net/plan.hpp>
 #include <typegrad/net/shape_error.hpp>
 
 namespace typegrad {
@@ -105,40 +106,32 @@ private:
 
 namespace detail {
 
-// Dense followed by an elementwise activation runs as one pass, the activation being the kernel's
-// epilogue; the rows between the two are then left unwritten (neither backward reads them).
-template <class Net, std::size_t I, class T>
-concept batch_fuses_with_next = I + 1 < Net::layer_count &&
-    requires(const params<Net, T>& p, batch_workspace<Net, T>& ws, const batch_info& info) {
-        Net::template layer_type<I>::template forward_batch_then<typename Net::template layer_type<I + 1>>(
-            get<I>(p), std::size_t{}, ws.template values<I>(), ws.template values<I + 2>(), info);
-    };
-
-template <class Net, std::size_t I, class T>
-void forward_batch_from(const params<Net, T>& p, batch_workspace<Net, T>& ws, std::size_t n, const batch_info& info) {
-    if constexpr (I < Net::layer_count) {
+// The batch forward, a walk over the plan's steps. A step that fuses an activation runs it as its
+// kernel's epilogue; the rows between the two are then left unwritten (neither backward reads them).
+template <class Net, class T>
+void forward_batch_steps(const params<Net, T>& p, batch_workspace<Net, T>& ws, std::size_t n, const batch_info& info) {
+    using P = plan<Net, T>;
+    walk_steps<Net, T>([&](auto step) {
+        constexpr std::size_t I = step;
         using L = typename Net::template layer_type<I>;
-        if constexpr (batch_fuses_with_next<Net, I, T>) {
-            L::template forward_batch_then<typename Net::template layer_type<I + 1>>(
+        if constexpr (P::template fuses_next<I>)
+            L::template forward_batch_then<typename P::template fused_activation<I>>(
                 get<I>(p), n, ws.template values<I>(), ws.template values<I + 2>(), info);
-            forward_batch_from<Net, I + 2>(p, ws, n, info);
-        } else {
+        else
             L::forward_batch(get<I>(p), n, ws.template values<I>(), ws.template values<I + 1>(), ws.template state<I>(),
                              info);
-            forward_batch_from<Net, I + 1>(p, ws, n, info);
-        }
-    }
+    });
 }
 
-template <class Net, std::size_t I, class T>
-void backward_batch_from(const params<Net, T>& p, batch_workspace<Net, T>& ws, std::size_t n, params<Net, T>& grad,
-                         grad_mode how) {
+// Layer I's batch backward; grad_x is null where the plan needs no input gradient (layer 0).
+template <class Net, std::size_t I, class T, class Grad>
+void backward_batch_layer(const params<Net, T>& p, batch_workspace<Net, T>& ws, std::size_t n,
+                                                 Grad& g, grad_mode how) {
     using L = typename Net::template layer_type<I>;
-    auto* grad_x = I == 0 ? nullptr : &ws.template gradients<I>();
+    auto* grad_x = plan<Net, T>::template needs_input_grad<I> ? &ws.template gradients<I>() : nullptr;
     const auto &x = ws.template values<I>(), &y = ws.template values<I + 1>(), &grad_y = ws.template gradients<I + 1>();
     auto& state = ws.template state<I>();
-    auto& g = get<I>(grad);
-    if constexpr (requires { L::backward_batch(get<I>(p), n, x, y, grad_y, grad_x, state, g, how); }) {
+    if constexpr (assigns_batch_gradient<L, T, Net::sizes[I]>) {
         L::backward_batch(get<I>(p), n, x, y, grad_y, grad_x, state, g, how);
     } else {
         if (how == grad_mode::assign)
@@ -146,7 +139,6 @@ void backward_batch_from(const params<Net, T>& p, batch_workspace<Net, T>& ws, s
                 [](std::string_view, auto& t) { std::fill_n(t.data(), t.size(), 0); }, g);
         L::backward_batch(get<I>(p), n, x, y, grad_y, grad_x, state, g);
     }
-    if constexpr (I > 0) backward_batch_from<Net, I - 1>(p, ws, n, grad, how);
 }
 
 inline void check_rows(const char* where, std::size_t n, std::size_t capacity) {
@@ -174,7 +166,7 @@ std::size_t load_batch(const char* where, batch_workspace<Net, T>& ws, std::span
 template <network Net, class T>
 void forward_batch(const params<Net, T>& p, batch_workspace<Net, T>& ws, std::size_t n, const batch_info& info = {}) {
     detail::check_rows("tg::forward_batch", n, ws.capacity());
-    detail::forward_batch_from<Net, 0>(p, ws, n, info);
+    detail::forward_batch_steps<Net>(p, ws, n, info);
 }
 
 /// Given the loss's gradients for the output rows (ws.gradients<layer_count>()) after a training-mode
@@ -184,7 +176,9 @@ template <network Net, class T>
 void backward_batch(const params<Net, T>& p, batch_workspace<Net, T>& ws, std::size_t n, params<Net, T>& grad,
                     grad_mode how = grad_mode::add) {
     detail::check_rows("tg::backward_batch", n, ws.capacity());
-    detail::backward_batch_from<Net, Net::layer_count - 1>(p, ws, n, grad, how);
+    detail::walk_layers<Net, true>([&](auto layer) {
+        detail::backward_batch_layer<Net, layer>(p, ws, n, get<layer>(grad), how);
+    });
 }
 
 namespace detail {
@@ -221,13 +215,11 @@ T loss_rows(const params<Net, T>& p, batch_workspace<Net, T>& ws, std::size_t n,
 /// call changes nothing.
 template <network Net, class T>
 void update_running_statistics(params<Net, T>& p, batch_workspace<Net, T>& ws) noexcept {
-    [&]<std::size_t... I>(std::index_sequence<I...>) {
-        (..., [&] {
-            using L = typename Net::template layer_type<I>;
-            if constexpr (requires { L::update_running_statistics(get<I>(p), ws.template state<I>()); })
-                L::update_running_statistics(get<I>(p), ws.template state<I>());
-        }());
-    }(std::make_index_sequence<Net::layer_count>{});
+    detail::walk_layers<Net>([&](auto layer) {
+        using L = typename Net::template layer_type<layer>;
+        if constexpr (keeps_running_statistics<L, T, Net::sizes[layer]>)
+            L::update_running_statistics(get<layer>(p), ws.template state<layer>());
+    });
 }
 
 /// The loss of n loaded rows, scored against target(r), and ∂(scale · Σ losses)/∂params ADDED into

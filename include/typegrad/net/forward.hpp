@@ -9,6 +9,7 @@
 #include <typegrad/core/vec.hpp>
 #include <typegrad/layers/layer.hpp>
 #include <typegrad/net/params.hpp>
+#include <typegrad/net/plan.hpp>
 #include <typegrad/net/shape_error.hpp>
 #include <typegrad/net/workspace.hpp>
 
@@ -16,13 +17,9 @@ namespace typegrad {
 namespace detail {
 
 // Layer I can run its forward and layer I + 1's in one pass (dense followed by an elementwise
-// activation: the activation becomes the gemv's epilogue).
+// activation: the activation becomes the gemv's epilogue), as the network's plan says.
 template <class Net, std::size_t I, class T>
-concept fuses_with_next = I + 1 < Net::layer_count &&
-    requires(const params<Net, T>& p, const vec<T, Net::sizes[I]>& in, workspace<Net, T>& ws) {
-        Net::template layer_type<I>::template forward_then<typename Net::template layer_type<I + 1>>(
-            get<I>(p), in, get<I>(ws), get<I + 1>(ws), mode::inference);
-    };
+concept fuses_with_next = plan<Net, T>::template fuses_next<I>;
 
 // The last layer's forward returns straight into the caller's result: no copy of the output.
 template <class Net, std::size_t I, class T, std::size_t N>

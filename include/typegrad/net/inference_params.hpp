@@ -12,6 +12,7 @@
 #include <typegrad/layers/layer.hpp>
 #include <typegrad/net/forward.hpp>
 #include <typegrad/net/params.hpp>
+#include <typegrad/net/plan.hpp>
 
 namespace typegrad {
 namespace detail {
@@ -21,7 +22,7 @@ struct inference_params_of {
     using type = typename L::template params_type<T, In>;
 };
 template <class L, class T, std::size_t In>
-    requires requires { typename L::template inference_params_type<T, In>; }
+    requires inference_layout<L, T, In>
 struct inference_params_of<L, T, In> {
     using type = typename L::template inference_params_type<T, In>;
 };
@@ -48,7 +49,7 @@ struct inference_params : detail::inference_tuple<Net, T>::type {
             (..., [&] {
                 using L = typename Net::template layer_type<I>;
                 auto& mine = detail::slot_value<I>(*this);
-                if constexpr (requires { L::prepare(get<I>(p), mine); }) L::prepare(get<I>(p), mine);
+                if constexpr (inference_layout<L, T, Net::sizes[I]>) L::prepare(get<I>(p), mine);
                 else mine = get<I>(p);
             }());
         }(std::make_index_sequence<Net::layer_count>{});
@@ -63,14 +64,14 @@ template <class Net, std::size_t I, class T, std::size_t N>
 constexpr auto infer_prepared_from(const inference_params<Net, T>& p, const vec<T, N>& in) {
     using L = typename Net::template layer_type<I>;
     const auto& mine = slot_value<I>(p);
-    if constexpr (I + 1 < Net::layer_count &&
-                  requires { L::template infer_then<typename Net::template layer_type<I + 1>>(mine, in); }) {
-        auto out = L::template infer_then<typename Net::template layer_type<I + 1>>(mine, in);
+    using Act = typename plan<Net, T>::template fused_activation<I>;
+    if constexpr (plan<Net, T>::template fuses_next<I> && infers_with_activation<L, Act, T, Net::sizes[I]>) {
+        auto out = L::template infer_then<Act>(mine, in);
         if constexpr (I + 2 == Net::layer_count) return out;
         else return infer_prepared_from<Net, I + 2>(p, out);
     } else {
         auto out = [&] {
-            if constexpr (requires { L::infer(mine, in); }) {
+            if constexpr (inference_layout<L, T, Net::sizes[I]>) {
                 return L::infer(mine, in);
             } else {
                 typename Net::template cache_type<I, T> cache;

@@ -1,31 +1,26 @@
-// tg::sequential<Layers...>: a network as a flat list of layer types. Its body infers every layer's
-// input size from the previous layer's output, checks the sizes that layers state (the error names
-// the layer index and both sizes), and exposes in_size, out_size, param_count and the bound types.
+// tg::sequential<Layers...>: a network as a flat list of layer types (a hana::tuple_t). Its body infers
+// every layer's input size from the previous layer's output (a hana::scan_left), checks the sizes that
+// layers state (the error names the layer index and both sizes), and exposes in_size, out_size,
+// param_count and the bound types.
 #pragma once
 
 #include <array>
 #include <cstddef>
 #include <utility>
 
+#include <boost/hana/at.hpp>
+#include <boost/hana/integral_constant.hpp>
+#include <boost/hana/scan_left.hpp>
+#include <boost/hana/tuple.hpp>
+#include <boost/hana/type.hpp>
+#include <boost/hana/unpack.hpp>
+
 #include <typegrad/layers/layer.hpp>
 #include <typegrad/net/shape_error.hpp>
 
 namespace typegrad {
+namespace hana = boost::hana;
 namespace detail {
-
-// Picking the I-th type of a pack in constant depth: overload resolution on a flat set of bases.
-template <std::size_t I, class T>
-struct indexed {
-    using type = T;
-};
-template <class Seq, class... Ts>
-struct indexer;
-template <std::size_t... I, class... Ts>
-struct indexer<std::index_sequence<I...>, Ts...> : indexed<I, Ts>... {};
-template <std::size_t I, class T>
-indexed<I, T> select(const indexed<I, T>&);
-template <std::size_t I, class... Ts>
-using pack_element = typename decltype(select<I>(indexer<std::index_sequence_for<Ts...>, Ts...>{}))::type;
 
 template <class L>
 constexpr std::size_t stated_in_size() {
@@ -39,21 +34,15 @@ constexpr std::size_t out_size_of() {
     else return In;  // not a layer: reported by check_layer
 }
 
-// chain<In, Layers...>::sizes[k] is layer k's input size and the last entry the output size; each
-// layer's input size is the previous layer's output (recursion over layers, never over elements).
-template <std::size_t In, class... Layers>
-struct chain {
-    static constexpr std::array<std::size_t, 1> sizes{In};
-};
-template <std::size_t In, class L, class... Rest>
-struct chain<In, L, Rest...> {
-    static constexpr std::array<std::size_t, sizeof...(Rest) + 2> sizes = [] {
-        constexpr auto rest = chain<out_size_of<In, L>(), Rest...>::sizes;
-        std::array<std::size_t, sizeof...(Rest) + 2> all{In};
-        for (std::size_t k = 0; k < rest.size(); ++k) all[k + 1] = rest[k];
-        return all;
-    }();
-};
+// The size chain, a left scan over the layer list: entry k is layer k's input size, the last entry
+// the network's output size; each layer's input size is the previous layer's output.
+template <std::size_t In, class Layers>
+constexpr auto size_chain(Layers layers) {
+    constexpr auto sizes = hana::scan_left(layers, hana::size_c<In>, [](auto in, auto layer) {
+        return hana::size_c<out_size_of<decltype(in)::value, typename decltype(layer)::type>()>;
+    });
+    return hana::unpack(sizes, [](auto... size) { return std::array<std::size_t, sizeof...(size)>{size...}; });
+}
 
 template <class Net, std::size_t I>
 constexpr bool check_layer() {
@@ -84,12 +73,14 @@ struct sequential {
     static_assert(sizeof...(Layers) > 0, "tg::sequential needs at least one layer");
 
     static constexpr std::size_t layer_count = sizeof...(Layers);
+    /// The layer list, a hana::tuple of hana::type.
+    static constexpr auto layers = hana::tuple_t<Layers...>;
     template <std::size_t I>
-    using layer_type = detail::pack_element<I, Layers...>;
+    using layer_type = typename decltype(+hana::at_c<I>(layers))::type;
 
     /// sizes[I] is the input size of layer I; sizes[layer_count] is the network's output size.
     static constexpr std::array<std::size_t, layer_count + 1> sizes =
-        detail::chain<detail::stated_in_size<detail::pack_element<0, Layers...>>(), Layers...>::sizes;
+        detail::size_chain<detail::stated_in_size<layer_type<0>>()>(layers);
 
     // Checked here, in the network's own body, so the error points at the user's declaration.
     static_assert(detail::check_chain<sequential>(std::index_sequence_for<Layers...>{}),

@@ -21,6 +21,7 @@
 #include <typegrad/net/batch.hpp>
 #include <typegrad/net/forward.hpp>
 #include <typegrad/net/params.hpp>
+#include <typegrad/net/plan.hpp>
 #include <typegrad/net/workspace.hpp>
 #include <typegrad/optim/sgd.hpp>
 #include <typegrad/simd.hpp>
@@ -38,9 +39,9 @@ constexpr auto update_layer(params<Net, T>& p, const workspace<Net, T>& ws, cons
     if constexpr (std::is_same_v<P, no_params>) {
         no_params none;
         return L::backward(get<I>(p), get<I>(ws), grad_out, none);
-    } else if constexpr (!Input && requires { L::backward_update_params(get<I>(p), get<I>(ws), grad_out, alpha); }) {
+    } else if constexpr (!Input && updates_in_place<L, T, Net::sizes[I]>) {
         L::backward_update_params(get<I>(p), get<I>(ws), grad_out, alpha);
-    } else if constexpr (requires { L::backward_update(get<I>(p), get<I>(ws), grad_out, alpha); }) {
+    } else if constexpr (updates_in_place<L, T, Net::sizes[I]>) {
         return L::backward_update(get<I>(p), get<I>(ws), grad_out, alpha);
     } else {
         P grad{};
@@ -74,28 +75,16 @@ struct layer_not_updatable_in_place {
 
 namespace detail {
 
-template <class L>
-concept in_place_layer = requires { requires L::backward_batch_in_place; };
-
 template <class Net, class T, class Seq = std::make_index_sequence<Net::layer_count>>
 struct in_place_check;
 template <class Net, class T, std::size_t... I>
 struct in_place_check<Net, T, std::index_sequence<I...>> {
     static constexpr bool value =
         (require<std::is_same_v<typename Net::template params_type<I, T>, no_params> ||
-                     in_place_layer<typename Net::template layer_type<I>>,
+                     batch_updates_in_place<typename Net::template layer_type<I>>,
                  layer_not_updatable_in_place<layer_index<I>, typename Net::template layer_type<I>>> &&
          ...);
 };
-
-template <class Net, std::size_t I, class T>
-void update_batch_from(params<Net, T>& p, batch_workspace<Net, T>& ws, std::size_t n) {
-    using L = typename Net::template layer_type<I>;
-    auto* grad_x = I == 0 ? nullptr : &ws.template gradients<I>();
-    L::backward_batch(std::as_const(get<I>(p)), n, ws.template values<I>(), ws.template values<I + 1>(),
-                      ws.template gradients<I + 1>(), grad_x, ws.template state<I>(), get<I>(p));
-    if constexpr (I > 0) update_batch_from<Net, I - 1>(p, ws, n);
-}
 
 }  // namespace detail
 
@@ -118,7 +107,10 @@ T sgd_step_batch(params<Net, T>& p, batch_workspace<Net, T>& ws,
         const T sum = detail::loss_rows<Net>(
             p, ws, n, [&](std::size_t r) -> const auto& { return targets[r]; }, loss, static_cast<T>(-opt.lr) / T(n),
             info);
-        detail::update_batch_from<Net, Net::layer_count - 1>(p, ws, n);
+        // Each layer's backward_batch adds its update into its own parameters (tg::batch_updates_in_place).
+        detail::walk_layers<Net, true>([&](auto layer) {
+            detail::backward_batch_layer<Net, layer>(std::as_const(p), ws, n, get<layer>(p), grad_mode::add);
+        });
         update_running_statistics<Net>(p, ws);
         return sum;
     } else {

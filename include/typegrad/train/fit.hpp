@@ -412,8 +412,8 @@ fit_result fit_with(params<Net, T>& p, const Data& train, const Data* validation
     const std::size_t threads =
         std::min(batch_size, options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency()));
 
-    std::conditional_t<splits_by_neurons<Net>, fit_by_neurons<Net, T>, fit_by_samples<Net, T>> trainer(batch_size,
-                                                                                                      threads);
+    std::conditional_t<splits_by_neurons<Net, T>, fit_by_neurons<Net, T>, fit_by_samples<Net, T>> trainer(batch_size,
+                                                                                                         threads);
     thread_pool pool(threads);
     rng shuffler{options.seed};
     progress_printer printer(options.report, std::cerr);

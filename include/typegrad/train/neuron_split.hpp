@@ -20,7 +20,6 @@
 #pragma once
 
 #include <algorithm>
-#include <array>
 #include <atomic>
 #include <concepts>
 #include <cstddef>
@@ -35,10 +34,9 @@
 #include <immintrin.h>
 #endif
 
-#include <typegrad/layers/activations.hpp>
-#include <typegrad/layers/dense.hpp>
 #include <typegrad/net/batch.hpp>
 #include <typegrad/net/params.hpp>
+#include <typegrad/net/plan.hpp>
 #include <typegrad/optim/optimizer.hpp>
 #include <typegrad/simd.hpp>
 #include <typegrad/train/evaluate.hpp>
@@ -85,28 +83,10 @@ private:
     std::atomic<bool> abandoned_{false};
 };
 
-template <class L>
-inline constexpr bool is_dense = false;
-template <std::size_t In, std::size_t Out>
-inline constexpr bool is_dense<dense<In, Out>> = true;
-
-template <class L>
-concept elementwise_activation = std::derived_from<L, output_cached_activation<L>>;
-
-/// Layer I of Net is an elementwise activation right after a dense layer (their forward runs fused).
-template <class Net, std::size_t I>
-constexpr bool activation_after_dense() {
-    if constexpr (I == 0 || I >= Net::layer_count) return false;
-    else return elementwise_activation<typename Net::template layer_type<I>> &&
-                is_dense<typename Net::template layer_type<I - 1>>;
-}
-
-/// @brief Every layer of Net is a tg::dense or an elementwise activation right after one: tg::fit can
-/// split its neurons between threads.
-template <class Net>
-concept splits_by_neurons = []<std::size_t... I>(std::index_sequence<I...>) {
-    return (... && (is_dense<typename Net::template layer_type<I>> || activation_after_dense<Net, I>()));
-}(std::make_index_sequence<Net::layer_count>{});
+/// @brief Every step of Net's plan is a layer that splits its neurons (tg::splits_neurons: dense),
+/// maybe with the elementwise activation it fuses: tg::fit can split its neurons between threads.
+template <class Net, class T = float>
+concept splits_by_neurons = plan<Net, T>::splits_by_neurons;
 
 /// What the threads of a neuron-split step share: the batch workspace (each thread writing its own
 /// columns or rows of it), the gradient, each thread's parts of the input gradients, and the barrier;
@@ -161,21 +141,50 @@ public:
     void value_and_grad(const params<Net, T>& p, std::size_t n, Target&& target, const Loss& loss, std::size_t t) {
         if constexpr (by_samples_from == 0)  // those layers read all of W: wait until every update is in
             wait(t);
-        forward<0>(p, n, t);
-        // The last layers go by samples: the thread's rows, from their forward through the loss to their
+        // The steps before by_samples_from, by neurons: the thread's columns of each output, then a barrier.
+        walk_steps<Net, T>([&](auto step) {
+            constexpr std::size_t I = step;
+            if constexpr (I < by_samples_from) {
+                using L = typename Net::template layer_type<I>;
+                L::template forward_batch_neurons<activation_of<I>>(get<I>(p), n, values<I>(t),
+                                                                    ws_.template values<P::template after<I>>(),
+                                                                    split_neurons(L::out_size, t, threads_));
+                wait(t);
+            }
+        });
+        // The last steps go by samples: the thread's rows, from their forward through the loss to their
         // ∂L/∂x, which needs no parts added up; then, after a barrier, their weight gradients by neurons.
         const simd::index_range rows = rows_of(n, t);
-        forward_samples<by_samples_from>(p, t, rows);
+        walk_steps<Net, T>([&](auto step) {
+            constexpr std::size_t I = step;
+            if constexpr (I >= by_samples_from)
+                Net::template layer_type<I>::template forward_batch_samples<activation_of<I>>(
+                    get<I>(p), values<I>(t), ws_.template values<P::template after<I>>(), rows);
+        });
         loss_[t] = row_losses(ws_, rows.lo, rows.hi, target, loss, T{1} / T(n));
         right_[t] = 0;
         if constexpr (Labelled)
             for (std::size_t r = rows.lo; r < rows.hi; ++r)
                 right_[t] += argmax(ws_.output(r), Net::out_size) == std::size_t(target(r));
-        if constexpr (activation_after_dense<Net, Net::layer_count - 1>()) activation_grad<Net::layer_count>(rows);
-        input_grad_samples<last_dense>(p, rows);
+        if constexpr (P::template fused_away<Net::layer_count - 1>) activation_grad<Net::layer_count>(rows);
+        // ∂L/∂x of the thread's rows through those steps (none for layer 0), and their activations.
+        walk_steps<Net, T, true>([&](auto step) {
+            constexpr std::size_t I = step;
+            if constexpr (I >= by_samples_from && I > 0) {
+                Net::template layer_type<I>::input_grad_samples(get<I>(p), ws_.template gradients<I + 1>(),
+                                                                ws_.template gradients<I>(), rows);
+                if constexpr (P::template fused_away<I - 1>) activation_grad<I>(rows);
+            }
+        });
         wait(t);
-        weight_grads_by_neurons<last_dense>(p, n, t);
-        if constexpr (by_samples_from > 0) backward<dense_before<by_samples_from>>(p, n, t);
+        walk_steps<Net, T, true>([&](auto step) {
+            constexpr std::size_t I = step;
+            if constexpr (I >= by_samples_from) weight_grads_by_neurons<I>(p, n, t);
+        });
+        walk_steps<Net, T, true>([&](auto step) {
+            constexpr std::size_t I = step;
+            if constexpr (I < by_samples_from) backward<I>(p, n, t);
+        });
         finite_[t] = own_part_finite(t);
         wait(t);
     }
@@ -186,36 +195,11 @@ public:
     bool finite() const noexcept { return std::all_of(finite_.begin(), finite_.end(), [](bool f) { return f; }); }
 
 private:
-    static constexpr std::size_t last_dense = Net::layer_count - 1 - activation_after_dense<Net, Net::layer_count - 1>();
-
-    /// The dense layer before dense layer I > 0.
+    using P = plan<Net, T>;
+    /// The activation step I fuses, or void.
     template <std::size_t I>
-    static constexpr std::size_t dense_before = activation_after_dense<Net, I - 1>() ? I - 2 : I - 1;
-    /// Dense layer I's output boundary, after its activation if one follows, and that activation (or void).
-    template <std::size_t I>
-    static constexpr std::size_t output_of = activation_after_dense<Net, I + 1>() ? I + 2 : I + 1;
-    template <std::size_t I>
-    using activation_of = std::conditional_t<activation_after_dense<Net, I + 1>(),
-                                             typename Net::template layer_type<std::min(I + 1, Net::layer_count - 1)>, void>;
-
-    /// Dense layers from this one on go by samples: the last one, and before it those whose weights take
-    /// at most 64 KiB. Every thread reads all of such a W each batch, which costs less than exchanging
-    /// the layer's activations at two more barriers; a larger W stays split, each core keeping its rows.
-    /// (784-256-128-10 in float: the 128 KB of 256 → 128 by samples made a step on two threads 4-10%
-    /// slower.) A small network thus goes by samples throughout, with one barrier per batch.
-    static constexpr std::size_t by_samples_from = [] {
-        constexpr auto weight_bytes = []<std::size_t... I>(std::index_sequence<I...>) {
-            return std::array<std::size_t, Net::layer_count>{
-                (is_dense<typename Net::template layer_type<I>> ? Net::sizes[I] * Net::sizes[I + 1] * sizeof(T) : 0)...};
-        }(std::make_index_sequence<Net::layer_count>{});
-        std::size_t first = last_dense;
-        for (std::size_t i = first; i-- > 0;) {
-            if (weight_bytes[i] == 0) continue;  // an activation
-            if (weight_bytes[i] > (std::size_t{64} << 10)) break;
-            first = i;
-        }
-        return first;
-    }();
+    using activation_of = typename P::template fused_activation<I>;
+    static constexpr std::size_t by_samples_from = P::by_samples_from;
 
     /// The rows entering layer I as thread t reads them: its own inputs, the shared activations.
     template <std::size_t I>
@@ -240,51 +224,15 @@ private:
         return input_grad_parts_.data() + ((t - 1) * part_offset<Net::layer_count>() + part_offset<I>()) * capacity_;
     }
 
-    // The layers before by_samples_from, by neurons.
-    template <std::size_t I>
-    void forward(const params<Net, T>& p, std::size_t n, std::size_t t) {
-        if constexpr (I < by_samples_from) {
-            using L = typename Net::template layer_type<I>;
-            L::template forward_batch_neurons<activation_of<I>>(get<I>(p), n, values<I>(t),
-                                                                ws_.template values<output_of<I>>(),
-                                                                split_neurons(L::out_size, t, threads_));
-            wait(t);
-            forward<output_of<I>>(p, n, t);
-        }
-    }
-
-    // The layers from by_samples_from on, on the thread's rows.
-    template <std::size_t I>
-    void forward_samples(const params<Net, T>& p, std::size_t t, simd::index_range rows) {
-        if constexpr (I < Net::layer_count) {
-            Net::template layer_type<I>::template forward_batch_samples<activation_of<I>>(
-                get<I>(p), values<I>(t), ws_.template values<output_of<I>>(), rows);
-            forward_samples<output_of<I>>(p, t, rows);
-        }
-    }
-
-    // ∂L/∂x of the thread's rows for dense layers I, … down to by_samples_from (none for layer 0),
-    // through the activations between them.
-    template <std::size_t I>
-    void input_grad_samples(const params<Net, T>& p, simd::index_range rows) {
-        if constexpr (I > 0) {
-            Net::template layer_type<I>::input_grad_samples(get<I>(p), ws_.template gradients<I + 1>(),
-                                                            ws_.template gradients<I>(), rows);
-            if constexpr (activation_after_dense<Net, I - 1>()) activation_grad<I>(rows);
-            if constexpr (I > by_samples_from) input_grad_samples<dense_before<I>>(p, rows);
-        }
-    }
-
-    // The weight gradients of dense layers I, … down to by_samples_from, of the thread's neurons.
+    // The weight gradients of step I's layer, of the thread's neurons.
     template <std::size_t I>
     void weight_grads_by_neurons(const params<Net, T>& p, std::size_t n, std::size_t t) {
         using L = typename Net::template layer_type<I>;
         L::backward_batch_neurons(get<I>(p), n, values<I>(t), ws_.template gradients<I + 1>(), static_cast<T*>(nullptr),
                                   get<I>(*grad_), split_neurons(L::out_size, t, threads_));
-        if constexpr (I > by_samples_from) weight_grads_by_neurons<dense_before<I>>(p, n, t);
     }
 
-    // A layer before by_samples_from, whose output's ∂L is complete in thread t's columns: its neurons'
+    // A step before by_samples_from, whose output's ∂L is complete in thread t's columns: its neurons'
     // gradient and part of ∂L/∂x; after a barrier, the parts added up for the layer below.
     template <std::size_t I>
     void backward(const params<Net, T>& p, std::size_t n, std::size_t t) {
@@ -294,8 +242,7 @@ private:
                                   split_neurons(L::out_size, t, threads_));
         if constexpr (I > 0) {
             wait(t);
-            sum_input_grad_parts<I, activation_after_dense<Net, I - 1>()>(n, split_neurons(Net::sizes[I], t, threads_));
-            backward<dense_before<I>>(p, n, t);
+            sum_input_grad_parts<I, P::template fused_away<I - 1>>(n, split_neurons(Net::sizes[I], t, threads_));
         }
     }
 

@@ -1,0 +1,96 @@
+// Static tests of the layer contract's optional capabilities (typegrad/layers/layer.hpp): every
+// built-in layer models exactly the capabilities it claims, so a hook with a misspelt name or a wrong
+// signature fails here instead of silently turning a fast path off.
+#include <typegrad/typegrad.hpp>
+
+namespace tg = typegrad;
+
+namespace {
+
+enum capability : unsigned {
+    batch = 1 << 0,             // tg::batch_layer
+    batch_state = 1 << 1,       // tg::has_batch_state
+    assigns = 1 << 2,           // tg::assigns_batch_gradient
+    batch_in_place = 1 << 3,    // tg::batch_updates_in_place
+    running_stats = 1 << 4,     // tg::keeps_running_statistics
+    skips_input = 1 << 5,       // tg::skips_input_gradient
+    sgd_in_place = 1 << 6,      // tg::updates_in_place
+    inference = 1 << 7,         // tg::inference_layout
+    fuses = 1 << 8,             // tg::fuses_activation with every elementwise activation
+    infers_fused = 1 << 9,      // tg::infers_with_activation with every elementwise activation
+    neuron_split = 1 << 10,     // tg::splits_neurons, alone and with every elementwise activation
+    elementwise = 1 << 11,      // tg::elementwise_activation
+};
+
+template <class L, class T, std::size_t In, template <class, class, class, std::size_t> class C>
+constexpr bool with_every_activation = C<L, tg::sign, T, In>::value && C<L, tg::sigmoid, T, In>::value &&
+                                       C<L, tg::relu, T, In>::value && C<L, tg::tanh, T, In>::value;
+
+template <class L, class A, class T, std::size_t In>
+struct fuses_c : std::bool_constant<tg::fuses_activation<L, A, T, In>> {};
+template <class L, class A, class T, std::size_t In>
+struct infers_c : std::bool_constant<tg::infers_with_activation<L, A, T, In>> {};
+template <class L, class A, class T, std::size_t In>
+struct splits_c : std::bool_constant<tg::splits_neurons<L, A, T, In>> {};
+
+// The capabilities L models, bound to T and In; a capability taking an activation counts only if L
+// models it with every elementwise one.
+template <class L, class T = float, std::size_t In = tg::states_in_size<L> ? tg::probe_in_size<L> : 5>
+constexpr unsigned capabilities =
+    (tg::batch_layer<L, T, In> ? batch : 0u) | (tg::has_batch_state<L, T, In> ? batch_state : 0u) |
+    (tg::assigns_batch_gradient<L, T, In> ? assigns : 0u) | (tg::batch_updates_in_place<L> ? batch_in_place : 0u) |
+    (tg::keeps_running_statistics<L, T, In> ? running_stats : 0u) |
+    (tg::skips_input_gradient<L, T, In> ? skips_input : 0u) | (tg::updates_in_place<L, T, In> ? sgd_in_place : 0u) |
+    (tg::inference_layout<L, T, In> ? inference : 0u) | (with_every_activation<L, T, In, fuses_c> ? fuses : 0u) |
+    (with_every_activation<L, T, In, infers_c> ? infers_fused : 0u) |
+    (tg::splits_neurons<L, void, T, In> && with_every_activation<L, T, In, splits_c> ? neuron_split : 0u) |
+    (tg::elementwise_activation<L> ? elementwise : 0u);
+
+constexpr unsigned dense_caps =
+    batch | assigns | batch_in_place | skips_input | sgd_in_place | inference | fuses | infers_fused | neuron_split;
+static_assert(capabilities<tg::dense<5, 3>> == dense_caps);
+static_assert(capabilities<tg::dense<5, 3>, double> == dense_caps);
+static_assert(capabilities<tg::dense<1, 1>> == dense_caps);
+static_assert(capabilities<tg::dense<67, 17>, double> == dense_caps);
+
+static_assert(capabilities<tg::sign> == (batch | elementwise));
+static_assert(capabilities<tg::sigmoid, double> == (batch | elementwise));
+static_assert(capabilities<tg::relu, float, 17> == (batch | elementwise));
+static_assert(capabilities<tg::tanh, double, 3> == (batch | elementwise));
+static_assert(capabilities<tg::identity> == batch);
+static_assert(capabilities<tg::activation<tg::x_ * tg::expr::sigmoid(tg::x_)>> == batch);
+static_assert(capabilities<tg::softmax, float, 10> == batch);
+static_assert(capabilities<tg::dropout<50>> == (batch | batch_state));
+static_assert(capabilities<tg::batch_norm, float, 8> ==
+              (batch | batch_state | assigns | batch_in_place | running_stats));
+static_assert(capabilities<tg::batch_norm, double, 3> ==
+              (batch | batch_state | assigns | batch_in_place | running_stats));
+
+// A dense layer fuses only an elementwise activation after it: not softmax, dropout or another dense.
+static_assert(!tg::fuses_activation<tg::dense<4, 3>, tg::softmax>);
+static_assert(!tg::fuses_activation<tg::dense<4, 3>, tg::dropout<50>>);
+static_assert(!tg::fuses_activation<tg::dense<4, 3>, tg::identity>);
+static_assert(!tg::fuses_activation<tg::dense<4, 3>, tg::activation<tg::x_ * tg::x_>>);
+static_assert(!tg::fuses_activation<tg::dense<4, 3>, tg::dense<3, 3>>);
+static_assert(!tg::elementwise_activation<tg::dense<4, 3>>);
+
+// A hook with a misspelt name is not a capability.
+struct misspelt : tg::identity {
+    template <tg::scalar T, std::size_t N>
+    static constexpr void backward_param(const tg::no_params&, const tg::no_params&, const tg::vec<T, N>&,
+                                         tg::no_params&) noexcept {}
+};
+static_assert(tg::layer<misspelt> && !tg::skips_input_gradient<misspelt>);
+struct relu_like : tg::parameter_free_layer<tg::output_cache> {  // value and derivative, but not the base
+    template <class V>
+    static constexpr V value(V z) noexcept { return z; }
+    template <class V>
+    static constexpr V derivative_from_output(V) noexcept { return V(1); }
+};
+static_assert(!tg::elementwise_activation<relu_like>);
+static_assert(!tg::fuses_activation<tg::dense<4, 3>, relu_like>);
+
+// Negative: not layers model no capability.
+static_assert(capabilities<int, float, 4> == 0);
+
+}  // namespace
