@@ -23,6 +23,7 @@
 #include <typegrad/optim/clip.hpp>
 #include <typegrad/optim/momentum.hpp>
 #include <typegrad/optim/sgd.hpp>
+#include <typegrad/optim/sgd_step.hpp>
 
 namespace tg = typegrad;
 
@@ -126,6 +127,74 @@ void adam_by_hand() {
 
 BOOST_AUTO_TEST_CASE(adam_first_three_steps_float) { adam_by_hand<float>(); }
 BOOST_AUTO_TEST_CASE(adam_first_three_steps_double) { adam_by_hand<double>(); }
+
+// Weight decay as PyTorch applies it: L2 (grad + λ·p) in sgd, momentum and adam; decoupled in adamw,
+// p·(1 − lr·λ) before Adam's step from the gradient alone.
+template <class T>
+void weight_decay_by_hand() {
+    const long double lr = 0.05L, mu = 0.9L, decay = 0.1L;
+    std::vector<long double> v(net::param_count, 0.0L);
+    for (bool nesterov : {false, true}) {
+        std::fill(v.begin(), v.end(), 0.0L);
+        three_steps<T>(tg::momentum{0.05, 0.9, nesterov, 0.1}, [&](std::size_t, std::size_t i, long double& p, long double g) {
+            g += decay * p;
+            v[i] = mu * v[i] + g;
+            p -= nesterov ? lr * (g + mu * v[i]) : lr * v[i];
+        });
+    }
+    const long double beta1 = 0.8L, beta2 = 0.99L, eps = 1e-6L;
+    std::vector<long double> m(net::param_count, 0.0L), s(net::param_count, 0.0L);
+    const auto adam_step = [&](std::size_t t, std::size_t i, long double& p, long double g) {
+        m[i] = beta1 * m[i] + (1 - beta1) * g;
+        s[i] = beta2 * s[i] + (1 - beta2) * g * g;
+        p -= 0.01L * (m[i] / (1 - std::pow(beta1, t))) / (std::sqrt(s[i] / (1 - std::pow(beta2, t))) + eps);
+    };
+    three_steps<T>(tg::adam{0.01, 0.8, 0.99, 1e-6, 0.1}, [&](std::size_t t, std::size_t i, long double& p, long double g) {
+        adam_step(t, i, p, g + decay * p);
+    });
+    std::fill(m.begin(), m.end(), 0.0L);
+    std::fill(s.begin(), s.end(), 0.0L);
+    three_steps<T>(tg::adamw{0.01, 0.8, 0.99, 1e-6, 0.1}, [&](std::size_t t, std::size_t i, long double& p, long double g) {
+        p *= 1 - 0.01L * decay;
+        adam_step(t, i, p, g);
+    });
+    auto p = tg::init<net, T>(5);
+    const auto before = entries(p);
+    std::vector<long double> expected;
+    for (T* e : before) expected.push_back(*e);
+    tg::sgd{0.05, 0.1}.step(p, gradient_of_step<T>(1));
+    bool all_close = true;
+    for (std::size_t i = 0; i < expected.size(); ++i)
+        all_close &= close(*entries(p)[i], expected[i] - lr * (static_cast<long double>(T(gradient_at(1, i))) + decay * expected[i]));
+    BOOST_TEST(all_close);
+}
+
+BOOST_AUTO_TEST_CASE(weight_decay_float) { weight_decay_by_hand<float>(); }
+BOOST_AUTO_TEST_CASE(weight_decay_double) { weight_decay_by_hand<double>(); }
+
+// A negative or non-finite decay is an error naming the optimizer; the fused steps refuse any decay.
+BOOST_AUTO_TEST_CASE(weight_decay_must_be_finite_and_not_negative) {
+    tg::params<other, double> p{}, g{};
+    const auto text = [&](auto opt) {
+        try {
+            opt.step(p, g);
+        } catch (const tg::value_error& e) {
+            return std::string(e.what());
+        }
+        return std::string("no error");
+    };
+    BOOST_TEST(text(tg::sgd{0.1, -1}) == "tg::sgd: weight_decay is -1, expected a finite number >= 0");
+    BOOST_TEST(text(tg::momentum{0.1, 0.9, false, std::nan("")}) == "tg::momentum: weight_decay is nan, expected a finite number >= 0");
+    BOOST_TEST(text(tg::adamw{0.1, 0.9, 0.999, 1e-8, -0.5}) == "tg::adamw: weight_decay is -0.5, expected a finite number >= 0");
+    tg::workspace<other, double> ws;
+    try {
+        tg::sgd_step<other>(p, tg::vec<double, 2>{1, 2}, tg::vec<double, 3>{}, tg::mse{}, tg::sgd{0.1, 0.01}, ws);
+        BOOST_FAIL("no error");
+    } catch (const tg::value_error& e) {
+        BOOST_TEST(std::string(e.what()) == "tg::sgd_step: weight_decay is 0.01, expected 0 (the fused step has no weight "
+                                            "decay; use value_and_grad and sgd.step)");
+    }
+}
 
 // A 2 → 1 dense network ŷ = w₁x₁ + w₂x₂ + b, one sample x = (1, 2), y = 1, the loss (ŷ − y)², from
 // w = (0.5, −0.3), b = 0.1, with the default betas and eps. The gradient is 2(ŷ − y)·(x₁, x₂, 1),

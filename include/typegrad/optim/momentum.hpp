@@ -1,7 +1,8 @@
-// tg::momentum{lr, mu, nesterov = false}: gradient descent with a velocity, the update of PyTorch's
-// torch.optim.SGD with momentum (dampening 0): v ← mu·v + g, then p ← p − lr·v (classical) or
-// p ← p − lr·(g + mu·v) with the updated v (Nesterov). v starts at zero, so the first step is p − lr·g
-// (Nesterov: p − lr·(1 + mu)·g). v is allocated on the first step, for that step's params type.
+// tg::momentum{lr, mu, nesterov = false, weight_decay = 0}: gradient descent with a velocity, the update
+// of PyTorch's torch.optim.SGD with momentum (dampening 0): v ← mu·v + g, then p ← p − lr·v (classical)
+// or p ← p − lr·(g + mu·v) with the updated v (Nesterov). v starts at zero, so the first step is
+// p − lr·g (Nesterov: p − lr·(1 + mu)·g). With L2 weight decay λ, g is grad + λ·p, as in PyTorch. v is
+// allocated on the first step, for that step's params type.
 #pragma once
 
 #include <cstddef>
@@ -15,17 +16,20 @@ namespace typegrad {
 /// momentum, like a reset() one, has no velocity and starts over.
 class momentum {
 public:
-    double lr;              // the learning rate η
-    double mu;              // the momentum factor, typically 0.9
+    double lr;                // the learning rate η
+    double mu;                // the momentum factor, typically 0.9
     bool nesterov = false;
+    double weight_decay = 0;  // L2 weight decay λ: the velocity gathers grad + λ·p
 
-    momentum(double lr, double mu, bool nesterov = false) noexcept : lr(lr), mu(mu), nesterov(nesterov) {}
+    momentum(double lr, double mu, bool nesterov = false, double weight_decay = 0) noexcept
+        : lr(lr), mu(mu), nesterov(nesterov), weight_decay(weight_decay) {}
 
-    /// Throws value_error unless lr and mu are finite numbers >= 0 as a T.
+    /// Throws value_error unless lr, mu and weight_decay are finite numbers >= 0 as a T.
     template <scalar T>
     void check() const {
         detail::check_hyper_parameter<T>("tg::momentum", "lr", lr);
         detail::check_hyper_parameter<T>("tg::momentum", "mu", mu);
+        detail::check_hyper_parameter<T>("tg::momentum", "weight_decay", weight_decay);
     }
 
     /// One update of p from grad. The first step allocates the velocity (once); later steps do not.
@@ -42,9 +46,17 @@ public:
         check<T>();
         params<Net, T>* velocity = state_.values<1, params<Net, T>>("tg::momentum");
         state_.count_step();
-        const T eta = static_cast<T>(lr), keep = static_cast<T>(mu);
+        const T eta = static_cast<T>(lr), keep = static_cast<T>(mu), decay = static_cast<T>(weight_decay);
         return [=, nesterov = nesterov](params<Net, T>& p, const params<Net, T>& grad, params_part part) {
-            if (nesterov)
+            if (decay != 0)
+                detail::update_params(
+                    [=](auto& w, auto g, auto& v) {
+                        g += decay * w;
+                        v = keep * v + g;
+                        w -= eta * (nesterov ? g + keep * v : v);
+                    },
+                    p, grad, part, *velocity);
+            else if (nesterov)
                 detail::update_params([=](auto& w, auto g, auto& v) { v = keep * v + g; w -= eta * (g + keep * v); },
                                       p, grad, part, *velocity);
             else

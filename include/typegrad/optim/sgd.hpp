@@ -1,4 +1,5 @@
-// tg::sgd{lr}: plain stochastic gradient descent, p ← p - lr·grad, one fused multiply-add pass per tensor.
+// tg::sgd{lr, weight_decay = 0}: plain stochastic gradient descent, p ← p - lr·grad, one fused multiply-add
+// pass per tensor; with L2 weight decay λ, p ← p - lr·(grad + λ·p), as PyTorch's torch.optim.SGD.
 #pragma once
 
 #include <string_view>
@@ -11,12 +12,14 @@
 namespace typegrad {
 
 struct sgd {
-    double lr;  // the learning rate η
+    double lr;                // the learning rate η
+    double weight_decay = 0;  // L2 weight decay λ: the step follows grad + λ·p
 
-    /// Throws value_error unless lr is a finite number >= 0 as a T.
+    /// Throws value_error unless lr and weight_decay are finite numbers >= 0 as a T.
     template <scalar T>
     void check() const {
         detail::check_hyper_parameter<T>("tg::sgd", "lr", lr);
+        detail::check_hyper_parameter<T>("tg::sgd", "weight_decay", weight_decay);
     }
 
     template <class Net, class T>
@@ -29,9 +32,14 @@ struct sgd {
     template <class Net, class T>
     auto start_step(params<Net, T>&) const {
         check<T>();
-        return [alpha = static_cast<T>(-lr)](params<Net, T>& p, const params<Net, T>& grad, params_part part) noexcept {
-            detail::update_params([alpha](auto& w, auto g) { w = xsimd::fma(decltype(g)(alpha), g, w); }, p, grad,
-                                  part);
+        return [alpha = static_cast<T>(-lr), decay = static_cast<T>(weight_decay)](
+                   params<Net, T>& p, const params<Net, T>& grad, params_part part) noexcept {
+            if (decay == 0)
+                detail::update_params([alpha](auto& w, auto g) { w = xsimd::fma(decltype(g)(alpha), g, w); }, p, grad,
+                                      part);
+            else
+                detail::update_params([=](auto& w, auto g) { w = xsimd::fma(decltype(g)(alpha), g + decay * w, w); }, p,
+                                      grad, part);
         };
     }
 };

@@ -88,6 +88,20 @@ struct in_place_check<Net, T, std::index_sequence<I...>> {
 
 }  // namespace detail
 
+namespace detail {
+
+// The fused steps take sgd's learning rate; weight decay would need the parameters before the
+// update at every layer, which the fused pass overwrites, so it is refused rather than approximated.
+template <class T>
+void check_fused_sgd(std::string_view who, const sgd& opt) {
+    opt.check<T>();
+    if (opt.weight_decay != 0)
+        throw value_error(message(who, ": weight_decay is ", opt.weight_decay,
+                                  ", expected 0 (the fused step has no weight decay; use value_and_grad and sgd.step)"));
+}
+
+}  // namespace detail
+
 /// Trains p on one mini-batch with plain SGD: forward, loss, backward and p ← p - opt.lr·(mean
 /// gradient over the batch) in one pass, with no gradient stored (see the top of this header); then
 /// folds the batch's statistics into the running ones (batch_norm). Returns the batch's summed loss,
@@ -101,7 +115,7 @@ T sgd_step_batch(params<Net, T>& p, batch_workspace<Net, T>& ws,
                  std::span<const loss_target_t<Loss, T, Net::out_size>> targets, const Loss& loss, const sgd& opt,
                  const batch_info& info = {mode::training}) {
     if constexpr (detail::in_place_check<Net, T>::value) {
-        opt.check<T>();
+        detail::check_fused_sgd<T>("tg::sgd_step_batch", opt);
         const std::size_t n = detail::load_batch("tg::sgd_step_batch", ws, inputs, targets);
         if (n == 0) return T{};
         const T sum = detail::loss_rows<Net>(
@@ -126,7 +140,7 @@ template <network Net, class T, class U, std::size_t N, class Loss>
 constexpr T sgd_step(params<Net, T>& p, const vec<U, N>& x, const loss_target_t<Loss, T, Net::out_size>& target,
                      const Loss& loss, const sgd& opt, workspace<Net, T>& ws) {
     if constexpr (detail::check_input<Net, T, U, N>()) {
-        if (!std::is_constant_evaluated()) opt.check<T>();
+        if (!std::is_constant_evaluated()) detail::check_fused_sgd<T>("tg::sgd_step", opt);
         const vec<T, Net::out_size> out = forward<Net>(p, x, ws, mode::training);
         vec<T, Net::out_size> grad_out;
         const T value = loss.value_and_grad(out, target, grad_out);
