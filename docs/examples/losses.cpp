@@ -1,5 +1,5 @@
-// The seed's loss chapter (損失函數) with typegrad's losses: L1 and L2 as sums and as means, Huber, the 0/1
-// loss, and the negative log-likelihood of the softmax output, with the base-10 figures the notes
+// The seed's loss chapter (損失函數) with typegrad's losses: L1 and L2 as sums and as means, Huber,
+// binary cross-entropy on logits, the 0/1 loss, and the negative log-likelihood of the softmax output, with the base-10 figures the notes
 // print. Then why softmax_cross_entropy takes logits: it stays exact where probabilities underflow.
 #include <cmath>
 #include <cstdio>
@@ -22,6 +22,10 @@ int main() {
     std::printf("Huber  Delta 1: %g  Delta 2: %g\n", tg::huber{}.value(out, y), tg::huber<2.0>{}.value(out, y));
     tg::huber{}.value_and_grad(out, y, grad);  // clamp(out − y, −1, 1)
     std::printf("Huber gradient  [%g, %g, %g, %g]\n", grad[0], grad[1], grad[2], grad[3]);
+
+    // Binary cross-entropy on logits: two independent yes/no outputs, the first one yes.
+    const tg::vec<double, 2> logits{2, -1}, yes_no{1, 0};
+    std::printf("BCE on logits [2, -1], targets [1, 0]: %.6f\n", tg::bce_with_logits{}.value(logits, yes_no));
 
     // Item 10: labels y = [1, 0, 1]; a two-class output predicts the class with the larger score.
     const tg::vec<double, 2> scores[] = {{0.2, 0.8}, {0.3, 0.7}, {0.9, 0.1}};  // predicts 1, 1, 0

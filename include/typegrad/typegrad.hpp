@@ -24,6 +24,7 @@
 #include <typegrad/net/backward.hpp>
 #include <typegrad/net/batch.hpp>
 #include <typegrad/loss/loss.hpp>
+#include <typegrad/loss/bce_with_logits.hpp>
 #include <typegrad/loss/huber.hpp>
 #include <typegrad/loss/mae.hpp>
 #include <typegrad/loss/mse.hpp>

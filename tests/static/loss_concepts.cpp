@@ -6,6 +6,7 @@
 
 #include <typegrad/core/mat.hpp>
 #include <typegrad/core/vec.hpp>
+#include <typegrad/loss/bce_with_logits.hpp>
 #include <typegrad/loss/huber.hpp>
 #include <typegrad/loss/mae.hpp>
 #include <typegrad/loss/mse.hpp>
@@ -20,6 +21,7 @@ static_assert(tg::loss_for<tg::mse, double, 17>);
 static_assert(tg::loss_for<tg::mae, float, 3>);
 static_assert(tg::loss_for<tg::mae, double, 10>);
 static_assert(tg::loss_for<tg::huber<>, float, 3>);
+static_assert(tg::loss_for<tg::bce_with_logits, double, 1>);
 static_assert(tg::loss_for<tg::huber<0.25>, double, 10>);
 static_assert(tg::loss_for<tg::zero_one, float, 2>);
 static_assert(tg::loss_for<tg::zero_one, double, 10>);

@@ -10,6 +10,7 @@
 #include <typegrad/layers/activations.hpp>
 #include <typegrad/layers/dense.hpp>
 #include <typegrad/layers/softmax.hpp>
+#include <typegrad/loss/bce_with_logits.hpp>
 #include <typegrad/loss/huber.hpp>
 #include <typegrad/loss/mae.hpp>
 #include <typegrad/loss/mse.hpp>
@@ -39,6 +40,22 @@ BOOST_AUTO_TEST_CASE(huber_matches_pytorch_on_both_sides_of_delta) {
     BOOST_TEST(std::abs(mean - 0.7916666666666666) < 1e-15);
     for (std::size_t i = 0; i < 3; ++i) BOOST_TEST(std::abs(std::abs(grad[i]) - 1.0 / 6) < 1e-16);
     BOOST_TEST(tg::huber<0.5>{}.value(tg::vec<float, 1>{0.5f}, tg::vec<float, 1>{0.0f}) == 0.125f);  // |d| = Delta
+}
+
+// PyTorch's BCEWithLogitsLoss(reduction='sum') on logits (2, -1, 0, 1e4) and targets (1, 0, 0.5, 0):
+// 10001.133336879122, gradient σ(z) - y = (-0.11920292202211769, 0.2689414213699951, 0, 1); the
+// default mean, in float, on (2, -1, -30) and (1, 0, 1): 10.146729469299316.
+BOOST_AUTO_TEST_CASE(bce_with_logits_matches_pytorch_and_stays_finite) {
+    const tg::vec<double, 4> z{2, -1, 0, 1e4}, y{1, 0, 0.5, 0};
+    tg::vec<double, 4> grad;
+    BOOST_TEST(std::abs(tg::bce_with_logits{}.value_and_grad(z, y, grad) - 10001.133336879122) < 1e-11);
+    const double expected[] = {-0.11920292202211769, 0.2689414213699951, 0, 1};
+    for (std::size_t i = 0; i < 4; ++i) BOOST_TEST(std::abs(grad[i] - expected[i]) < 1e-16);
+    tg::vec<float, 3> g;
+    const float mean = tg::bce_with_logits{.reduce = tg::reduction::mean}.value_and_grad(
+        tg::vec<float, 3>{2, -1, -30}, tg::vec<float, 3>{1, 0, 1}, g);
+    BOOST_TEST(std::abs(mean - 10.146729469299316) < 2e-6);
+    BOOST_TEST(std::abs(g[2] + 1.0f / 3) < 1e-7);  // σ(-30) - 1, over 3
 }
 
 BOOST_AUTO_TEST_CASE(mae_sum_and_mean_of_the_notes) {

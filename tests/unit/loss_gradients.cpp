@@ -10,6 +10,7 @@
 #include <tuple>
 #include <type_traits>
 
+#include <typegrad/loss/bce_with_logits.hpp>
 #include <typegrad/loss/huber.hpp>
 #include <typegrad/loss/mae.hpp>
 #include <typegrad/loss/mse.hpp>
@@ -84,6 +85,7 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(finite_differences, Size, sizes) {
             // Huber's linear part (every |out - target| >= 0.05 > Delta) and its quadratic part (< Delta).
             BOOST_TEST(worst_gradient_error(tg::huber<0.01>{.reduce = reduce}, out, target) <= 1e-6);
             BOOST_TEST(worst_gradient_error(tg::huber<100.0>{.reduce = reduce}, out, target) <= 1e-6);
+            BOOST_TEST(worst_gradient_error(tg::bce_with_logits{.reduce = reduce}, out, uniform<double, N>(0, 1)) <= 1e-6);
         }
         const std::size_t label = some_label<N>(trial);
         BOOST_TEST(worst_gradient_error(tg::softmax_cross_entropy{}, out, label) <= 1e-6);
