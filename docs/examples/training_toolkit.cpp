@@ -91,5 +91,9 @@ int main() {
     }
     const double accuracy_4 = tg::accuracy<net>(c, test);
     std::printf("   test accuracy %.4f\n", accuracy_4);
+    const tg::confusion counts = tg::confusion_matrix<net>(c, test);  // rows: label, columns: predicted
+    for (std::size_t k = 0; k < 2; ++k)
+        std::printf("   %s: %4zu predicted red, %4zu blue; precision %.4f, recall %.4f\n", k ? "blue" : "red ",
+                    counts.count(k, 0), counts.count(k, 1), counts.precision(k), counts.recall(k));
     return accuracy >= 0.98 && accuracy_2 >= 0.98 && accuracy_3 >= 0.98 && accuracy_4 >= 0.98 ? 0 : 1;
 }

@@ -291,6 +291,44 @@ BOOST_AUTO_TEST_CASE(accuracy_refuses_a_label_past_the_outputs_when_classes_is_0
     BOOST_CHECK_THROW(tg::evaluate<net>(p, data, tg::softmax_cross_entropy{}), tg::value_error);
 }
 
+// A network that passes its input through (W = I) predicts the larger input: 10 samples whose
+// (label, predicted) pairs are (0, 0) ×3, (0, 1) ×1, (1, 0) ×2, (1, 1) ×4.
+BOOST_AUTO_TEST_CASE(confusion_matrix_precision_and_recall) {
+    using pass = tg::sequential<tg::dense<2, 2>>;
+    tg::params<pass> p{};
+    tg::get<0>(p).W = {1, 0, 0, 1};
+    tg::dataset<float, 2> set;
+    const auto add = [&](std::size_t label, std::size_t predicted, int times) {
+        for (int i = 0; i < times; ++i) set.push_back(predicted ? tg::vec<float, 2>{0, 1} : tg::vec<float, 2>{1, 0}, label);
+    };
+    add(0, 0, 3), add(0, 1, 1), add(1, 0, 2), add(1, 1, 4);
+    const tg::confusion c = tg::confusion_matrix<pass>(p, set);
+    BOOST_TEST(c.counts == (std::vector<std::size_t>{3, 1, 2, 4}), boost::test_tools::per_element());
+    BOOST_TEST(c.precision(0) == 3.0 / 5);
+    BOOST_TEST(c.precision(1) == 4.0 / 5);
+    BOOST_TEST(c.recall(0) == 3.0 / 4);
+    BOOST_TEST(c.recall(1) == 4.0 / 6);
+    BOOST_TEST(c.accuracy() == tg::accuracy<pass>(p, set));
+    set.targets.assign(set.size(), 0);  // no sample labelled 1: its recall has nothing to divide by
+    BOOST_TEST(std::isnan(tg::confusion_matrix<pass>(p, set).recall(1)));
+    set.targets[0] = 2;
+    BOOST_CHECK_THROW(tg::confusion_matrix<pass>(p, set), tg::value_error);
+}
+
+// R² per output, averaged: predictions (1, 2, 3, 5) of targets (1, 2, 3, 4) leave 1 of 5 (the
+// targets' spread about their mean 2.5): 0.8; an exact second output scores 1, so the mean is 0.9.
+BOOST_AUTO_TEST_CASE(r2_per_output_averaged) {
+    using pass = tg::sequential<tg::dense<2, 2>>;
+    tg::params<pass, double> p{};
+    tg::get<0>(p).W = {1, 0, 0, 1};
+    tg::dataset<double, 2, tg::vec<double, 2>> set;
+    const double predicted[] = {1, 2, 3, 5}, target[] = {1, 2, 3, 4};
+    for (int i = 0; i < 4; ++i) set.push_back({predicted[i], 7.0 * i}, {target[i], 7.0 * i});
+    BOOST_TEST(std::abs(tg::r2<pass>(p, set) - 0.9) < 1e-15);
+    for (auto& y : set.targets) y[1] = 3;  // constant targets: 1 only when predicted exactly, here 0
+    BOOST_TEST(std::abs(tg::r2<pass>(p, set) - 0.4) < 1e-15);
+}
+
 // The callback stops training by returning tg::fit_control::stop; go_on, like void, runs every epoch.
 BOOST_AUTO_TEST_CASE(the_epoch_callback_stops_training_by_its_return_value) {
     const auto data = line_points(10, 5);
