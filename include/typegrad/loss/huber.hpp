@@ -31,13 +31,13 @@ struct huber {
             const auto c = clamp<T>(d);
             return c * (d - c * T{0.5});
         });
-        return simd::sum<N>(h.data()) * scale<T, N>();
+        return simd::sum<N>(h.data()) * reduction_scale<T, N>(reduce);
     }
 
     template <scalar T, std::size_t N>
     constexpr T value_and_grad(const vec<T, N>& out, const vec<T, N>& target, vec<T, N>& grad) const noexcept {
         simd::map<N>(out.data(), target.data(), grad.data(),
-                     [s = scale<T, N>()](auto o, auto t) { return clamp<T>(o - t) * s; });
+                     [s = reduction_scale<T, N>(reduce)](auto o, auto t) { return clamp<T>(o - t) * s; });
         return value(out, target);
     }
 
@@ -46,10 +46,6 @@ private:
     template <scalar T, class V>
     static constexpr V clamp(V d) noexcept {
         return detail::min_of(detail::max_of(d, V(-static_cast<T>(Delta))), V(static_cast<T>(Delta)));
-    }
-    template <scalar T, std::size_t N>
-    constexpr T scale() const noexcept {
-        return reduce == reduction::mean ? T{1} / T(N) : T{1};
     }
 };
 

@@ -13,6 +13,12 @@ namespace typegrad {
 /// Whether a loss sums over the output's entries (the seed's formulas) or averages them.
 enum class reduction { sum, mean };
 
+/// The factor a loss's sum over N entries is multiplied by: 1, or 1/N for the mean.
+template <scalar T, std::size_t N>
+constexpr T reduction_scale(reduction reduce) noexcept {
+    return reduce == reduction::mean ? T{1} / T(N) : T{1};
+}
+
 /// The target a loss compares a network output of N entries with: tg::vec<T, N> for regression
 /// losses, std::size_t (a class index) for classification losses.
 template <class Loss, class T, std::size_t N>

@@ -25,20 +25,14 @@ struct mae {
             const auto d = o - t;
             return detail::max_of(d, -d);
         });
-        return simd::sum<N>(abs_diff.data()) * scale<T, N>();
+        return simd::sum<N>(abs_diff.data()) * reduction_scale<T, N>(reduce);
     }
 
     template <scalar T, std::size_t N>
     constexpr T value_and_grad(const vec<T, N>& out, const vec<T, N>& target, vec<T, N>& grad) const noexcept {
         simd::map<N>(out.data(), target.data(), grad.data(),
-                     [s = scale<T, N>()](auto o, auto t) { return detail::sign_of(o - t) * s; });
+                     [s = reduction_scale<T, N>(reduce)](auto o, auto t) { return detail::sign_of(o - t) * s; });
         return value(out, target);
-    }
-
-private:
-    template <scalar T, std::size_t N>
-    constexpr T scale() const noexcept {
-        return reduce == reduction::mean ? T{1} / T(N) : T{1};
     }
 };
 

@@ -20,22 +20,16 @@ struct mse {
     constexpr T value(const vec<T, N>& out, const vec<T, N>& target) const noexcept {
         vec<T, N> diff;
         simd::map<N>(out.data(), target.data(), diff.data(), [](auto o, auto t) { return o - t; });
-        return simd::dot<N>(diff.data(), diff.data()) * scale<T, N>();
+        return simd::dot<N>(diff.data(), diff.data()) * reduction_scale<T, N>(reduce);
     }
 
     template <scalar T, std::size_t N>
     constexpr T value_and_grad(const vec<T, N>& out, const vec<T, N>& target, vec<T, N>& grad) const noexcept {
         simd::map<N>(out.data(), target.data(), grad.data(), [](auto o, auto t) { return o - t; });
-        const T s = scale<T, N>();
+        const T s = reduction_scale<T, N>(reduce);
         const T loss = simd::dot<N>(grad.data(), grad.data()) * s;
         simd::map<N>(grad.data(), grad.data(), [two_s = 2 * s](auto d) { return d * two_s; });
         return loss;
-    }
-
-private:
-    template <scalar T, std::size_t N>
-    constexpr T scale() const noexcept {
-        return reduce == reduction::mean ? T{1} / T(N) : T{1};
     }
 };
 

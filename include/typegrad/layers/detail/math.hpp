@@ -27,6 +27,19 @@ constexpr V exp_of(V z) noexcept {
     else return xsimd::exp(z);
 }
 
+template <class V>
+V log1p_of(V x) noexcept {
+    if constexpr (std::is_floating_point_v<V>) return std::log1p(x);
+    else return xsimd::log1p(x);
+}
+
+/// a where condition holds, else b, for a scalar or a SIMD batch.
+template <class C, class V>
+constexpr V select_of(C condition, V a, V b) noexcept {
+    if constexpr (std::is_floating_point_v<V>) return condition ? a : b;
+    else return xsimd::select(condition, a, b);
+}
+
 /// tanh in float: x·P(x²)/Q(x²), a minimax rational fit on [-9, 9] (beyond 9, tanh rounds to ±1 in
 /// float), the result clamped to [-1, 1]. Relative error at most 4e-7 (about 6 ulp; 3.9e-7 over
 /// every float) against std::tanh on every instruction set, tested in tests/unit/activation_tanh.cpp.
