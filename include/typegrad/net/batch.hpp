@@ -73,13 +73,16 @@ public:
     using net_type = Net;
     using value_type = T;
 
-    explicit batch_workspace(std::size_t capacity)
+    /// With input_gradient, backward_batch also leaves ∂L/∂input in gradients<0>() (a network run
+    /// inside another's layer needs it); otherwise nobody does, and it is not computed.
+    explicit batch_workspace(std::size_t capacity, bool input_gradient = false)
         : values_(detail::boundary_rows<Net, T>::make(capacity, capacity)),
-          gradients_(detail::boundary_rows<Net, T>::make(capacity, 0)),  // nobody needs ∂L/∂input
+          gradients_(detail::boundary_rows<Net, T>::make(capacity, input_gradient ? capacity : 0)),
           states_(detail::batch_states<Net, T>::make(capacity)),
           capacity_(capacity) {}
 
     std::size_t capacity() const noexcept { return capacity_; }
+    bool input_gradient() const noexcept { return gradients<0>().capacity() != 0; }
 
     template <std::size_t K>
     auto& values() noexcept { return detail::slot_value<K>(values_); }
@@ -87,6 +90,8 @@ public:
     const auto& values() const noexcept { return detail::slot_value<K>(values_); }
     template <std::size_t K>
     auto& gradients() noexcept { return detail::slot_value<K>(gradients_); }
+    template <std::size_t K>
+    const auto& gradients() const noexcept { return detail::slot_value<K>(gradients_); }
     template <std::size_t I>
     auto& state() noexcept { return detail::slot_value<I>(states_); }
 
@@ -123,12 +128,14 @@ void forward_batch_steps(const params<Net, T>& p, batch_workspace<Net, T>& ws, s
     });
 }
 
-// Layer I's batch backward; grad_x is null where the plan needs no input gradient (layer 0).
+// Layer I's batch backward; grad_x is null where nobody needs its input gradient (layer 0, unless ws
+// keeps the network's input gradient).
 template <class Net, std::size_t I, class T, class Grad>
 void backward_batch_layer(const params<Net, T>& p, batch_workspace<Net, T>& ws, std::size_t n,
                                                  Grad& g, grad_mode how) {
     using L = typename Net::template layer_type<I>;
-    auto* grad_x = plan<Net, T>::template needs_input_grad<I> ? &ws.template gradients<I>() : nullptr;
+    auto* grad_x =
+        plan<Net, T>::template needs_input_grad<I> || ws.input_gradient() ? &ws.template gradients<I>() : nullptr;
     const auto &x = ws.template values<I>(), &y = ws.template values<I + 1>(), &grad_y = ws.template gradients<I + 1>();
     auto& state = ws.template state<I>();
     if constexpr (assigns_batch_gradient<L, T, Net::sizes[I]>) {

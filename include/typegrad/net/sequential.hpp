@@ -51,7 +51,7 @@ constexpr bool check_layer() {
     constexpr std::size_t probe = states_in_size<L> ? probe_in_size<L> : (Net::sizes[I] > 0 ? Net::sizes[I] : 1);
     if constexpr (!layer<L, float, probe>) {
         return require<false, not_a_layer<layer_index<I>, L>>;
-    } else if constexpr (I == 0 && !states_in_size<L>) {
+    } else if constexpr (I == 0 && Net::sizes[0] == 0) {
         return require<false, first_layer_without_in_size<L>>;
     } else if constexpr (states_in_size<L>) {
         return require<L::in_size == Net::sizes[I],
@@ -66,24 +66,44 @@ constexpr bool check_chain(std::index_sequence<I...>) {
     return (check_layer<Net, I>() && ...);
 }
 
-}  // namespace detail
+// What a layer list entry stands for: itself, or, for a network nested in the list, the layer that
+// runs it (tg::detail::block, net/block.hpp).
+template <class L>
+struct as_layer {
+    using type = L;
+};
+template <class L>
+using as_layer_t = typename as_layer<L>::type;
 
 template <class... Layers>
-struct sequential {
-    static_assert(sizeof...(Layers) > 0, "tg::sequential needs at least one layer");
+struct first_layer {
+    using type = void;
+};
+template <class First, class... Rest>
+struct first_layer<First, Rest...> {
+    using type = as_layer_t<First>;
+};
+template <class... Layers>
+using first_layer_t = typename first_layer<Layers...>::type;
+
+/// The body of a network whose input size is In (0: unknown, an error): the layer list, the size
+/// chain, its checks and the bound types. tg::sequential is the chain whose first layer states In; a
+/// block (tg::residual, a nested sequential) is the chain of its layers from the size it is given.
+template <std::size_t In, class... Layers>
+struct chain {
+    static_assert(sizeof...(Layers) > 0, "tg::sequential: a network needs at least one layer");
 
     static constexpr std::size_t layer_count = sizeof...(Layers);
     /// The layer list, a hana::tuple of hana::type.
-    static constexpr auto layers = hana::tuple_t<Layers...>;
+    static constexpr auto layers = hana::tuple_t<as_layer_t<Layers>...>;
     template <std::size_t I>
     using layer_type = typename decltype(+hana::at_c<I>(layers))::type;
 
     /// sizes[I] is the input size of layer I; sizes[layer_count] is the network's output size.
-    static constexpr std::array<std::size_t, layer_count + 1> sizes =
-        detail::size_chain<detail::stated_in_size<layer_type<0>>()>(layers);
+    static constexpr std::array<std::size_t, layer_count + 1> sizes = size_chain<In>(layers);
 
     // Checked here, in the network's own body, so the error points at the user's declaration.
-    static_assert(detail::check_chain<sequential>(std::index_sequence_for<Layers...>{}),
+    static_assert(check_chain<chain>(std::index_sequence_for<Layers...>{}),
                   "tg::sequential: the layer chain is invalid (see the error above)");
 
     static constexpr std::size_t in_size = sizes[0];
@@ -102,6 +122,14 @@ struct sequential {
         }(std::index_sequence_for<Layers...>{});
     }();
 };
+
+}  // namespace detail
+
+/// A network: its layers in order, each one's input the previous one's output. The first layer states
+/// the network's input size (tg::dense<In, Out> does); a tg::sequential in the list runs as one layer
+/// (PyTorch's nested nn.Sequential), its parameters named "<index>.<its own names>".
+template <class... Layers>
+struct sequential : detail::chain<detail::stated_in_size<detail::first_layer_t<Layers...>>(), Layers...> {};
 
 /// @brief Net is a tg::sequential network.
 template <class Net>
