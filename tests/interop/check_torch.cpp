@@ -1,6 +1,7 @@
 // Checks a file written by torch_roundtrip.py: loads the PyTorch state_dict into the matching
 // typegrad network and compares the output, the cross-entropy loss and every parameter gradient
-// with PyTorch's, stored in the file's metadata. Usage: check_torch FILE; exit status 0 when all agree.
+// with PyTorch's, stored in the file's metadata. Usage: check_torch FILE [nested]; exit status 0 when
+// all agree.
 #include <cmath>
 #include <cstdio>
 #include <string>
@@ -15,14 +16,15 @@ namespace tg = typegrad;
 
 // nn.Sequential(Linear(4, 8), ReLU(), Linear(8, 3)), as the script builds it.
 using torch_net = tg::sequential<tg::dense<4, 8>, tg::relu, tg::dense<8, 3>>;
+// Its "nested" network: a residual block (an nn.Sequential whose forward adds its input) and a nested
+// nn.Sequential.
+using nested_net = tg::sequential<tg::dense<4, 8>, tg::relu, tg::residual<tg::dense<8, 8>, tg::tanh, tg::dense<8, 8>>,
+                                  tg::sequential<tg::dense<8, 6>, tg::sigmoid>, tg::dense<6, 3>>;
 
-int main(int argc, char** argv) {
-    if (argc != 2) {
-        std::fprintf(stderr, "usage: check_torch FILE\n");
-        return 2;
-    }
-    const auto p = tg::load<torch_net>(argv[1]);
-    const auto metadata = tg::read_safetensors(argv[1]).metadata;
+template <class torch_net>
+int check(const char* path) {
+    const auto p = tg::load<torch_net>(path);
+    const auto metadata = tg::read_safetensors(path).metadata;
     const auto input = nlohmann::json::parse(metadata.at("input")).get<std::vector<float>>();
     const auto output = nlohmann::json::parse(metadata.at("output")).get<std::vector<float>>();
     const auto grads = nlohmann::json::parse(metadata.at("grads"));
@@ -50,7 +52,16 @@ int main(int argc, char** argv) {
                 compare("gradient of " + key + "[" + std::to_string(i) + "]", tensor.data()[i], expected[i]);
         },
         grad);
-    std::printf("%s: output, loss and %zu gradients %s\n", argv[1], torch_net::param_count,
+    std::printf("%s: output, loss and %zu gradients %s\n", path, torch_net::param_count,
                 failures ? "differ from the file's" : "match the file's");
     return failures ? 1 : 0;
+}
+
+int main(int argc, char** argv) {
+    const std::string model = argc == 3 ? argv[2] : "plain";
+    if (argc < 2 || argc > 3 || (model != "plain" && model != "nested")) {
+        std::fprintf(stderr, "usage: check_torch FILE [nested]\n");
+        return 2;
+    }
+    return model == "nested" ? check<nested_net>(argv[1]) : check<torch_net>(argv[1]);
 }

@@ -27,10 +27,10 @@ if(NOT TYPEGRAD_SYSTEM_PYTHON)
     set(TYPEGRAD_SYSTEM_PYTHON ${Python3_EXECUTABLE})
 endif()
 # A PyTorch parity test: the script writes a file (or exits with 77, a skip, without torch), and the
-# checker reads it and compares typegrad's numbers with PyTorch's.
+# checker reads it and compares typegrad's numbers with PyTorch's. Further arguments go to both.
 function(typegrad_torch_test name script checker file)
     add_test(NAME interop.${name}
-        COMMAND sh -c "set -e; '${TYPEGRAD_SYSTEM_PYTHON}' '${CMAKE_CURRENT_SOURCE_DIR}/interop/${script}' '${file}'; '$<TARGET_FILE:${checker}>' '${file}'")
+        COMMAND sh -c "set -e; '${TYPEGRAD_SYSTEM_PYTHON}' '${CMAKE_CURRENT_SOURCE_DIR}/interop/${script}' '${file}' ${ARGN}; '$<TARGET_FILE:${checker}>' '${file}' ${ARGN}")
     set_tests_properties(interop.${name} PROPERTIES SKIP_RETURN_CODE 77)
 endfunction()
 
@@ -39,5 +39,7 @@ add_executable(check_schedules interop/check_schedules.cpp)
 target_link_libraries(check_schedules PRIVATE typegrad_dev)
 if(TYPEGRAD_SYSTEM_PYTHON)
     typegrad_torch_test(torch torch_roundtrip.py check_torch ${CMAKE_CURRENT_BINARY_DIR}/tmp/torch.safetensors)
+    typegrad_torch_test(torch_nested torch_roundtrip.py check_torch ${CMAKE_CURRENT_BINARY_DIR}/tmp/torch_nested.safetensors
+                        nested)
     typegrad_torch_test(torch_schedules torch_schedules.py check_schedules ${CMAKE_CURRENT_BINARY_DIR}/tmp/torch_schedules.txt)
 endif()

@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
-"""PyTorch interop, where python3-torch is installed: saves the state_dict of a seeded
-nn.Sequential(Linear(4, 8), ReLU(), Linear(8, 3)) as safetensors (written with struct and json, so
-the safetensors package is not needed), with an input, a label, the network's output and the
-gradients of the cross-entropy loss in __metadata__. typegrad's check_torch loads the file into
-the matching network type and must reproduce output and gradients.
+"""PyTorch interop, where python3-torch is installed: saves the state_dict of a seeded network as
+safetensors (written with struct and json, so the safetensors package is not needed), with an
+input, a label, the network's output and the gradients of the cross-entropy loss in __metadata__.
+typegrad's check_torch loads the file into the matching network type and must reproduce output and
+gradients. The network is nn.Sequential(Linear(4, 8), ReLU(), Linear(8, 3)), or with the argument
+"nested" one holding a residual block and a nested nn.Sequential, whose parameters are named
+"2.0.weight", "3.0.weight" and so on.
 
-Usage: torch_roundtrip.py OUTPUT_PATH. Exits with 77 (CTest: skipped) when torch is missing.
+Usage: torch_roundtrip.py OUTPUT_PATH [nested]. Exits with 77 (CTest: skipped) when torch is missing.
 """
 import json
 import struct
@@ -18,9 +20,21 @@ except ImportError:
     sys.exit(77)
 
 
-def main(path):
+class Residual(torch.nn.Sequential):
+    """x + f(x), f its layers: an nn.Sequential, so that its parameters are named as tg::residual's."""
+
+    def forward(self, x):
+        return x + super().forward(x)
+
+
+def main(path, model="plain"):
     torch.manual_seed(0)
-    net = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.ReLU(), torch.nn.Linear(8, 3))
+    nn = torch.nn
+    if model == "nested":
+        net = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), Residual(nn.Linear(8, 8), nn.Tanh(), nn.Linear(8, 8)),
+                            nn.Sequential(nn.Linear(8, 6), nn.Sigmoid()), nn.Linear(6, 3))
+    else:
+        net = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 3))
     x = torch.tensor([0.5, -1.0, 2.0, 0.25])
     label = 2
     out = net(x)
@@ -44,4 +58,4 @@ def main(path):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    main(*sys.argv[1:])
