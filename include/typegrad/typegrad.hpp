@@ -24,6 +24,7 @@
 #include <typegrad/net/backward.hpp>
 #include <typegrad/net/batch.hpp>
 #include <typegrad/net/block.hpp>
+#include <typegrad/net/concat.hpp>
 #include <typegrad/loss/loss.hpp>
 #include <typegrad/loss/bce_with_logits.hpp>
 #include <typegrad/loss/huber.hpp>

@@ -48,6 +48,12 @@ using odd = tg::sequential<tg::residual<tg::dense<17, 5>, tg::relu, tg::dense<5,
                            tg::sequential<tg::dense<3, 67>, tg::tanh, tg::residual<tg::dense<67, 67>, tg::relu>,
                                           tg::dense<67, 1>>>;
 
+// Three branches joined: a nested sequential, a dense layer and a residual block (4 + 3 + 8 outputs).
+using joined = tg::sequential<tg::dense<5, 8>, tg::tanh,
+                              tg::concat<tg::sequential<tg::dense<8, 4>, tg::relu>, tg::dense<8, 3>,
+                                         tg::residual<tg::dense<8, 8>, tg::sigmoid>>,
+                              tg::dense<15, 2>>;
+
 std::vector<std::string> tensor_names(const auto& p) {
     std::vector<std::string> names;
     tg::for_each_tensor([&](std::size_t layer, std::string_view name, const auto&) {
@@ -134,6 +140,25 @@ BOOST_AUTO_TEST_CASE(tensors_are_named_as_nested_pytorch_modules) {
     static_assert(mixed::in_size == 3 && mixed::out_size == 2);
     static_assert(mixed::param_count == 3 * 8 + 8 + 2 * (8 * 8 + 8) + 8 * 5 + 5 + 5 * 6 + 6 + 6 * 6 + 6 + 6 * 2 + 2);
     static_assert(odd::in_size == 17 && odd::out_size == 1);
+
+    const std::vector<std::string> branches{"0.weight",   "0.bias",   "2.0.0.weight", "2.0.0.bias", "2.1.weight",
+                                            "2.1.bias",   "2.2.0.weight", "2.2.0.bias", "3.weight", "3.bias"};
+    BOOST_TEST(tensor_names(tg::params<joined, float>{}) == branches, boost::test_tools::per_element());
+    static_assert(joined::sizes[3] == 15);
+}
+
+BOOST_AUTO_TEST_CASE(concat_puts_the_branches_outputs_one_after_the_other) {
+    using net = tg::sequential<tg::concat<tg::dense<2, 1>, tg::sequential<tg::dense<2, 2>, tg::relu>>>;
+    tg::params<net, double> p{};
+    tg::get<0>(tg::get<0>(p)).W(0, 1) = 3;  // branch 0: 3·x₁
+    auto& inner = tg::get<0>(tg::get<1>(tg::get<0>(p)));
+    inner.W(0, 0) = 1;  // relu(x₀)
+    inner.W(1, 0) = -1;  // relu(-x₀)
+    const auto y = tg::forward<net>(p, tg::vec<double, 2>{2, 5});
+    BOOST_TEST(y.size() == 3u);
+    BOOST_TEST(y[0] == 15);
+    BOOST_TEST(y[1] == 2);
+    BOOST_TEST(y[2] == 0);
 }
 
 BOOST_AUTO_TEST_CASE(gradients_match_finite_differences) {
@@ -141,6 +166,7 @@ BOOST_AUTO_TEST_CASE(gradients_match_finite_differences) {
     BOOST_TEST(gradient_check<odd>(2) <= 1e-6);
     using only_a_block = tg::sequential<tg::residual<tg::dense<4, 4>>>;
     BOOST_TEST(gradient_check<only_a_block>(3) <= 1e-6);
+    BOOST_TEST(gradient_check<joined>(4) <= 1e-6);
 }
 
 BOOST_AUTO_TEST_CASE(a_residual_block_adds_its_input) {
@@ -160,37 +186,46 @@ BOOST_AUTO_TEST_CASE(the_batch_passes_equal_the_per_sample_ones) {
     check_batch<mixed, double>(7, 1e-12);
     check_batch<mixed, float>(7, 2e-5);
     check_batch<odd, double>(5, 1e-12);
+    check_batch<joined, double>(6, 1e-12);
+    check_batch<joined, float>(3, 2e-5);
 }
 
-BOOST_AUTO_TEST_CASE(the_fused_sgd_steps_equal_value_and_grad_and_step) {
+template <class Net>
+void check_fused_steps() {
     const tg::sgd opt{0.05};
-    const auto xs = random_vecs<double, mixed::in_size>(6, 9);
-    const auto ys = random_vecs<double, mixed::out_size>(6, 10);
+    const auto xs = random_vecs<double, Net::in_size>(6, 9);
+    const auto ys = random_vecs<double, Net::out_size>(6, 10);
 
-    auto plain = random_params<mixed>(11), fused = plain;
+    auto plain = random_params<Net>(11), fused = plain;
     for (std::size_t i = 0; i < xs.size(); ++i) {
-        auto [loss, grad] = tg::value_and_grad<mixed>(plain, xs[i], ys[i], tg::mse{});
+        auto [loss, grad] = tg::value_and_grad<Net>(plain, xs[i], ys[i], tg::mse{});
         opt.step(plain, grad);
-        BOOST_TEST(relative_error(tg::sgd_step<mixed>(fused, xs[i], ys[i], tg::mse{}, opt), loss) <= 1e-12);
+        BOOST_TEST(relative_error(tg::sgd_step<Net>(fused, xs[i], ys[i], tg::mse{}, opt), loss) <= 1e-12);
     }
     BOOST_TEST(max_difference(fused, plain) <= 1e-12);
 
-    static_assert(tg::residual<tg::dense<8, 8>, tg::tanh>::backward_batch_in_place);
-    tg::batch_workspace<mixed, double> ws(6), fused_ws(6);
-    tg::params<mixed, double> grad{};
+    tg::batch_workspace<Net, double> ws(6), fused_ws(6);
+    tg::params<Net, double> grad{};
     for (int step = 0; step < 3; ++step) {
-        const double loss = tg::value_and_grad_batch<mixed>(plain, ws, std::span(xs), std::span(ys), tg::mse{}, grad,
+        const double loss = tg::value_and_grad_batch<Net>(plain, ws, std::span(xs), std::span(ys), tg::mse{}, grad,
                                                             {tg::mode::training}, tg::grad_mode::assign);
         opt.step(plain, grad);
-        BOOST_TEST(relative_error(tg::sgd_step_batch<mixed>(fused, fused_ws, std::span(xs), std::span(ys), tg::mse{}, opt),
+        BOOST_TEST(relative_error(tg::sgd_step_batch<Net>(fused, fused_ws, std::span(xs), std::span(ys), tg::mse{}, opt),
                                   loss) <= 1e-12);
     }
     BOOST_TEST(max_difference(fused, plain) <= 1e-12);
 }
 
-BOOST_AUTO_TEST_CASE(fit_trains_a_residual_classifier_on_threads) {
+BOOST_AUTO_TEST_CASE(the_fused_sgd_steps_equal_value_and_grad_and_step) {
+    static_assert(tg::residual<tg::dense<8, 8>, tg::tanh>::backward_batch_in_place);
+    check_fused_steps<mixed>();
+    check_fused_steps<joined>();
+}
+
+BOOST_AUTO_TEST_CASE(fit_trains_a_classifier_with_blocks_on_threads) {
     using classifier = tg::sequential<tg::dense<2, 16>, tg::relu, tg::residual<tg::dense<16, 16>, tg::relu>,
-                                      tg::sequential<tg::dense<16, 16>, tg::relu>, tg::dense<16, 2>>;
+                                      tg::concat<tg::sequential<tg::dense<16, 8>, tg::relu>, tg::dense<16, 8>>,
+                                      tg::dense<16, 2>>;
     const auto train_set = net_support::line_points(400, 11), test_set = net_support::line_points(200, 12);
     auto p = tg::init<classifier, double>(13);
     auto q = p;

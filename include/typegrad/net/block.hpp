@@ -11,7 +11,9 @@
 #include <array>
 #include <cstddef>
 #include <string_view>
+#include <tuple>
 #include <type_traits>
+#include <utility>
 
 #include <typegrad/core/rows.hpp>
 #include <typegrad/core/vec.hpp>
@@ -58,43 +60,67 @@ struct tensor_name {
     }
 };
 
+/// The names of the tensors of a block's children (its inner layers, or tg::concat's branches), whose
+/// parameter types are Children in order: "<child index>.<the child's own name>". Called with no values,
+/// a child's for_each_tensor just names its tensors, so the table is made at compile time.
+template <class... Children>
+struct child_tensor_names {
+    template <class F>
+    static constexpr void each_name(F&& f) {
+        [&]<std::size_t... K>(std::index_sequence<K...>) {
+            (..., Children::for_each_tensor([&](std::string_view name) { f(K, name); }));
+        }(std::index_sequence_for<Children...>{});
+    }
+    static constexpr std::size_t count = [] {
+        std::size_t k = 0;
+        each_name([&](std::size_t, std::string_view) { ++k; });
+        return k;
+    }();
+    static constexpr std::array<tensor_name, count> names = [] {
+        std::array<tensor_name, count> table{};
+        std::size_t k = 0;
+        each_name([&](std::size_t child, std::string_view name) {
+            table[k].append(child);
+            table[k].append(".");
+            table[k++].append(name);
+        });
+        return table;
+    }();
+
+    /// Calls f(name, tensor of each of ps...) for every tensor of every child, child(k, p) being the
+    /// parameters of child k within p.
+    template <class F, class Child, class... Ps>
+    static constexpr void for_each_tensor(F& f, Child child, Ps&... ps) {
+        std::size_t k = 0;
+        const auto visit = [&](auto index) {
+            std::tuple_element_t<index, std::tuple<Children...>>::for_each_tensor(
+                [&](std::string_view, auto&... tensors) { f(names[k++].view(), tensors...); }, child(index, ps)...);
+        };
+        [&]<std::size_t... K>(std::index_sequence<K...>) {
+            (..., visit(std::integral_constant<std::size_t, K>{}));
+        }(std::index_sequence_for<Children...>{});
+    }
+};
+
+template <class Inner, class T, class Seq = std::make_index_sequence<Inner::layer_count>>
+struct inner_tensor_names;
+template <class Inner, class T, std::size_t... I>
+struct inner_tensor_names<Inner, T, std::index_sequence<I...>> {
+    using type = child_tensor_names<typename Inner::template params_type<I, T>...>;
+};
+
 /// The parameters of a block whose layers form the network Inner: Inner's tg::params, with the static
 /// members the layer contract asks of a parameter type.
 template <class Inner, class T>
 struct block_params : params<Inner, T> {
     static constexpr std::size_t count = Inner::param_count;
 
-    // Called with no values, a layer's for_each_tensor just names its tensors: the names are counted
-    // and joined to the layer index here, at compile time.
-    static constexpr std::size_t tensor_count = [] {
-        std::size_t k = 0;
-        walk_layers<Inner>([&](auto layer) {
-            Inner::template params_type<layer, T>::for_each_tensor([&](std::string_view) { ++k; });
-        });
-        return k;
-    }();
-    static constexpr std::array<tensor_name, tensor_count> names = [] {
-        std::array<tensor_name, tensor_count> table{};
-        std::size_t k = 0;
-        walk_layers<Inner>([&](auto layer) {
-            Inner::template params_type<layer, T>::for_each_tensor([&](std::string_view name) {
-                table[k].append(std::size_t{layer});
-                table[k].append(".");
-                table[k++].append(name);
-            });
-        });
-        return table;
-    }();
-
     /// Calls f(name, tensor of each of ps...) for every tensor of the inner layers, in order, named
     /// "<inner layer>.<name>".
     template <class F, class... Ps>
     static constexpr void for_each_tensor(F&& f, Ps&... ps) {
-        std::size_t k = 0;
-        walk_layers<Inner>([&](auto layer) {
-            Inner::template params_type<layer, T>::for_each_tensor(
-                [&](std::string_view, auto&... tensors) { f(names[k++].view(), tensors...); }, get<layer>(ps)...);
-        });
+        inner_tensor_names<Inner, T>::type::for_each_tensor(
+            f, [](auto layer, auto& p) -> auto& { return get<layer>(p); }, ps...);
     }
 };
 
