@@ -237,6 +237,26 @@ BOOST_AUTO_TEST_CASE(fit_trains_a_classifier_with_blocks_on_threads) {
     BOOST_TEST(max_difference(p, q) == 0);  // the same bits for a seed and a thread count
 }
 
+BOOST_AUTO_TEST_CASE(batch_norm_and_dropout_inside_blocks_train_on_threads) {
+    // batch_norm's statistics span the threads' rows inside a block as outside: the same bits on 1 and
+    // 2 threads, and running statistics that moved.
+    using net = tg::sequential<tg::dense<2, 8>, tg::residual<tg::dense<8, 8>, tg::batch_norm, tg::relu>,
+                               tg::concat<tg::sequential<tg::dropout<80>, tg::dense<8, 4>>, tg::dense<8, 4>>,
+                               tg::dense<8, 2>>;
+    const auto train_set = net_support::line_points(200, 31);
+    auto one = tg::init<net, double>(32);
+    auto two = one;
+    tg::sgd opt{0.1};
+    tg::fit_options options{.epochs = 3, .batch_size = 50, .seed = 2, .threads = 1, .report = tg::progress::none};
+    tg::fit<net>(one, train_set, tg::softmax_cross_entropy{}, opt, options);
+    options.threads = 2;
+    tg::fit<net>(two, train_set, tg::softmax_cross_entropy{}, opt, options);
+    BOOST_TEST(max_difference(one, two) <= 1e-12);
+    const auto& norm = tg::get<1>(tg::get<1>(one));
+    BOOST_TEST(norm.running_mean[0] != 0);
+    BOOST_TEST(norm.running_var[0] != 1);
+}
+
 BOOST_AUTO_TEST_CASE(save_load_and_inference_params_keep_every_block) {
     const auto p = random_params<odd, float>(21);
     const auto path = io_support::tmp("blocks.safetensors");

@@ -6,6 +6,7 @@
 
 #include <array>
 #include <cstddef>
+#include <type_traits>
 #include <utility>
 
 #include <boost/hana/at.hpp>
@@ -123,13 +124,36 @@ struct chain {
     }();
 };
 
+template <class First>
+constexpr std::size_t unknown_in_size() {
+    static_cast<void>(require<false, first_layer_without_in_size<First>>);
+    return 0;
+}
+
+/// A sequential whose first layer states no input size (an activation, dropout): it can run nested
+/// in another network, which gives it its input size; used as a network of its own, its sizes are
+/// the error.
+template <class First>
+struct unsized_chain {
+    static constexpr std::size_t in_size = unknown_in_size<First>();
+    static constexpr std::size_t out_size = in_size;
+    static constexpr std::size_t layer_count = in_size;
+    static constexpr std::array<std::size_t, 1> sizes{in_size};
+};
+
+template <class... Layers>
+using sequential_body = std::conditional_t<sizeof...(Layers) == 0 || states_in_size<first_layer_t<Layers...>>,
+                                           chain<stated_in_size<first_layer_t<Layers...>>(), Layers...>,
+                                           unsized_chain<first_layer_t<Layers...>>>;
+
 }  // namespace detail
 
 /// A network: its layers in order, each one's input the previous one's output. The first layer states
-/// the network's input size (tg::dense<In, Out> does); a tg::sequential in the list runs as one layer
-/// (PyTorch's nested nn.Sequential), its parameters named "<index>.<its own names>".
+/// the network's input size (tg::dense<In, Out> does). A tg::sequential in another's list runs as one
+/// layer (PyTorch's nested nn.Sequential), its parameters named "<index>.<its own names>"; its first
+/// layer may then leave the size to the layer before it.
 template <class... Layers>
-struct sequential : detail::chain<detail::stated_in_size<detail::first_layer_t<Layers...>>(), Layers...> {};
+struct sequential : detail::sequential_body<Layers...> {};
 
 /// @brief Net is a tg::sequential network.
 template <class Net>
