@@ -43,4 +43,5 @@
 #include <typegrad/train/thread_pool.hpp>
 #include <typegrad/train/progress.hpp>
 #include <typegrad/train/evaluate.hpp>
+#include <typegrad/train/predict.hpp>
 #include <typegrad/train/fit.hpp>

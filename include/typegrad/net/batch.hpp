@@ -169,6 +169,23 @@ void forward_batch(const params<Net, T>& p, batch_workspace<Net, T>& ws, std::si
     detail::forward_batch_steps<Net>(p, ws, n, info);
 }
 
+namespace detail {
+
+/// Runs samples [lo, hi) through the network in inference mode, ws.capacity() of them at a time:
+/// input(i) is sample i's input, and out(output row, i) is called with each sample's output.
+template <class Net, class T, class Input, class Out>
+void infer_rows(const params<Net, T>& p, batch_workspace<Net, T>& ws, std::size_t lo, std::size_t hi, Input&& input,
+                Out&& out) {
+    for (std::size_t begin = lo; begin < hi; begin += ws.capacity()) {
+        const std::size_t n = std::min(ws.capacity(), hi - begin);
+        for (std::size_t r = 0; r < n; ++r) ws.set_input(r, input(begin + r));
+        forward_batch<Net>(p, ws, n, {mode::inference});
+        for (std::size_t r = 0; r < n; ++r) out(ws.output(r), begin + r);
+    }
+}
+
+}  // namespace detail
+
 /// Given the loss's gradients for the output rows (ws.gradients<layer_count>()) after a training-mode
 /// forward_batch of n rows, ADDS ∂L/∂params, summed over the rows, into grad (with
 /// grad_mode::assign: overwrites grad with it).

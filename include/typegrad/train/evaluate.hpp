@@ -48,12 +48,9 @@ void for_each_output(const params<Net, T>& p, const Data& set, Score score, std:
     const std::size_t count = rows.empty() ? set.size() : rows.size();
     const auto sample = [&](std::size_t i) { return rows.empty() ? i : rows[i]; };
     batch_workspace<Net, T> ws(std::min(chunk, count));
-    for (std::size_t begin = 0; begin < count; begin += chunk) {
-        const std::size_t n = std::min(chunk, count - begin);
-        for (std::size_t r = 0; r < n; ++r) ws.set_input(r, set.inputs[sample(begin + r)]);
-        forward_batch<Net>(p, ws, n, {mode::inference});
-        for (std::size_t r = 0; r < n; ++r) score(ws.output(r), sample(begin + r));
-    }
+    infer_rows<Net>(
+        p, ws, 0, count, [&](std::size_t i) -> const auto& { return set.inputs[sample(i)]; },
+        [&](const T* out, std::size_t i) { score(out, sample(i)); });
 }
 
 /// tg::evaluate on the samples `rows` lists (all of set when it is empty), which must not be none.

@@ -20,7 +20,6 @@
 #include <numeric>
 #include <optional>
 #include <string_view>
-#include <thread>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -409,8 +408,7 @@ fit_result fit_with(params<Net, T>& p, const Data& train, const Data* validation
     const std::size_t n = order.size();
     const std::size_t batch_size = std::min(options.batch_size, n);
     const std::size_t batches = (n + batch_size - 1) / batch_size;
-    const std::size_t threads =
-        std::min(batch_size, options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency()));
+    const std::size_t threads = std::min(batch_size, thread_count(options.threads));
 
     std::conditional_t<splits_by_neurons<Net, T>, fit_by_neurons<Net, T>, fit_by_samples<Net, T>> trainer(batch_size,
                                                                                                          threads);
