@@ -23,6 +23,7 @@
 #include <typegrad/net/inference_params.hpp>
 #include <typegrad/net/backward.hpp>
 #include <typegrad/net/batch.hpp>
+#include <typegrad/net/summary.hpp>
 #include <typegrad/loss/loss.hpp>
 #include <typegrad/loss/bce_with_logits.hpp>
 #include <typegrad/loss/huber.hpp>
