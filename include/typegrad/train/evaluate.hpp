@@ -20,7 +20,7 @@
 namespace typegrad {
 
 struct evaluation {
-    double loss;      // the mean loss per sample
+    double loss;      // the mean loss per sample (with class weights: Σ losses / Σ weights, as PyTorch's mean)
     double accuracy;  // the fraction classified right (labelled data); NaN for regression data
 };
 
@@ -57,7 +57,7 @@ void for_each_output(const params<Net, T>& p, const Data& set, Score score, std:
 template <class Net, class T, class Data, class Loss>
 evaluation evaluate_rows(const params<Net, T>& p, const Data& set, const Loss& loss,
                          std::span<const std::size_t> rows = {}) {
-    double loss_sum = 0;
+    double loss_sum = 0, weight_sum = 0;
     std::size_t right = 0;
     for_each_output<Net>(
         p, set,
@@ -65,11 +65,12 @@ evaluation evaluate_rows(const params<Net, T>& p, const Data& set, const Loss& l
             vec<T, Net::out_size> y;
             std::copy_n(out, Net::out_size, y.data());
             loss_sum += loss.value(y, set.targets[i]);
+            weight_sum += sample_weight<T, Net::out_size>(loss, set.targets[i]);
             if constexpr (Data::labelled) right += argmax(out, Net::out_size) == set.targets[i];
         },
         rows);
     const double n = double(rows.empty() ? set.size() : rows.size());
-    return {loss_sum / n, Data::labelled ? double(right) / n : std::numeric_limits<double>::quiet_NaN()};
+    return {loss_sum / weight_sum, Data::labelled ? double(right) / n : std::numeric_limits<double>::quiet_NaN()};
 }
 
 }  // namespace detail
