@@ -5,9 +5,10 @@
 // is made. The result equals value_and_grad followed by opt.step(p, grad) up to rounding.
 //
 // tg::sgd_step_batch<Net>(p, ws, inputs, targets, loss, opt): the same for a mini-batch. The loss
-// gradient of every output row is scaled by -lr / (batch size, or the batch's summed class weights), so what each layer's batch backward
-// pass adds into its "gradient" is already the update, and it adds it into the parameters
-// themselves: no gradient tensor at all (for 784→256→128→10, 0.9 MB less to write and read back).
+// gradient of every output row is scaled by -lr / (batch size, or the batch's summed class weights),
+// so what each layer's batch backward pass adds into its "gradient" is already the update, and it
+// adds it into the parameters themselves: no gradient tensor at all (for 784→256→128→10, 0.9 MB less
+// to write and read back).
 #pragma once
 
 #include <cstddef>
