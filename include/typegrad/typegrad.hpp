@@ -25,6 +25,7 @@
 #include <typegrad/net/batch.hpp>
 #include <typegrad/net/block.hpp>
 #include <typegrad/net/concat.hpp>
+#include <typegrad/net/summary.hpp>
 #include <typegrad/loss/loss.hpp>
 #include <typegrad/loss/bce_with_logits.hpp>
 #include <typegrad/loss/huber.hpp>
@@ -45,4 +46,5 @@
 #include <typegrad/train/thread_pool.hpp>
 #include <typegrad/train/progress.hpp>
 #include <typegrad/train/evaluate.hpp>
+#include <typegrad/train/predict.hpp>
 #include <typegrad/train/fit.hpp>

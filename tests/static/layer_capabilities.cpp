@@ -93,4 +93,10 @@ static_assert(!tg::fuses_activation<tg::dense<4, 3>, relu_like>);
 // Negative: not layers model no capability.
 static_assert(capabilities<int, float, 4> == 0);
 
+// Every built-in layer names its kind (tg::summary); a layer without a name shows its type's.
+static_assert(tg::named_layer<tg::dense<2, 3>> && tg::named_layer<tg::batch_norm> && tg::named_layer<tg::dropout<50>> &&
+              tg::named_layer<tg::softmax> && tg::named_layer<tg::activation<tg::x_>> && tg::named_layer<tg::identity>);
+static_assert(tg::layer_name<tg::tanh>() == "tanh" && tg::layer_name<tg::basic_batch_norm<1e-3, 0.01>>() == "batch_norm");
+static_assert(!tg::named_layer<relu_like> && tg::layer_name<relu_like>().ends_with("::relu_like"));
+
 }  // namespace

@@ -30,6 +30,12 @@ static_assert(tg::loss_for<tg::nll, double, 5>);
 static_assert(tg::loss_for<tg::softmax_cross_entropy, float, 10>);
 static_assert(tg::loss_for<tg::softmax_cross_entropy, double, 17>);
 
+// The classification losses weigh samples by class (tg::class_weights); the others do not.
+static_assert(tg::weighs_samples<tg::softmax_cross_entropy, float, 10>);
+static_assert(tg::weighs_samples<tg::nll, double, 3>);
+static_assert(!tg::weighs_samples<tg::mse, float, 3>);
+static_assert(!tg::weighs_samples<tg::zero_one, float, 3>);
+
 // Regression losses compare with a vector, classification losses with a class index.
 static_assert(std::is_same_v<tg::loss_target_t<tg::mae, float, 4>, tg::vec<float, 4>>);
 static_assert(std::is_same_v<tg::loss_target_t<tg::mse, double, 4>, tg::vec<double, 4>>);

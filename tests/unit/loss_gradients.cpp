@@ -7,8 +7,10 @@
 #include <algorithm>
 #include <cmath>
 #include <random>
+#include <span>
 #include <tuple>
 #include <type_traits>
+#include <vector>
 
 #include <typegrad/loss/bce_with_logits.hpp>
 #include <typegrad/loss/huber.hpp>
@@ -90,6 +92,17 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(finite_differences, Size, sizes) {
         const std::size_t label = some_label<N>(trial);
         BOOST_TEST(worst_gradient_error(tg::softmax_cross_entropy{}, out, label) <= 1e-6);
         BOOST_TEST(worst_gradient_error(tg::nll{}, uniform<double, N>(0.05, 1), label) <= 1e-6);
+        // Class weights (PyTorch's weight=) scale the sample's loss and gradient by its class's weight.
+        // Powers of 2, so that w·loss is exact and a contracted w·a - w·b (an FMA) cannot fake a slope.
+        std::vector<double> weights(N);
+        for (std::size_t c = 0; c < N; ++c) weights[c] = std::ldexp(1.0, int((c * 3 + trial) % 5) - 2);
+        const tg::class_weights w{std::span<const double>(weights)};
+        const auto probabilities = uniform<double, N>(0.05, 1);
+        BOOST_TEST(worst_gradient_error(tg::softmax_cross_entropy{.weight = w}, out, label) <= 1e-6);
+        BOOST_TEST(worst_gradient_error(tg::nll{.weight = w}, probabilities, label) <= 1e-6);
+        BOOST_TEST(tg::softmax_cross_entropy{.weight = w}.value(out, label) ==
+                   weights[label] * tg::softmax_cross_entropy{}.value(out, label));
+        BOOST_TEST(tg::nll{.weight = w}.value(probabilities, label) == weights[label] * tg::nll{}.value(probabilities, label));
         // Distinct outputs: no tie within a step, so the 0/1 loss is flat around out.
         BOOST_TEST(worst_gradient_error(tg::zero_one{}, out, label) == 0.0);
     }

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <string_view>
 
 #include <typegrad/core/vec.hpp>
 #include <typegrad/expr.hpp>
@@ -22,6 +23,7 @@ struct input_cache {
 /// sigmoid(tg::x_), found by argument-dependent lookup.
 template <auto Expr>
 struct activation : parameter_free_layer<input_cache> {
+    static constexpr std::string_view name = "activation";
     static_assert(expression<decltype(Expr)>, "tg::activation<Expr>: Expr must be an expression of tg::x_");
     static_assert(decltype(Expr)::arity <= 1,
                   "tg::activation<Expr>: Expr may use only one variable, tg::x_ (var<0>)");

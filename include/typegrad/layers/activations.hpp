@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <string_view>
 
 #include <typegrad/core/vec.hpp>
 #include <typegrad/layers/detail/math.hpp>
@@ -61,6 +62,7 @@ struct output_cached_activation : parameter_free_layer<output_cache> {
 
 /// y = z: the regression head's "no activation". Keeps nothing and passes gradients through.
 struct identity : parameter_free_layer<no_cache> {
+    static constexpr std::string_view name = "identity";
     template <scalar T, std::size_t N>
     static constexpr vec<T, N> forward(const no_params&, const vec<T, N>& z, no_params&, mode) noexcept {
         return z;
@@ -85,6 +87,7 @@ struct identity : parameter_free_layer<no_cache> {
 
 /// The seed's sign neuron: 1 if z > 0, 0 if z = 0, -1 if z < 0. Its gradient is 0.
 struct sign : detail::output_cached_activation<sign> {
+    static constexpr std::string_view name = "sign";
     template <class V>
     static constexpr V value(V z) noexcept { return detail::sign_of(z); }
     template <class V>
@@ -94,6 +97,7 @@ struct sign : detail::output_cached_activation<sign> {
 /// 1 / (1 + e^-z), in (0, 1); derivative y(1 - y), at most 1/4. Relative error at most 5e-7 in float
 /// and 1e-15 in double (xsimd's exp), on every instruction set: tests/unit/activation_sigmoid.cpp.
 struct sigmoid : detail::output_cached_activation<sigmoid> {
+    static constexpr std::string_view name = "sigmoid";
     template <class V>
     static constexpr V value(V z) noexcept { return V(1) / (V(1) + detail::exp_of(-z)); }
     template <class V>
@@ -102,6 +106,7 @@ struct sigmoid : detail::output_cached_activation<sigmoid> {
 
 /// max(0, z); derivative 1 where the output is positive, else 0.
 struct relu : detail::output_cached_activation<relu> {
+    static constexpr std::string_view name = "relu";
     template <class V>
     static constexpr V value(V z) noexcept { return detail::max_of(z, V(0)); }
     template <class V>
@@ -110,6 +115,7 @@ struct relu : detail::output_cached_activation<relu> {
 
 /// The hyperbolic tangent, in (-1, 1); derivative 1 - y².
 struct tanh : detail::output_cached_activation<tanh> {
+    static constexpr std::string_view name = "tanh";
     template <class V>
     static constexpr V value(V z) noexcept { return detail::tanh_of(z); }
     template <class V>

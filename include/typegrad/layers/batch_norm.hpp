@@ -121,6 +121,7 @@ struct batch_norm_state {
 /// batch_norm with ε = Eps and running-statistics momentum Momentum (new = (1 - m)·old + m·batch).
 template <double Eps, double Momentum>
 struct basic_batch_norm {
+    static constexpr std::string_view name = "batch_norm";
     static_assert(Eps > 0, "tg::basic_batch_norm<Eps, Momentum> needs Eps > 0");
     static_assert(Momentum >= 0 && Momentum <= 1, "tg::basic_batch_norm<Eps, Momentum> needs 0 <= Momentum <= 1");
 

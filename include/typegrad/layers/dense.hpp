@@ -50,6 +50,7 @@ struct dense_cache {
 
 template <std::size_t In, std::size_t Out>
 struct dense {
+    static constexpr std::string_view name = "dense";
     static_assert(In > 0 && Out > 0, "tg::dense<In, Out> needs In >= 1 and Out >= 1");
 
     static constexpr std::size_t in_size = In;

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <string_view>
 
 #include <typegrad/core/rows.hpp>
 #include <typegrad/core/vec.hpp>
@@ -34,6 +35,7 @@ struct dropout_state {
 
 template <int KeepPercent>
 struct dropout : parameter_free_layer<dropout_cache> {
+    static constexpr std::string_view name = "dropout";
     static_assert(KeepPercent > 0 && KeepPercent <= 100,
                   "tg::dropout<KeepPercent> keeps KeepPercent outputs in 100: expected 0 < KeepPercent <= 100");
 

@@ -140,6 +140,29 @@ concept batch_layer = layer<L, T, In> &&
         L::backward_batch(p, std::size_t{}, x, std::as_const(y), std::as_const(y), &gx, state, gp);
     };
 
+/// @brief L names its kind (`static constexpr std::string_view name`, e.g. "dense"), for tg::summary.
+template <class L>
+concept named_layer = requires {
+    { L::name } -> std::convertible_to<std::string_view>;
+};
+
+namespace detail {
+/// T's name as the compiler spells it in a function signature (readable, not mangled).
+template <class T>
+constexpr std::string_view type_name() noexcept {
+    constexpr std::string_view signature = __PRETTY_FUNCTION__;  // "... [with T = tg::x; ...]" or "... [T = tg::x]"
+    constexpr std::size_t begin = signature.find("T = ") + 4;
+    return signature.substr(begin, signature.find_first_of(";]", begin) - begin);
+}
+}  // namespace detail
+
+/// L's kind: its name, or else its type's name ("my::layer<3>").
+template <class L>
+constexpr std::string_view layer_name() noexcept {
+    if constexpr (named_layer<L>) return L::name;
+    else return detail::type_name<L>();
+}
+
 // The optional capabilities. A layer offers a fast path by providing the members a concept below
 // names; the library asks for each only through its concept, so a member with the wrong name or
 // signature is reported by tests/static/layer_capabilities.cpp instead of silently turning the fast path off.

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <string_view>
 
 #include <typegrad/core/vec.hpp>
 #include <typegrad/layers/activations.hpp>
@@ -14,6 +15,7 @@
 namespace typegrad {
 
 struct softmax : parameter_free_layer<output_cache> {
+    static constexpr std::string_view name = "softmax";
     template <scalar T, std::size_t N>
     static constexpr vec<T, N> forward(const no_params&, const vec<T, N>& x, output_cache<T, N>& cache,
                                        mode) noexcept {

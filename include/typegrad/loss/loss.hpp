@@ -36,7 +36,41 @@ concept loss_for = requires(const Loss& loss, const vec<T, N>& out, const loss_t
     { loss.value_and_grad(out, target, grad) } -> std::same_as<T>;
 };
 
+/// @brief Loss weighs each sample by its target (class weights, tg::class_weights):
+/// loss.sample_weight<T, N>(target) is what the sample's loss counts for in a mini-batch's mean.
+template <class Loss, class T, std::size_t N>
+concept weighs_samples = loss_for<Loss, T, N> && requires(const Loss& loss, const loss_target_t<Loss, T, N>& target) {
+    { loss.template sample_weight<T, N>(target) } -> std::same_as<T>;
+};
+
 namespace detail {
+
+/// What a sample with this target counts for in a mini-batch's mean: its weight, or 1.
+template <class T, std::size_t N, class Loss, class Target>
+T sample_weight(const Loss& loss, const Target& target) {
+    if constexpr (weighs_samples<Loss, T, N>) return loss.template sample_weight<T, N>(target);
+    else return T{1};
+}
+
+/// The summed weights of n samples with targets target(0), …, target(n - 1): what their summed losses
+/// are divided by for their mean (n when the loss does not weigh samples), as PyTorch's 'mean' does.
+template <class T, std::size_t N, class Loss, class Target>
+T batch_weight(const Loss& loss, std::size_t n, Target&& target) {
+    if constexpr (weighs_samples<Loss, T, N>) {
+        T sum{};
+        for (std::size_t r = 0; r < n; ++r) sum += loss.template sample_weight<T, N>(target(r));
+        return sum;
+    } else {
+        return T(n);
+    }
+}
+
+/// x / weight, a mini-batch's mean of x; 0 for a batch that weighs nothing (all its samples of classes
+/// of weight 0), where PyTorch gives NaN: such a batch does not move the parameters.
+template <class T>
+constexpr T per_weight(T x, T weight) noexcept {
+    return weight > T{0} ? x / weight : T{0};
+}
 
 /// Throws value_error for a label that names none of `classes` classes; `loss` names the caller.
 /// Callers test `label >= classes` themselves, so the compiler sees the bound where they index.

@@ -2,6 +2,8 @@
 // log Σ e^{z_j} is computed as m + log Σ e^{z_j - m} with m = max(z), so logits of ±1e4 and classes
 // whose probability underflows to 0 give finite losses (z_max - z_label for those). Gradient
 // softmax(z) - onehot. Put it after a network whose last layer is linear (logits), not after tg::softmax.
+// With class weights ({.weight = {…}}, PyTorch's weight=) a sample of class c counts w[c] times: loss
+// and gradient are scaled by w[c], and a mini-batch's mean divides by the sum of its samples' weights.
 #pragma once
 
 #include <cmath>
@@ -9,14 +11,23 @@
 
 #include <typegrad/core/vec.hpp>
 #include <typegrad/layers/detail/math.hpp>
+#include <typegrad/loss/class_weights.hpp>
 #include <typegrad/loss/loss.hpp>
 #include <typegrad/simd.hpp>
 
 namespace typegrad {
 
 struct softmax_cross_entropy {
+    class_weights weight;  // none: every class weighs 1
+
     template <scalar T, std::size_t N>
     using target_type = std::size_t;
+
+    /// The weight of a sample of class `label` (1 without class weights).
+    template <scalar T, std::size_t N>
+    constexpr T sample_weight(std::size_t label) const {
+        return weight.of<T, N>("softmax_cross_entropy", label);
+    }
 
     template <scalar T, std::size_t N>
     constexpr T value(const vec<T, N>& logits, std::size_t label) const {
@@ -34,7 +45,11 @@ struct softmax_cross_entropy {
         simd::map<N>(grad.data(), grad.data(), [inv_sum](auto e) { return e * inv_sum; });
         grad[label] -= T{1};
         // (m - z_label) first: at large logits m + log(sum) would round log(sum) away.
-        return (m - logits[label]) + std::log(sum);
+        const T loss = (m - logits[label]) + std::log(sum);
+        if (weight.empty()) return loss;
+        const T w = sample_weight<T, N>(label);
+        simd::map<N>(grad.data(), grad.data(), [w](auto g) { return g * w; });
+        return w * loss;
     }
 };
 

@@ -176,6 +176,23 @@ void forward_batch(const params<Net, T>& p, batch_workspace<Net, T>& ws, std::si
     detail::forward_batch_steps<Net>(p, ws, n, info);
 }
 
+namespace detail {
+
+/// Runs samples [lo, hi) through the network in inference mode, ws.capacity() of them at a time:
+/// input(i) is sample i's input, and out(output row, i) is called with each sample's output.
+template <class Net, class T, class Input, class Out>
+void infer_rows(const params<Net, T>& p, batch_workspace<Net, T>& ws, std::size_t lo, std::size_t hi, Input&& input,
+                Out&& out) {
+    for (std::size_t begin = lo; begin < hi; begin += ws.capacity()) {
+        const std::size_t n = std::min(ws.capacity(), hi - begin);
+        for (std::size_t r = 0; r < n; ++r) ws.set_input(r, input(begin + r));
+        forward_batch<Net>(p, ws, n, {mode::inference});
+        for (std::size_t r = 0; r < n; ++r) out(ws.output(r), begin + r);
+    }
+}
+
+}  // namespace detail
+
 /// Given the loss's gradients for the output rows (ws.gradients<layer_count>()) after a training-mode
 /// forward_batch of n rows, ADDS ∂L/∂params, summed over the rows, into grad (with
 /// grad_mode::assign: overwrites grad with it).
@@ -231,7 +248,7 @@ void update_running_statistics(params<Net, T>& p, batch_workspace<Net, T>& ws) n
 
 /// The loss of n loaded rows, scored against target(r), and ∂(scale · Σ losses)/∂params ADDED into
 /// grad (assigned to it with grad_mode::assign); returns the sum of the rows' losses. Mini-batch
-/// training uses scale = 1 / (batch size).
+/// training uses scale = 1 / (batch size), or 1 / (the batch's summed class weights).
 template <network Net, class T, class Target, class Loss>
     requires loss_for<Loss, T, Net::out_size>
 T value_and_grad_rows(const params<Net, T>& p, batch_workspace<Net, T>& ws, std::size_t n, Target&& target,
@@ -243,8 +260,9 @@ T value_and_grad_rows(const params<Net, T>& p, batch_workspace<Net, T>& ws, std:
 }
 
 /// A mini-batch's summed loss; ADDS the MEAN of its samples' gradients into grad (the gradient of
-/// the mean loss, as frameworks train), or with grad_mode::assign overwrites grad with it. inputs
-/// and targets pair up; at most ws.capacity() samples.
+/// the mean loss, as frameworks train), or with grad_mode::assign overwrites grad with it. With class
+/// weights the mean divides by the sum of the samples' weights (detail::batch_weight), as PyTorch's.
+/// inputs and targets pair up; at most ws.capacity() samples.
 template <network Net, class T, class Loss>
     requires loss_for<Loss, T, Net::out_size>
 T value_and_grad_batch(const params<Net, T>& p, batch_workspace<Net, T>& ws,
@@ -254,8 +272,9 @@ T value_and_grad_batch(const params<Net, T>& p, batch_workspace<Net, T>& ws,
                        grad_mode how = grad_mode::add) {
     const std::size_t n = detail::load_batch("tg::value_and_grad_batch", ws, inputs, targets);
     if (n == 0) return T{};
-    return value_and_grad_rows<Net>(
-        p, ws, n, [&](std::size_t r) -> const auto& { return targets[r]; }, loss, grad, T{1} / T(n), info, how);
+    const auto target = [&](std::size_t r) -> const auto& { return targets[r]; };
+    const T weight = detail::batch_weight<T, Net::out_size>(loss, n, target);
+    return value_and_grad_rows<Net>(p, ws, n, target, loss, grad, detail::per_weight(T{1}, weight), info, how);
 }
 
 }  // namespace typegrad

@@ -5,9 +5,10 @@
 // is made. The result equals value_and_grad followed by opt.step(p, grad) up to rounding.
 //
 // tg::sgd_step_batch<Net>(p, ws, inputs, targets, loss, opt): the same for a mini-batch. The loss
-// gradient of every output row is scaled by -lr / (batch size), so what each layer's batch backward
-// pass adds into its "gradient" is already the update, and it adds it into the parameters
-// themselves: no gradient tensor at all (for 784→256→128→10, 0.9 MB less to write and read back).
+// gradient of every output row is scaled by -lr / (batch size, or the batch's summed class weights),
+// so what each layer's batch backward pass adds into its "gradient" is already the update, and it
+// adds it into the parameters themselves: no gradient tensor at all (for 784→256→128→10, 0.9 MB less
+// to write and read back).
 #pragma once
 
 #include <cstddef>
@@ -118,9 +119,10 @@ T sgd_step_batch(params<Net, T>& p, batch_workspace<Net, T>& ws,
         detail::check_fused_sgd<T>("tg::sgd_step_batch", opt);
         const std::size_t n = detail::load_batch("tg::sgd_step_batch", ws, inputs, targets);
         if (n == 0) return T{};
-        const T sum = detail::loss_rows<Net>(
-            p, ws, n, [&](std::size_t r) -> const auto& { return targets[r]; }, loss, static_cast<T>(-opt.lr) / T(n),
-            info);
+        const auto target = [&](std::size_t r) -> const auto& { return targets[r]; };
+        const T weight = detail::batch_weight<T, Net::out_size>(loss, n, target);
+        const T sum = detail::loss_rows<Net>(p, ws, n, target, loss, detail::per_weight(static_cast<T>(-opt.lr), weight),
+                                             info);
         // Each layer's backward_batch adds its update into its own parameters (tg::batch_updates_in_place).
         detail::walk_layers<Net, true>([&](auto layer) {
             detail::backward_batch_layer<Net, layer>(std::as_const(p), ws, n, get<layer>(p), grad_mode::add);

@@ -20,7 +20,7 @@
 namespace typegrad {
 
 struct evaluation {
-    double loss;      // the mean loss per sample
+    double loss;      // the mean loss per sample (with class weights: Σ losses / Σ weights, as PyTorch's mean)
     double accuracy;  // the fraction classified right (labelled data); NaN for regression data
 };
 
@@ -48,19 +48,16 @@ void for_each_output(const params<Net, T>& p, const Data& set, Score score, std:
     const std::size_t count = rows.empty() ? set.size() : rows.size();
     const auto sample = [&](std::size_t i) { return rows.empty() ? i : rows[i]; };
     batch_workspace<Net, T> ws(std::min(chunk, count));
-    for (std::size_t begin = 0; begin < count; begin += chunk) {
-        const std::size_t n = std::min(chunk, count - begin);
-        for (std::size_t r = 0; r < n; ++r) ws.set_input(r, set.inputs[sample(begin + r)]);
-        forward_batch<Net>(p, ws, n, {mode::inference});
-        for (std::size_t r = 0; r < n; ++r) score(ws.output(r), sample(begin + r));
-    }
+    infer_rows<Net>(
+        p, ws, 0, count, [&](std::size_t i) -> const auto& { return set.inputs[sample(i)]; },
+        [&](const T* out, std::size_t i) { score(out, sample(i)); });
 }
 
 /// tg::evaluate on the samples `rows` lists (all of set when it is empty), which must not be none.
 template <class Net, class T, class Data, class Loss>
 evaluation evaluate_rows(const params<Net, T>& p, const Data& set, const Loss& loss,
                          std::span<const std::size_t> rows = {}) {
-    double loss_sum = 0;
+    double loss_sum = 0, weight_sum = 0;
     std::size_t right = 0;
     for_each_output<Net>(
         p, set,
@@ -68,11 +65,12 @@ evaluation evaluate_rows(const params<Net, T>& p, const Data& set, const Loss& l
             vec<T, Net::out_size> y;
             std::copy_n(out, Net::out_size, y.data());
             loss_sum += loss.value(y, set.targets[i]);
+            weight_sum += sample_weight<T, Net::out_size>(loss, set.targets[i]);
             if constexpr (Data::labelled) right += argmax(out, Net::out_size) == set.targets[i];
         },
         rows);
     const double n = double(rows.empty() ? set.size() : rows.size());
-    return {loss_sum / n, Data::labelled ? double(right) / n : std::numeric_limits<double>::quiet_NaN()};
+    return {loss_sum / weight_sum, Data::labelled ? double(right) / n : std::numeric_limits<double>::quiet_NaN()};
 }
 
 }  // namespace detail

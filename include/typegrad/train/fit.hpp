@@ -20,7 +20,6 @@
 #include <numeric>
 #include <optional>
 #include <string_view>
-#include <thread>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -158,9 +157,10 @@ struct epoch_plan {
     std::size_t count(std::size_t b) const noexcept { return std::min(batch_size, samples - begin(b)); }
 };
 
-/// What an epoch's batches scored: their summed loss and right answers.
+/// What an epoch's batches scored: their summed loss, the summed weights of their samples (their
+/// count, without class weights) and their right answers.
 struct epoch_totals {
-    double loss = 0;
+    double loss = 0, weight = 0;
     std::size_t right = 0;
 };
 
@@ -219,6 +219,8 @@ public:
         for (std::size_t b = 0; b < plan.batches; ++b) {
             const std::size_t begin = plan.begin(b), count = plan.count(b);
             const std::uint64_t key = batch_key(plan.seed, plan.epoch, b);
+            const T weight = batch_weight<T, Net::out_size>(
+                loss, count, [&](std::size_t r) -> const auto& { return train.targets[plan.order[begin + r]]; });
             auto job = [&](std::size_t t) {
                 batch_part<Net, T>& part = parts_[t];
                 const std::size_t lo = count * t / threads, rows = count * (t + 1) / threads - lo;
@@ -229,7 +231,7 @@ public:
                     for (std::size_t r = 0; r < rows; ++r) part.ws.set_input(r, train.inputs[samples[r]]);
                     part.loss = value_and_grad_rows<Net>(
                         p, part.ws, rows, [&](std::size_t r) -> const auto& { return train.targets[samples[r]]; },
-                        loss, *part.grad, T{1} / T(count),
+                        loss, *part.grad, per_weight(T{1}, weight),
                         batch_info{mode::training, key, lo, threads > 1 ? &split_ : nullptr, t}, grad_mode::assign);
                 } catch (...) {
                     split_.abandon();
@@ -252,8 +254,9 @@ public:
             opt.step(p, *parts_[0].grad);
             update_running_statistics<Net>(p, parts_[0].ws);  // every thread holds the whole batch's statistics
             totals.loss += batch_loss;
+            totals.weight += weight;
             for (const auto& part : parts_) totals.right += part.right;
-            printer.batch(plan.epoch, plan.epochs, b + 1, plan.batches, totals.loss / double(begin + count));
+            printer.batch(plan.epoch, plan.epochs, b + 1, plan.batches, totals.loss / totals.weight);
         }
         return totals;
     }
@@ -302,8 +305,9 @@ public:
                     const std::size_t begin = plan.begin(b), count = plan.count(b);
                     const std::size_t* samples = plan.order + begin;
                     if (b + 1 < plan.batches) queue(b + 1);
-                    split_.template value_and_grad<Data::labelled>(
-                        p, count, [&](std::size_t r) -> const auto& { return train.targets[samples[r]]; }, loss, t);
+                    const auto target = [&](std::size_t r) -> const auto& { return train.targets[samples[r]]; };
+                    const T weight = batch_weight<T, Net::out_size>(loss, count, target);  // the same in every thread
+                    split_.template value_and_grad<Data::labelled>(p, count, target, loss, per_weight(T{1}, weight), t);
                     if (t == 0) {
                         const double batch_loss = split_.loss();
                         if (!std::isfinite(batch_loss) || !split_.finite())
@@ -311,8 +315,9 @@ public:
                         if constexpr (splittable) update.emplace(opt.start_step(p));
                         else opt.step(p, split_.grad());
                         totals.loss += batch_loss;
+                        totals.weight += weight;
                         totals.right += split_.right();
-                        printer.batch(plan.epoch, plan.epochs, b + 1, plan.batches, totals.loss / double(begin + count));
+                        printer.batch(plan.epoch, plan.epochs, b + 1, plan.batches, totals.loss / totals.weight);
                     }
                     split_.wait(t);
                     if constexpr (splittable) (*update)(p, split_.grad(), params_part{t, threads});
@@ -409,8 +414,7 @@ fit_result fit_with(params<Net, T>& p, const Data& train, const Data* validation
     const std::size_t n = order.size();
     const std::size_t batch_size = std::min(options.batch_size, n);
     const std::size_t batches = (n + batch_size - 1) / batch_size;
-    const std::size_t threads =
-        std::min(batch_size, options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency()));
+    const std::size_t threads = std::min(batch_size, thread_count(options.threads));
 
     std::conditional_t<splits_by_neurons<Net, T>, fit_by_neurons<Net, T>, fit_by_samples<Net, T>> trainer(batch_size,
                                                                                                          threads);
@@ -451,7 +455,7 @@ fit_result fit_with(params<Net, T>& p, const Data& train, const Data* validation
                                          " (a smaller learning rate may help)"));
         epoch_report report{epoch,
                             options.epochs,
-                            totals.loss / double(n),
+                            totals.loss / totals.weight,
                             Data::labelled ? double(totals.right) / double(n) : std::numeric_limits<double>::quiet_NaN(),
                             batches,
                             0};

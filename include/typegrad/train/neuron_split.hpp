@@ -136,9 +136,11 @@ public:
 
     /// Thread t's share of a step on the n rows it loaded. Every thread calls it; it returns once all
     /// are done: loss(), right() and finite() then cover every thread's share.
-    /// With Labelled, target(r) is a class index and right() counts the rows whose largest output it is.
+    /// The loss's gradient is scaled by `scale` (1 / the batch's weight, for its mean). With Labelled,
+    /// target(r) is a class index and right() counts the rows whose largest output it is.
     template <bool Labelled, class Target, class Loss>
-    void value_and_grad(const params<Net, T>& p, std::size_t n, Target&& target, const Loss& loss, std::size_t t) {
+    void value_and_grad(const params<Net, T>& p, std::size_t n, Target&& target, const Loss& loss, T scale,
+                        std::size_t t) {
         if constexpr (by_samples_from == 0)  // those layers read all of W: wait until every update is in
             wait(t);
         // The steps before by_samples_from, by neurons: the thread's columns of each output, then a barrier.
@@ -161,7 +163,7 @@ public:
                 Net::template layer_type<I>::template forward_batch_samples<activation_of<I>>(
                     get<I>(p), values<I>(t), ws_.template values<P::template after<I>>(), rows);
         });
-        loss_[t] = row_losses(ws_, rows.lo, rows.hi, target, loss, T{1} / T(n));
+        loss_[t] = row_losses(ws_, rows.lo, rows.hi, target, loss, scale);
         right_[t] = 0;
         if constexpr (Labelled)
             for (std::size_t r = rows.lo; r < rows.hi; ++r)

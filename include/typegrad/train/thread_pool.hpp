@@ -3,6 +3,7 @@
 // size 1 starts no thread at all. Jobs are plain callables: no allocation and no std::function per run.
 #pragma once
 
+#include <algorithm>
 #include <condition_variable>
 #include <cstddef>
 #include <exception>
@@ -15,6 +16,11 @@
 #include <typegrad/core/error.hpp>
 
 namespace typegrad {
+
+/// The threads a call asked for: `requested`, or every core for 0 (fit_options.threads, predict_options.threads).
+inline std::size_t thread_count(std::size_t requested) noexcept {
+    return requested ? requested : std::max(1u, std::thread::hardware_concurrency());
+}
 
 class thread_pool {
 public:
