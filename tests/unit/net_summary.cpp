@@ -62,3 +62,15 @@ BOOST_AUTO_TEST_CASE(a_layer_without_a_name_is_named_by_its_type) {
     BOOST_TEST(tg::layer_name<tg::relu>() == "relu");
     BOOST_TEST(tg::layer_name<summary_test::unnamed>() == "summary_test::unnamed");
 }
+
+BOOST_AUTO_TEST_CASE(blocks_are_one_row_each_with_their_inner_parameters) {
+    using net = tg::sequential<tg::dense<3, 8>, tg::residual<tg::dense<8, 8>, tg::relu>,
+                               tg::concat<tg::dense<8, 2>, tg::sequential<tg::dense<8, 3>, tg::tanh>>>;
+    BOOST_TEST(summary_text<net>() ==
+               "Input: 3\n"
+               "Layer  Kind      Output  Params\n"
+               "    0  dense          8      32\n"
+               "    1  residual       8      72\n"  // 8·8 + 8
+               "    2  concat         5      45\n"  // (8·2 + 2) + (8·3 + 3)
+               "Total params: 149\n");
+}

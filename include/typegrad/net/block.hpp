@@ -228,7 +228,9 @@ struct block : block_in_size<first_layer_t<Layers...>> {
 
 /// A tg::sequential written in another network's layer list runs as a block.
 template <class... Layers>
-struct nested_sequential : block<nested_sequential<Layers...>, false, Layers...> {};
+struct nested_sequential : block<nested_sequential<Layers...>, false, Layers...> {
+    static constexpr std::string_view name = "sequential";
+};
 
 template <class... Layers>
 struct as_layer<sequential<Layers...>> {
@@ -241,6 +243,8 @@ struct as_layer<sequential<Layers...>> {
 /// compile error naming the block and both sizes otherwise). Its parameters are named
 /// "<inner layer>.<name>" under the block's index, as a PyTorch module holding an nn.Sequential.
 template <class... Layers>
-struct residual : detail::block<residual<Layers...>, true, Layers...> {};
+struct residual : detail::block<residual<Layers...>, true, Layers...> {
+    static constexpr std::string_view name = "residual";
+};
 
 }  // namespace typegrad

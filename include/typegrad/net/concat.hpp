@@ -100,6 +100,7 @@ constexpr const auto& get(const detail::concat_params<In, Ps...>& p) noexcept {
 template <class... Branches>
 struct concat : detail::block_in_size<detail::first_layer_t<Branches...>> {
     static_assert(sizeof...(Branches) > 0, "tg::concat needs at least one branch");
+    static constexpr std::string_view name = "concat";
 
 private:
     template <std::size_t K>
