@@ -122,8 +122,17 @@ public:
         return static_cast<array*>(state_.get())->data();
     }
 
+    /// The K state values for params type P, or nullptr before the first step (for saving them
+    /// without allocating). Throws as values() does for another params type.
+    template <std::size_t K, class P>
+    const P* find(std::string_view who) const {
+        if (!state_) return nullptr;
+        return const_cast<optimizer_state&>(*this).values<K, P>(who);  // allocates nothing: state_ is set
+    }
+
     std::size_t steps() const noexcept { return steps_; }
     std::size_t count_step() noexcept { return ++steps_; }
+    void set_steps(std::size_t steps) noexcept { steps_ = steps; }  // a loaded checkpoint's
 
 private:
     struct deleter {

@@ -177,7 +177,28 @@ public:
     std::size_t epochs() const noexcept { return epochs_; }
     std::size_t updates() const noexcept { return updates_; }
 
+    /// Shows a checkpoint (io/checkpoint.hpp) base_lr, the unit and both counters, then the wrapped
+    /// optimizer's kind, hyper-parameters and state but its lr (which the schedule sets before each
+    /// step). The schedule's own parameters are not shown: keep them as they were.
+    template <class Visitor>
+        requires requires(const Opt& o, Visitor& v) { o.checkpoint(v); }
+    void checkpoint(Visitor& v) const { visit(*this, v); }
+    template <class Visitor>
+        requires requires(Opt& o, Visitor& v) { o.checkpoint(v); }
+    void checkpoint(Visitor& v) { visit(*this, v); }
+
 private:
+    template <class Self, class Visitor>
+    static void visit(Self& self, Visitor& v) {
+        v.kind("scheduled");
+        v.hyper_parameter("base_lr", self.base_lr);
+        v.hyper_parameter("unit", self.unit == per::epoch ? "epoch" : "update");
+        v.counter("scheduled_epochs", self.epochs_);
+        v.counter("scheduled_updates", self.updates_);
+        Visitor inner = v.ignoring("lr");
+        self.optimizer.checkpoint(inner);
+    }
+
     std::size_t epochs_ = 0, updates_ = 0;
 };
 
