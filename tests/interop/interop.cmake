@@ -37,7 +37,11 @@ endfunction()
 # PyTorch's learning-rate schedulers against typegrad's schedules (optim/schedule.hpp).
 add_executable(check_schedules interop/check_schedules.cpp)
 target_link_libraries(check_schedules PRIVATE typegrad_dev)
+# PyTorch's optimizer state, written as a typegrad checkpoint, resumed by typegrad (io/checkpoint.hpp).
+add_executable(check_checkpoint interop/check_checkpoint.cpp)
+target_link_libraries(check_checkpoint PRIVATE typegrad_dev)
 if(TYPEGRAD_SYSTEM_PYTHON)
     typegrad_torch_test(torch torch_roundtrip.py check_torch ${CMAKE_CURRENT_BINARY_DIR}/tmp/torch.safetensors)
+    typegrad_torch_test(torch_checkpoint torch_checkpoint.py check_checkpoint ${CMAKE_CURRENT_BINARY_DIR}/tmp/torch_checkpoint)
     typegrad_torch_test(torch_schedules torch_schedules.py check_schedules ${CMAKE_CURRENT_BINARY_DIR}/tmp/torch_schedules.txt)
 endif()
