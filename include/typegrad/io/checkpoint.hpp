@@ -6,7 +6,6 @@
 
 #include <array>
 #include <charconv>
-#include <concepts>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>

@@ -508,9 +508,10 @@ fit_result fit_with(params<Net, T>& p, const Data& train, const Data* validation
 /// and training stops early when it returns fit_control::stop. With options.initial_epoch = k, the
 /// first k epochs count as run (a run resumed from a checkpoint, io/checkpoint.hpp): fit runs epochs
 /// k + 1 … options.epochs with the sample orders and dropout masks those epochs have in a run from
-/// epoch 1, so with the parameters and optimizer state saved after epoch k it gives the same bits. With options.validation_split, that
-/// fraction of train is held out and each epoch is validated on it (epoch_report's validation_loss
-/// and validation_accuracy); options.patience stops training when options.monitor has not improved
+/// epoch 1, so with the parameters and optimizer state saved after epoch k it gives the same bits.
+/// An epoch_counting optimizer is told of each epoch's end before on_epoch is called. With
+/// options.validation_split, that fraction of train is held out and each epoch is validated on it
+/// (epoch_report's validation_loss and validation_accuracy); options.patience stops training when options.monitor has not improved
 /// for that many epochs, and options.restore_best ends with the parameters of the best epoch.
 /// A non-finite loss or gradient stops training with tg::training_error naming the epoch and batch,
 /// before that batch's update: p is then as the last update left it when that is finite, and else
