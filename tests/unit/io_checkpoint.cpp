@@ -182,6 +182,9 @@ BOOST_AUTO_TEST_CASE(a_checkpoint_holds_named_state_and_metadata) {
     BOOST_TEST(s.metadata.at("optimizer.unit") == "update");
     BOOST_TEST(s.metadata.at("optimizer.nesterov") == "true");
     BOOST_TEST(!s.metadata.contains("optimizer.lr"));  // the schedule's to set
+    BOOST_TEST(s.metadata.at("optimizer.schedule") == "step_lr");
+    BOOST_TEST(s.metadata.at("optimizer.schedule.step_size") == "2");
+    BOOST_TEST(s.metadata.at("optimizer.schedule.gamma") == "0.1");
     for (const char* name : {"optimizer.step", "optimizer.scheduled_epochs", "optimizer.scheduled_updates"})
         BOOST_TEST(s.find(name) != nullptr, name);
     BOOST_TEST(s.find("optimizer.momentum_buffer.0.weight") != nullptr);
@@ -204,6 +207,22 @@ BOOST_AUTO_TEST_CASE(another_optimizer_or_other_hyper_parameters_are_refused) {
     tg::scheduled s{tg::adam{0.01}, tg::exponential_lr{0.9}};
     BOOST_TEST(contains(mismatch(p, s, [&] { tg::load_checkpoint(p, s, path); }),
                         "holds the state of optimizer adam, expected scheduled<adam>"));
+
+    // A schedule with another parameter, or another schedule.
+    const fs::path scheduled_path = tmp("scheduled.safetensors");
+    tg::scheduled cosine{tg::adam{0.01}, tg::cosine_lr{.period = 30}};
+    tg::save_checkpoint(p, cosine, 0, scheduled_path);
+    tg::scheduled shorter{tg::adam{0.01}, tg::cosine_lr{.period = 20}};
+    BOOST_TEST(contains(mismatch(p, shorter, [&] { tg::load_checkpoint(p, shorter, scheduled_path); }),
+                        "other hyper-parameters of scheduled<adam>: 1 mismatch\n  metadata 'optimizer.schedule.period' is "
+                        "30, expected 20"));
+    tg::scheduled warm{tg::adam{0.01},
+                       tg::sequential_lr{tg::linear_lr{.steps = 3}, 3, tg::cosine_lr{.period = 30}}};
+    const std::string sequential = mismatch(p, warm, [&] { tg::load_checkpoint(p, warm, scheduled_path); });
+    BOOST_TEST(contains(sequential, "\n  metadata 'optimizer.schedule' is cosine_lr, expected sequential_lr"));
+    BOOST_TEST(contains(sequential, "\n  metadata 'optimizer.schedule.first.schedule' is missing, expected linear_lr"));
+    tg::save_checkpoint(p, warm, 0, scheduled_path);
+    BOOST_TEST(tg::read_safetensors(scheduled_path).metadata.at("optimizer.schedule.then.schedule.period") == "30");
 
     tg::adam other{0.02, 0.9, 0.99};
     other.step(p, P{});  // a state of its own, which the failed load keeps

@@ -66,9 +66,9 @@ public:
     explicit checkpoint_writer(output& out) : out_(&out) {}
 
     void kind(const char* k) { out_->kinds.emplace_back(k); }
-    void hyper_parameter(const char* name, double value) { put(name, number_text(value)); }
-    void hyper_parameter(const char* name, bool value) { put(name, value ? "true" : "false"); }
-    void hyper_parameter(const char* name, const char* value) { put(name, value); }
+    void hyper_parameter(std::string_view name, double value) { put(name, number_text(value)); }
+    void hyper_parameter(std::string_view name, bool value) { put(name, value ? "true" : "false"); }
+    void hyper_parameter(std::string_view name, const char* value) { put(name, value); }
     void counter(const char* name, std::size_t value) {
         out_->tensors.push_back(count_tensor(message("optimizer.", name), static_cast<std::int64_t>(value)));
     }
@@ -94,14 +94,21 @@ public:
         w.ignored_ = name;
         return w;
     }
+    /// This writer, putting `prefix` before the names of hyper-parameters.
+    checkpoint_writer within(std::string_view prefix) const {
+        checkpoint_writer w = *this;
+        w.prefix_ += prefix;
+        return w;
+    }
 
 private:
     void put(std::string_view name, std::string value) {
-        if (name != ignored_) out_->metadata[message("optimizer.", name)] = std::move(value);
+        if (name != ignored_) out_->metadata[message("optimizer.", prefix_, name)] = std::move(value);
     }
 
     output* out_;
     std::string_view ignored_;
+    std::string prefix_;
 };
 
 /// What an optimizer's checkpoint(v) member shows, checked against a checkpoint's contents: the kind
@@ -136,9 +143,9 @@ public:
     explicit checkpoint_reader(staging& s) : s_(&s) {}
 
     void kind(const char* k) { s_->kinds.emplace_back(k); }
-    void hyper_parameter(const char* name, double value) { check(name, number_text(value)); }
-    void hyper_parameter(const char* name, bool value) { check(name, value ? "true" : "false"); }
-    void hyper_parameter(const char* name, const char* value) { check(name, value); }
+    void hyper_parameter(std::string_view name, double value) { check(name, number_text(value)); }
+    void hyper_parameter(std::string_view name, bool value) { check(name, value ? "true" : "false"); }
+    void hyper_parameter(std::string_view name, const char* value) { check(name, value); }
     void counter(const char* name, std::size_t& value) { s_->count_targets.emplace_back(&value, count(name)); }
     template <std::size_t K>
     void state(optimizer_state& s, std::array<std::string_view, K> names) {
@@ -160,11 +167,16 @@ public:
         r.ignored_ = name;
         return r;
     }
+    checkpoint_reader within(std::string_view prefix) const {
+        checkpoint_reader r = *this;
+        r.prefix_ += prefix;
+        return r;
+    }
 
 private:
     void check(std::string_view name, const std::string& value) {
         if (name == ignored_) return;
-        const std::string key = message("optimizer.", name);
+        const std::string key = message("optimizer.", prefix_, name);
         const auto found = s_->contents->metadata.find(key);
         if (found == s_->contents->metadata.end())
             s_->mismatches.push_back(message("metadata '", key, "' is missing, expected ", value));
@@ -191,6 +203,7 @@ private:
 
     staging* s_;
     std::string_view ignored_;
+    std::string prefix_;
 };
 
 }  // namespace detail
