@@ -5,6 +5,7 @@
 // other hyper-parameters, other shapes, a truncated file, a file without optimizer state, a failed save.
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
 #include <csignal>
 #include <cstddef>
 #include <cstdint>
@@ -191,6 +192,12 @@ BOOST_AUTO_TEST_CASE(a_checkpoint_holds_named_state_and_metadata) {
     P q{};
     BOOST_TEST(tg::load_checkpoint(q, scheduled, path) == 0u);
     BOOST_TEST(same_bits(q, p));
+
+    tg::save_checkpoint(p, tg::adam{0.01}, 0, path);  // both moments zero before the first step
+    for (const char* name : {"optimizer.exp_avg.2.weight", "optimizer.exp_avg_sq.2.weight"}) {
+        const auto values = tg::read_safetensors(path).find(name)->values<double>();
+        BOOST_TEST(std::all_of(values.begin(), values.end(), [](double x) { return x == 0; }), name);
+    }
 }
 
 BOOST_AUTO_TEST_CASE(another_optimizer_or_other_hyper_parameters_are_refused) {

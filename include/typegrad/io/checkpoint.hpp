@@ -76,8 +76,8 @@ public:
     void state(const optimizer_state& s, std::array<std::string_view, K> names) {
         using P = params<Net, T>;
         const P* values = s.template find<K, P>("tg::save_checkpoint");
-        std::unique_ptr<P> zeros;  // before the first step: the zeros the first step would start from
-        if (!values) values = (zeros = std::make_unique<P>()).get();
+        std::unique_ptr<std::array<P, K>> zeros;  // before the first step: the zeros it would start from
+        if (!values) values = (zeros = std::make_unique<std::array<P, K>>())->data();
         for (std::size_t k = 0; k < K; ++k)
             for_each_tensor(
                 [&](std::size_t layer, std::string_view name, const auto& tensor) {
