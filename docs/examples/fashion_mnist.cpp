@@ -85,10 +85,10 @@ int main(int argc, char** argv) {
                 const double cpu_seconds = double(std::clock() - cpu_start) / CLOCKS_PER_SEC;
                 const double epoch_accuracy = tg::accuracy<mlp>(p, test);
                 std::printf("           test accuracy %.4f  (learning rate %.2e, processor time %.2f s)\n", epoch_accuracy,
-                            opt.lr(), cpu_seconds);
+                            opt.optimizer.lr, cpu_seconds);  // the epoch's rate (opt.lr() is the next one's)
                 std::fflush(stdout);  // keeps the order of fit's lines on stderr when both are piped
                 csv << e.epoch << ',' << e.loss << ',' << e.accuracy << ',' << e.validation_loss << ','
-                    << e.validation_accuracy << ',' << epoch_accuracy << ',' << opt.lr() << ',' << e.seconds << ','
+                    << e.validation_accuracy << ',' << epoch_accuracy << ',' << opt.optimizer.lr << ',' << e.seconds << ','
                     << cpu_seconds << '\n';
                 cpu_start = std::clock();
             });

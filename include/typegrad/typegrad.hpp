@@ -8,6 +8,7 @@
 #include <typegrad/io/csv.hpp>
 #include <typegrad/io/safetensors.hpp>
 #include <typegrad/io/weights.hpp>
+#include <typegrad/io/checkpoint.hpp>
 #include <typegrad/layers/layer.hpp>
 #include <typegrad/layers/dense.hpp>
 #include <typegrad/layers/activations.hpp>

@@ -40,11 +40,15 @@ target_link_libraries(check_schedules PRIVATE typegrad_dev)
 # PyTorch's weight= for cross-entropy and NLL against tg::class_weights (loss/class_weights.hpp).
 add_executable(check_class_weights interop/check_class_weights.cpp)
 target_link_libraries(check_class_weights PRIVATE typegrad_dev)
+# PyTorch's optimizer state, written as a typegrad checkpoint, resumed by typegrad (io/checkpoint.hpp).
+add_executable(check_checkpoint interop/check_checkpoint.cpp)
+target_link_libraries(check_checkpoint PRIVATE typegrad_dev)
 if(TYPEGRAD_SYSTEM_PYTHON)
     typegrad_torch_test(torch_class_weights torch_class_weights.py check_class_weights
                         ${CMAKE_CURRENT_BINARY_DIR}/tmp/torch_class_weights.txt)
     typegrad_torch_test(torch torch_roundtrip.py check_torch ${CMAKE_CURRENT_BINARY_DIR}/tmp/torch.safetensors)
     typegrad_torch_test(torch_nested torch_roundtrip.py check_torch ${CMAKE_CURRENT_BINARY_DIR}/tmp/torch_nested.safetensors
                         nested)
+    typegrad_torch_test(torch_checkpoint torch_checkpoint.py check_checkpoint ${CMAKE_CURRENT_BINARY_DIR}/tmp/torch_checkpoint)
     typegrad_torch_test(torch_schedules torch_schedules.py check_schedules ${CMAKE_CURRENT_BINARY_DIR}/tmp/torch_schedules.txt)
 endif()

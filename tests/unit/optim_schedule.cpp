@@ -108,7 +108,7 @@ BOOST_AUTO_TEST_CASE(fit_applies_a_schedule_per_epoch_or_per_update) {
                      [&](const tg::epoch_report&) { seen.push_back(opt.lr()); });
         if (unit == tg::per::epoch) {
             check_values(rates, {0.8, 0.8, 0.8, 0.4, 0.4, 0.4, 0.2, 0.2, 0.2});
-            check_values(seen, {0.8, 0.4, 0.2});  // called before the epoch is counted
+            check_values(seen, {0.4, 0.2, 0.1});  // called once the epoch is counted: the next epoch's rate
         } else {
             check_values(rates, values(halve, 0.8, 9));
             check_values(seen, {0.8 / 8, 0.8 / 64, 0.8 / 512});

@@ -51,9 +51,11 @@ struct tensor_slot {
 
 // PyTorch's batch norm counts the batches its running statistics have seen in an I64 scalar,
 // "<layer>.num_batches_tracked"; typegrad keeps it in the layer's parameters (tg::batch_norm_params).
+// A checkpoint's step counts are I64 scalars too (io/checkpoint.hpp).
 struct counter_slot {
     std::string name;
     std::int64_t* value;
+    std::string_view what = "a batch count";
 };
 
 /// Calls f("<layer>.num_batches_tracked", counter) for the counter of every layer of p that has one.
@@ -69,12 +71,13 @@ void for_each_counter(P& p, F f) {
 }
 
 // Checks the file's tensors against the slots, then copies them in; every mismatch (missing or
-// unexpected name, dtype, shape) is listed in one weights_mismatch_error and nothing is copied.
-// A counter may be missing (a file not written by PyTorch): it is then 0.
+// unexpected name, dtype, shape), and the caller's `problems`, are listed in one
+// weights_mismatch_error and nothing is copied. A counter may be missing (a file not written by
+// PyTorch): it is then 0. Tensors whose names start with a non-empty `ignored_prefix` are skipped.
 template <scalar T>
 void fill_slots(const safetensors_contents& contents, std::span<const tensor_slot<T>> slots,
-                std::span<const counter_slot> counters, std::string_view file, dtype_conversion conversion) {
-    std::vector<std::string> problems;
+                std::span<const counter_slot> counters, std::string_view file, dtype_conversion conversion,
+                std::string_view ignored_prefix = {}, std::vector<std::string> problems = {}) {
     std::vector<const named_tensor*> sources;
     for (const auto& slot : slots) {
         const named_tensor* t = contents.find(slot.name);
@@ -97,11 +100,12 @@ void fill_slots(const safetensors_contents& contents, std::span<const tensor_slo
     for (const auto& slot : counters)
         if (const named_tensor* t = contents.find(slot.name); t && (t->type != dtype::i64 || !t->shape.empty()))
             problems.push_back(message("tensor '", slot.name, "': dtype ", dtype_name(t->type), " shape ",
-                                       shape_text(t->shape), ", expected I64 shape [] (a batch count)"));
+                                       shape_text(t->shape), ", expected I64 shape [] (", slot.what, ")"));
     for (const auto& t : contents.tensors) {
         const auto named = [&](const auto& s) { return s.name == t.name; };
         const bool known = std::any_of(slots.begin(), slots.end(), named) ||
-                           std::any_of(counters.begin(), counters.end(), named);
+                           std::any_of(counters.begin(), counters.end(), named) ||
+                           (!ignored_prefix.empty() && t.name.starts_with(ignored_prefix));
         if (!known)
             problems.push_back(message("unexpected tensor '", t.name, "' (", dtype_name(t.type), " shape ",
                                        shape_text(t.shape), "), which the network does not have"));
@@ -120,6 +124,38 @@ void fill_slots(const safetensors_contents& contents, std::span<const tensor_slo
     }
 }
 
+// An I64 scalar tensor (a count).
+inline named_tensor count_tensor(std::string name, std::int64_t count) {
+    named_tensor t{std::move(name), dtype::i64, {}, byte_buffer(8)};
+    std::memcpy(t.data.data(), &count, 8);
+    return t;
+}
+
+/// The tensors tg::save writes for p: "<layer>.<name>" in F32 or F64, and the batch counts.
+template <class Net, scalar T>
+std::vector<named_tensor> params_tensors(const params<Net, T>& p) {
+    std::vector<named_tensor> tensors;
+    for_each_tensor(
+        [&](std::size_t layer, std::string_view name, const auto& tensor) {
+            tensors.push_back(named_tensor::from<T>(message(layer, '.', name), tensor_shape(tensor),
+                                                    std::span<const T>(tensor.data(), tensor.size())));
+        },
+        p);
+    for_each_counter(p, [&](std::string name, std::int64_t count) { tensors.push_back(count_tensor(std::move(name), count)); });
+    return tensors;
+}
+
+/// Appends the slots tg::load fills in p: its tensors under their names, and its batch counts.
+template <class Net, scalar T>
+void params_slots(params<Net, T>& p, std::vector<tensor_slot<T>>& slots, std::vector<counter_slot>& counters) {
+    for_each_tensor(
+        [&](std::size_t layer, std::string_view name, auto& tensor) {
+            slots.push_back({message(layer, '.', name), tensor_shape(tensor), std::span<T>(tensor.data(), tensor.size())});
+        },
+        p);
+    for_each_counter(p, [&](std::string name, std::int64_t& count) { counters.push_back({std::move(name), &count}); });
+}
+
 }  // namespace detail
 
 /// Saves every parameter tensor of p as "<layer>.<name>" (layers counted as nn.Sequential counts
@@ -128,36 +164,20 @@ void fill_slots(const safetensors_contents& contents, std::span<const tensor_slo
 /// scalar, as PyTorch's state_dict has it. Atomic: an interrupted save keeps the previous file.
 template <class Net, scalar T>
 void save(const params<Net, T>& p, const std::filesystem::path& path) {
-    std::vector<named_tensor> tensors;
-    for_each_tensor(
-        [&](std::size_t layer, std::string_view name, const auto& tensor) {
-            tensors.push_back(named_tensor::from<T>(detail::message(layer, '.', name), detail::tensor_shape(tensor),
-                                                    std::span<const T>(tensor.data(), tensor.size())));
-        },
-        p);
-    detail::for_each_counter(p, [&](std::string name, std::int64_t count) {
-        named_tensor t{std::move(name), dtype::i64, {}, byte_buffer(8)};
-        std::memcpy(t.data.data(), &count, 8);
-        tensors.push_back(std::move(t));
-    });
-    write_safetensors(path, tensors, {{"format", "pt"}});
+    write_safetensors(path, detail::params_tensors(p), {{"format", "pt"}});
 }
 
 /// Loads safetensors contents into p (e.g. parse_safetensors of bytes in memory), with the checks
-/// load(p, path) makes; `source` names it in messages.
+/// load(p, path) makes; `source` names it in messages. A checkpoint's optimizer state (metadata
+/// "optimizer", tensors "optimizer.…", io/checkpoint.hpp) is passed over.
 template <class Net, scalar T>
 void load(params<Net, T>& p, const safetensors_contents& contents, std::string_view source,
           dtype_conversion conversion = dtype_conversion::exact) {
     std::vector<detail::tensor_slot<T>> slots;
-    for_each_tensor(
-        [&](std::size_t layer, std::string_view name, auto& tensor) {
-            slots.push_back({detail::message(layer, '.', name), detail::tensor_shape(tensor),
-                             std::span<T>(tensor.data(), tensor.size())});
-        },
-        p);
     std::vector<detail::counter_slot> counters;
-    detail::for_each_counter(p, [&](std::string name, std::int64_t& count) { counters.push_back({std::move(name), &count}); });
-    detail::fill_slots<T>(contents, slots, counters, source, conversion);
+    detail::params_slots(p, slots, counters);
+    detail::fill_slots<T>(contents, slots, counters, source, conversion,
+                          contents.metadata.contains("optimizer") ? "optimizer." : "");
 }
 
 /// Loads a safetensors file into p: every tensor of the network must be in the file with dtype F32

@@ -5,8 +5,10 @@
 // first, then Adam's step from grad alone. m and v are allocated on the first step.
 #pragma once
 
+#include <array>
 #include <cmath>
 #include <cstddef>
+#include <string_view>
 
 #include <typegrad/net/params.hpp>
 #include <typegrad/optim/optimizer.hpp>
@@ -86,10 +88,28 @@ public:
     /// Forgets m, v and the step count; the next step may use another params type.
     void reset() noexcept { state_ = {}; }
 
+    /// Shows a checkpoint (io/checkpoint.hpp) the kind, the hyper-parameters, and m, v and t under
+    /// PyTorch's names (exp_avg, exp_avg_sq, step): `v` reads them to save, or checks and sets them to load.
+    template <class Visitor>
+    void checkpoint(Visitor& v) const { visit(*this, v); }
+    template <class Visitor>
+    void checkpoint(Visitor& v) { visit(*this, v); }
+
 protected:
     bool decoupled_ = false;  // adamw
 
 private:
+    template <class Self, class Visitor>
+    static void visit(Self& self, Visitor& v) {
+        v.kind(self.decoupled_ ? "adamw" : "adam");
+        v.hyper_parameter("lr", self.lr);
+        v.hyper_parameter("beta1", self.beta1);
+        v.hyper_parameter("beta2", self.beta2);
+        v.hyper_parameter("eps", self.eps);
+        v.hyper_parameter("weight_decay", self.weight_decay);
+        v.state(self.state_, std::array<std::string_view, 2>{"exp_avg", "exp_avg_sq"});
+    }
+
     detail::optimizer_state state_;
 };
 

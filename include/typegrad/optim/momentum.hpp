@@ -5,7 +5,9 @@
 // allocated on the first step, for that step's params type.
 #pragma once
 
+#include <array>
 #include <cstddef>
+#include <string_view>
 
 #include <typegrad/net/params.hpp>
 #include <typegrad/optim/optimizer.hpp>
@@ -70,7 +72,25 @@ public:
     /// Forgets the velocity and the step count; the next step may use another params type.
     void reset() noexcept { state_ = {}; }
 
+    /// Shows a checkpoint (io/checkpoint.hpp) the kind, the hyper-parameters, the velocity under
+    /// PyTorch's name (momentum_buffer) and the step count: `v` reads them to save, or checks and sets
+    /// them to load.
+    template <class Visitor>
+    void checkpoint(Visitor& v) const { visit(*this, v); }
+    template <class Visitor>
+    void checkpoint(Visitor& v) { visit(*this, v); }
+
 private:
+    template <class Self, class Visitor>
+    static void visit(Self& self, Visitor& v) {
+        v.kind("momentum");
+        v.hyper_parameter("lr", self.lr);
+        v.hyper_parameter("mu", self.mu);
+        v.hyper_parameter("nesterov", self.nesterov);
+        v.hyper_parameter("weight_decay", self.weight_decay);
+        v.state(self.state_, std::array<std::string_view, 1>{"momentum_buffer"});
+    }
+
     detail::optimizer_state state_;
 };
 

@@ -106,26 +106,43 @@ public:
     P* values(std::string_view who) {
         static_assert(is_params<P>);
         using array = std::array<P, K>;
-        const std::size_t count = P::net_type::param_count;
-        const char* scalar = std::is_same_v<typename P::value_type, float> ? "float" : "double";
         if (!state_) {
             state_ = holder(new array{}, deleter{[](void* a) { delete static_cast<array*>(a); }});
             copy_ = [](const void* a) -> void* { return new array(*static_cast<const array*>(a)); };
             tag_ = &params_tag<P>;
-            values_ = count;
-            scalar_ = scalar;
-        } else if (tag_ != &params_tag<P>) {
-            throw value_error(message(who, ": this optimizer's state was made for a params of ", values_, ' ', scalar_,
-                                      " values, but step() was given a params of ", count, ' ', scalar,
-                                      " values of another type; use one optimizer per network, or reset() it"));
+            values_ = P::net_type::param_count;
+            scalar_ = scalar_name<P>;
+        } else {
+            check_type<P>(who);
         }
         return static_cast<array*>(state_.get())->data();
     }
 
+    /// The K state values for params type P, or nullptr before the first step (for saving them
+    /// without allocating). Throws as values() does for another params type.
+    template <std::size_t K, class P>
+    const P* find(std::string_view who) const {
+        if (!state_) return nullptr;
+        check_type<P>(who);
+        return static_cast<const std::array<P, K>*>(state_.get())->data();
+    }
+
     std::size_t steps() const noexcept { return steps_; }
     std::size_t count_step() noexcept { return ++steps_; }
+    void set_steps(std::size_t steps) noexcept { steps_ = steps; }  // a loaded checkpoint's
 
 private:
+    template <class P>
+    static constexpr const char* scalar_name = std::is_same_v<typename P::value_type, float> ? "float" : "double";
+
+    template <class P>
+    void check_type(std::string_view who) const {
+        if (tag_ == &params_tag<P>) return;
+        throw value_error(message(who, ": this optimizer's state was made for a params of ", values_, ' ', scalar_,
+                                  " values, but step() was given a params of ", P::net_type::param_count, ' ',
+                                  scalar_name<P>, " values of another type; use one optimizer per network, or reset() it"));
+    }
+
     struct deleter {
         void (*destroy)(void*);  // no default member initialiser: unique_ptr needs it complete here
         void operator()(void* a) const noexcept { destroy(a); }

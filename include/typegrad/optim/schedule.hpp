@@ -52,6 +52,13 @@ struct step_lr {
         detail::check_count("tg::step_lr", "step_size", step_size);
         detail::check_hyper_parameter<double>("tg::step_lr", "gamma", gamma);
     }
+    /// Shows a checkpoint (io/checkpoint.hpp) its kind and parameters, as each schedule here does.
+    template <class Visitor>
+    void checkpoint(Visitor& v) const {
+        v.hyper_parameter("schedule", "step_lr");
+        v.hyper_parameter("schedule.step_size", double(step_size));
+        v.hyper_parameter("schedule.gamma", gamma);
+    }
 };
 
 /// base · gamma^t (PyTorch's ExponentialLR).
@@ -60,6 +67,11 @@ struct exponential_lr {
 
     double lr(double base, std::size_t t) const noexcept { return base * std::pow(gamma, double(t)); }
     void check() const { detail::check_hyper_parameter<double>("tg::exponential_lr", "gamma", gamma); }
+    template <class Visitor>
+    void checkpoint(Visitor& v) const {
+        v.hyper_parameter("schedule", "exponential_lr");
+        v.hyper_parameter("schedule.gamma", gamma);
+    }
 };
 
 /// min_lr + (base − min_lr)·(1 + cos(π·t / period)) / 2: half a cosine from base down to min_lr over
@@ -75,6 +87,12 @@ struct cosine_lr {
     void check() const {
         detail::check_count("tg::cosine_lr", "period", period);
         detail::check_hyper_parameter<double>("tg::cosine_lr", "min_lr", min_lr);
+    }
+    template <class Visitor>
+    void checkpoint(Visitor& v) const {
+        v.hyper_parameter("schedule", "cosine_lr");
+        v.hyper_parameter("schedule.period", double(period));
+        v.hyper_parameter("schedule.min_lr", min_lr);
     }
 };
 
@@ -95,6 +113,13 @@ struct linear_lr {
         detail::check_factor("tg::linear_lr", "end_factor", end_factor, 0, 1);
         detail::check_count("tg::linear_lr", "steps", steps);
     }
+    template <class Visitor>
+    void checkpoint(Visitor& v) const {
+        v.hyper_parameter("schedule", "linear_lr");
+        v.hyper_parameter("schedule.start_factor", start_factor);
+        v.hyper_parameter("schedule.end_factor", end_factor);
+        v.hyper_parameter("schedule.steps", double(steps));
+    }
 };
 
 /// `first` for steps 0 … milestone − 1, then `then` counted again from 0 (PyTorch's SequentialLR with
@@ -113,6 +138,20 @@ struct sequential_lr {
         first.check();
         detail::check_count("tg::sequential_lr", "milestone", milestone);
         then.check();
+    }
+    /// Shows a checkpoint the milestone, then each schedule's parameters under "schedule.first." and
+    /// "schedule.then.".
+    template <class Visitor>
+        requires requires(const First& f, const Then& t, Visitor& v) {
+            f.checkpoint(v);
+            t.checkpoint(v);
+        }
+    void checkpoint(Visitor& v) const {
+        v.hyper_parameter("schedule", "sequential_lr");
+        v.hyper_parameter("schedule.milestone", double(milestone));
+        Visitor in_first = v.within("schedule.first."), in_then = v.within("schedule.then.");
+        first.checkpoint(in_first);
+        then.checkpoint(in_then);
     }
 };
 template <class First, class Then>
@@ -177,7 +216,35 @@ public:
     std::size_t epochs() const noexcept { return epochs_; }
     std::size_t updates() const noexcept { return updates_; }
 
+    /// Shows a checkpoint (io/checkpoint.hpp) base_lr, the unit, the schedule's parameters and both
+    /// counters, then the wrapped optimizer's kind, hyper-parameters and state but its lr (which the
+    /// schedule sets before each step). Both the optimizer and the schedule must show theirs.
+    template <class Visitor>
+        requires requires(const Opt& o, const Schedule& s, Visitor& v) {
+            o.checkpoint(v);
+            s.checkpoint(v);
+        }
+    void checkpoint(Visitor& v) const { visit(*this, v); }
+    template <class Visitor>
+        requires requires(Opt& o, const Schedule& s, Visitor& v) {
+            o.checkpoint(v);
+            s.checkpoint(v);
+        }
+    void checkpoint(Visitor& v) { visit(*this, v); }
+
 private:
+    template <class Self, class Visitor>
+    static void visit(Self& self, Visitor& v) {
+        v.kind("scheduled");
+        v.hyper_parameter("base_lr", self.base_lr);
+        v.hyper_parameter("unit", self.unit == per::epoch ? "epoch" : "update");
+        self.schedule.checkpoint(v);
+        v.counter("scheduled_epochs", self.epochs_);
+        v.counter("scheduled_updates", self.updates_);
+        Visitor inner = v.ignoring("lr");
+        self.optimizer.checkpoint(inner);
+    }
+
     std::size_t epochs_ = 0, updates_ = 0;
 };
 

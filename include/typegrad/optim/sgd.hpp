@@ -27,6 +27,14 @@ struct sgd {
         start_step(p)(p, grad, {});
     }
 
+    /// Shows a checkpoint (io/checkpoint.hpp) the kind and the hyper-parameters; sgd has no state.
+    template <class Visitor>
+    void checkpoint(Visitor& v) const {
+        v.kind("sgd");
+        v.hyper_parameter("lr", lr);
+        v.hyper_parameter("weight_decay", weight_decay);
+    }
+
     /// step as threads split it: the update, update(p, grad, part), that each applies to its part of p.
     /// Checks lr first (check<T>()).
     template <class Net, class T>

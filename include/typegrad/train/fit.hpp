@@ -54,7 +54,8 @@ constexpr const char* to_string(fit_metric m) noexcept {
 }
 
 struct fit_options {
-    std::size_t epochs = 1;
+    std::size_t epochs = 1;                  // the last epoch: fit runs epochs initial_epoch + 1 … epochs
+    std::size_t initial_epoch = 0;           // epochs already run, to resume (tg::load_checkpoint returns it)
     std::size_t batch_size = 32;             // samples per update; the last batch of an epoch may be smaller
     std::uint64_t seed = 0;                  // the shuffling order, dropout's masks and validation_split's draw
     std::size_t threads = 0;                 // threads a batch is split over; 0 = every core
@@ -405,6 +406,9 @@ fit_result fit_with(params<Net, T>& p, const Data& train, const Data* validation
         if (validation->empty()) throw value_error("tg::fit: the validation set is empty");
     }
     if (options.batch_size == 0) throw value_error("tg::fit: batch_size is 0, expected at least 1");
+    if (options.initial_epoch > options.epochs)
+        throw value_error(message("tg::fit: initial_epoch is ", options.initial_epoch, ", expected at most epochs (",
+                                  options.epochs, "): the epochs already run of the ", options.epochs, " to run"));
     check_validation_options<Data>(options, validation != nullptr);
     if constexpr (checked_optimizer<Opt, T>) opt.template check<T>();
 
@@ -429,10 +433,17 @@ fit_result fit_with(params<Net, T>& p, const Data& train, const Data* validation
     double best_figure = 0;
     std::size_t waited = 0;
 
-    for (std::size_t epoch = 1; epoch <= options.epochs; ++epoch) {
-        const auto start = std::chrono::steady_clock::now();
+    // Each epoch shuffles the previous one's order; a resumed run replays the shuffles of the epochs it
+    // skips, so that its epochs see the orders (and, from the epoch's number, the dropout masks) of a
+    // run from epoch 1.
+    const auto shuffle = [&] {
         if (options.shuffle)
             for (std::size_t i = n - 1; i > 0; --i) std::swap(order[i], order[shuffler.next() % (i + 1)]);
+    };
+    for (std::size_t epoch = 1; epoch <= options.initial_epoch; ++epoch) shuffle();
+    for (std::size_t epoch = options.initial_epoch + 1; epoch <= options.epochs; ++epoch) {
+        const auto start = std::chrono::steady_clock::now();
+        shuffle();
         start_of_epoch.save(p);
         const auto restored = [&] {
             start_of_epoch.restore(p);
@@ -481,9 +492,8 @@ fit_result fit_with(params<Net, T>& p, const Data& train, const Data* validation
                 ++waited;
             }
         }
-        const bool stop = stop_after(on_epoch, report);
-        if constexpr (epoch_counting<Opt>) opt.end_epoch();
-        if (stop) {
+        if constexpr (epoch_counting<Opt>) opt.end_epoch();  // before the callback, which may save a checkpoint
+        if (stop_after(on_epoch, report)) {
             result.stopped = fit_stop::callback;
             break;
         }
@@ -492,16 +502,20 @@ fit_result fit_with(params<Net, T>& p, const Data& train, const Data* validation
             break;
         }
     }
-    if (best && result.best_epoch != 0 && result.best_epoch != result.history.size()) best->restore(p);
+    if (best && result.best_epoch != 0 && result.best_epoch != result.history.back().epoch) best->restore(p);
     return result;
 }
 
 }  // namespace detail
 
 /// Trains p on train for options.epochs epochs; on_epoch(const epoch_report&) is called after each,
-/// and training stops early when it returns fit_control::stop. With options.validation_split, that
-/// fraction of train is held out and each epoch is validated on it (epoch_report's validation_loss
-/// and validation_accuracy); options.patience stops training when options.monitor has not improved
+/// and training stops early when it returns fit_control::stop. With options.initial_epoch = k, the
+/// first k epochs count as run (a run resumed from a checkpoint, io/checkpoint.hpp): fit runs epochs
+/// k + 1 … options.epochs with the sample orders and dropout masks those epochs have in a run from
+/// epoch 1, so with the parameters and optimizer state saved after epoch k it gives the same bits.
+/// An epoch_counting optimizer is told of each epoch's end before on_epoch is called. With
+/// options.validation_split, that fraction of train is held out and each epoch is validated on it
+/// (epoch_report's validation_loss and validation_accuracy); options.patience stops training when options.monitor has not improved
 /// for that many epochs, and options.restore_best ends with the parameters of the best epoch.
 /// A non-finite loss or gradient stops training with tg::training_error naming the epoch and batch,
 /// before that batch's update: p is then as the last update left it when that is finite, and else
