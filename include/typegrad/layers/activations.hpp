@@ -221,7 +221,8 @@ struct elu : detail::output_cached_activation<elu<Alpha>> {
 
 /// ln(1 + e^z), and z itself above 20 (PyTorch's Softplus with beta = 1, threshold = 20). Derivative
 /// the logistic sigmoid, σ(z) = 1 - e^-y, written -expm1(-y) so that it keeps its digits where it is
-/// tiny; 1 above the threshold.
+/// tiny; 1 above the threshold, i.e. for outputs above softplus(20) = 20 + 2.1e-9 (an input within
+/// 3e-9 above 20 gets 1 - 2e-9, PyTorch 1).
 struct softplus : detail::output_cached_activation<softplus> {
     static constexpr std::string_view name = "softplus";
     static constexpr bool rectifier = true;
@@ -233,7 +234,7 @@ struct softplus : detail::output_cached_activation<softplus> {
     }
     template <class V>
     static constexpr V derivative_from_output(V y) noexcept {
-        return detail::select_of(y > V(threshold), V(1), -detail::expm1_of(-y));
+        return detail::select_of(y > V(threshold + 3e-9), V(1), -detail::expm1_of(-y));
     }
 };
 
