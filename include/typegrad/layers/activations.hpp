@@ -109,7 +109,7 @@ struct input_cached_activation : parameter_free_layer<input_cache> {
 
 /// The elementwise activation A's derivative at one element (V = T) or one batch (V = simd::batch<T>)
 /// of a layer's rows: from its input z or its output y, whichever A's derivative needs (the other is
-/// not read). A layer that fuses A, and tg::fit's neuron split, apply A's derivative through it.
+/// not read). tg::fit's neuron split applies the derivative of the activation a dense layer fuses through it.
 template <class A, class V, scalar T>
 constexpr V activation_derivative(const T* z, const T* y) noexcept {
     const auto load = [](const T* at) {
@@ -273,8 +273,9 @@ private:
 
 /// GELU's tanh approximation, z·(1 + tanh(u))/2 with u = √(2/π)·(z + 0.044715·z³) (PyTorch's GELU,
 /// approximate = 'tanh'). It differs from the exact tg::gelu by at most 4.8e-4 (at z ≈ ±2.7), its
-/// derivative by at most 8.8e-4 (z ≈ ±2.0): tests/unit/activation_named.cpp. Derivative (1 + t)/2 + z·(1 - t²)·u'/2, t = tanh(u), from the
-/// cached input; in float, tanh is the tanh layer's rational approximation.
+/// derivative by at most 8.8e-4 (z ≈ ±2.0): tests/unit/activation_named.cpp. Derivative
+/// (1 + t)/2 + z·(1 - t²)·u'/2, t = tanh(u), from the cached input; in float, tanh is the tanh
+/// layer's rational approximation.
 struct gelu_tanh : detail::input_cached_activation<gelu_tanh> {
     static constexpr std::string_view name = "gelu_tanh";
     static constexpr bool rectifier = true;
