@@ -125,5 +125,9 @@ static_assert(tg::named_layer<tg::dense<2, 3>> && tg::named_layer<tg::batch_norm
               tg::named_layer<tg::softmax> && tg::named_layer<tg::activation<tg::x_>> && tg::named_layer<tg::identity>);
 static_assert(tg::layer_name<tg::tanh>() == "tanh" && tg::layer_name<tg::basic_batch_norm<1e-3, 0.01>>() == "batch_norm");
 static_assert(!tg::named_layer<relu_like> && tg::layer_name<relu_like>().ends_with("::relu_like"));
+static_assert(tg::layer_name<tg::leaky_relu<0.2>>() == "leaky_relu" && tg::layer_name<tg::elu<>>() == "elu" &&
+              tg::layer_name<tg::softplus>() == "softplus" && tg::layer_name<tg::silu>() == "silu" &&
+              tg::layer_name<tg::gelu>() == "gelu" && tg::layer_name<tg::gelu_tanh>() == "gelu_tanh" &&
+              tg::layer_name<tg::log_softmax>() == "log_softmax");
 
 }  // namespace
