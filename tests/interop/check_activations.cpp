@@ -1,6 +1,6 @@
 // Checks a file written by torch_activations.py: PyTorch's values and gradients of each named
-// activation at 67 inputs (and of log_softmax + nll_loss on 5 rows) against typegrad's layers, in
-// float and double: |typegrad - PyTorch| <= rtol·|PyTorch| + atol, with rtol 1e-5 and atol 1e-6 in
+// activation at 67 inputs, and of log_softmax + nll_loss on 5 rows without and with class weights,
+// against typegrad's layers, in float and double: |typegrad - PyTorch| <= rtol·|PyTorch| + atol, with rtol 1e-5 and atol 1e-6 in
 // float, 1e-12 and 1e-14 in double (the atol covers the tails, where the two round differently:
 // tg::gelu keeps digits that PyTorch's 1 + erf loses, elu's derivative is read from the output).
 // Usage: check_activations FILE; exit status 0 when all agree.
@@ -45,11 +45,15 @@ void check_activation(const std::string& what, const std::vector<double>& v) {
     compare(what + " gradient", g.data(), v, 3 * n, n);
 }
 
-// 5 rows of 10 logits, their log-probabilities, the mean NLL loss and its gradient.
+// 5 rows of 10 logits, their log-probabilities, the mean NLL loss and its gradient: the loss summed
+// over the rows divided by the sum of their weights (their count without class weights), as tg::fit
+// divides a batch's.
 template <class T>
-void check_log_softmax_nll(const std::string& what, const std::vector<double>& v) {
+void check_log_softmax_nll(const std::string& what, const std::vector<double>& v, const tg::nll_log_probs& nll) {
     constexpr std::size_t rows = 5, classes = 10;
     const std::size_t labels[rows] = {3, 0, 9, 4, 4};  // the script's
+    T total_weight = 0;
+    for (std::size_t label : labels) total_weight += nll.sample_weight<T, classes>(label);
     T loss = 0;
     for (std::size_t r = 0; r < rows; ++r) {
         tg::vec<T, classes> x;
@@ -58,8 +62,8 @@ void check_log_softmax_nll(const std::string& what, const std::vector<double>& v
         tg::no_params none;
         const auto log_p = tg::log_softmax::forward(none, x, cache, tg::mode::training);
         tg::vec<T, classes> g;
-        loss += tg::nll_log_probs{}.value_and_grad(log_p, labels[r], g) / T(rows);
-        for (auto& e : g) e /= T(rows);
+        loss += nll.value_and_grad(log_p, labels[r], g) / total_weight;
+        for (auto& e : g) e /= total_weight;
         const auto grad_x = tg::log_softmax::backward(none, cache, g, none);
         compare(what + " log_softmax", log_p.data(), v, rows * classes + r * classes, classes);
         compare(what + " gradient", grad_x.data(), v, 2 * rows * classes + 1 + r * classes, classes);
@@ -77,7 +81,9 @@ bool check(const std::string& name, const std::string& what, const std::vector<d
     else if (name == "silu") check_activation<tg::silu, T>(what, v);
     else if (name == "gelu") check_activation<tg::gelu, T>(what, v);
     else if (name == "gelu_tanh") check_activation<tg::gelu_tanh, T>(what, v);
-    else if (name == "log_softmax_nll") check_log_softmax_nll<T>(what, v);
+    else if (name == "log_softmax_nll") check_log_softmax_nll<T>(what, v, {});
+    else if (name == "log_softmax_nll_weighted")
+        check_log_softmax_nll<T>(what, v, {.weight = {1.0, 0.5, 2.0, 1.0, 3.0, 1.0, 1.0, 0.25, 1.0, 1.5}});  // the script's
     else return false;
     return true;
 }
@@ -107,5 +113,5 @@ int main(int argc, char** argv) {
         ++cases;
     }
     std::printf("%zu numbers of %zu cases compared with PyTorch: %zu differ\n", compared, cases, wrong);
-    return cases == 18 && wrong == 0 ? 0 : 1;
+    return cases == 20 && wrong == 0 ? 0 : 1;
 }

@@ -282,6 +282,46 @@ BOOST_AUTO_TEST_CASE(nll_log_probs_label_out_of_range_is_an_error) {
     BOOST_TEST(tg::nll_log_probs{}.value(y, 2) == 0.5f);
 }
 
+// With class weights (PyTorch's NLLLoss(weight=)) a sample of class c counts w[c] times: its loss and
+// gradient are scaled by w[c], and a batch's mean gradient divides by the sum of the weights.
+BOOST_AUTO_TEST_CASE(nll_log_probs_class_weights) {
+    const tg::nll_log_probs weighted{.weight = {1.0, 0.5, 3.0}};
+    const tg::vec<double, 3> y{-1.0, -2.0, -0.5};
+    tg::vec<double, 3> g;
+    BOOST_TEST(weighted.value_and_grad(y, 2, g) == 1.5);
+    BOOST_TEST((g[0] == 0.0 && g[1] == 0.0 && g[2] == -3.0));
+    BOOST_TEST(throws_value_error([&] { (void)tg::nll_log_probs{.weight = {1.0, 2.0}}.value(y, 0); },
+                                  "nll_log_probs: 2 class weights for 3 classes (network outputs), expected one "
+                                  "weight per class"));
+
+    using net = tg::sequential<tg::dense<5, 3>, tg::gelu, tg::dense<3, 3>, tg::log_softmax>;
+    const auto p = random_params<net, double>(8);
+    const auto xs = random_vecs<double, 5>(7, 9);
+    const std::vector<std::size_t> labels{0, 2, 2, 1, 0, 2, 1};
+    tg::params<net, double> expected{};
+    double total_weight = 0;
+    for (std::size_t i = 0; i < xs.size(); ++i) {
+        tg::params<net, double> gi{};
+        tg::workspace<net, double> ws;
+        tg::value_and_grad<net>(p, xs[i], labels[i], weighted, gi, ws);
+        total_weight += weighted.sample_weight<double, 3>(labels[i]);
+        tg::for_each_tensor(
+            [](std::size_t, std::string_view, auto& sum, const auto& t) {
+                for (std::size_t k = 0; k < sum.size(); ++k) sum.data()[k] += t.data()[k];
+            },
+            expected, gi);
+    }
+    tg::for_each_tensor(
+        [&](std::size_t, std::string_view, auto& t) {
+            for (auto& v : t) v /= total_weight;
+        },
+        expected);
+    tg::batch_workspace<net, double> ws(xs.size());
+    tg::params<net, double> grad{};
+    tg::value_and_grad_batch<net>(p, ws, xs, labels, weighted, grad);
+    BOOST_TEST(max_relative_difference(grad, expected) <= 1e-13);
+}
+
 // The batch, per-sample training, per-sample inference and prepared-inference forwards agree.
 template <class Net, class T>
 void paths_agree(double tolerance) {
