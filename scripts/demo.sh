@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh
 jobs=${JOBS:-$(nproc)}
-examples=(seed_neurons seed_activations seed_two_lines regression_head classification_head
+examples=(seed_neurons seed_activations named_activations seed_two_lines regression_head classification_head
           gradient_descent losses optimizers blue_red_points vanishing_gradients dropout_batch_norm
           per_sample_training batch_training_loop
           read_fashion_mnist read_csv save_load_safetensors)
@@ -35,7 +35,7 @@ echo "== main job: ${main[0]}"
 (cd "$out" && "../release/docs/examples/${main[0]}" "${main[@]:1}")
 
 echo "== plots"
-plots=(gradient_descent seed_activations regression_head optimizers blue_red_points vanishing_gradients)
+plots=(gradient_descent seed_activations named_activations regression_head optimizers blue_red_points vanishing_gradients)
 [ "${main[0]}" = fashion_mnist ] && plots+=(fashion_mnist)
 for plot in "${plots[@]}"; do
     /usr/bin/python3 "docs/plots/$plot.py" "$out" "$out/$plot.png"  # Debian's python3-matplotlib

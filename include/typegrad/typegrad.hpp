@@ -13,6 +13,7 @@
 #include <typegrad/layers/dense.hpp>
 #include <typegrad/layers/activations.hpp>
 #include <typegrad/layers/softmax.hpp>
+#include <typegrad/layers/log_softmax.hpp>
 #include <typegrad/layers/activation.hpp>
 #include <typegrad/layers/dropout.hpp>
 #include <typegrad/layers/batch_norm.hpp>
@@ -34,6 +35,7 @@
 #include <typegrad/loss/mse.hpp>
 #include <typegrad/loss/zero_one.hpp>
 #include <typegrad/loss/nll.hpp>
+#include <typegrad/loss/nll_log_probs.hpp>
 #include <typegrad/loss/softmax_cross_entropy.hpp>
 #include <typegrad/optim/optimizer.hpp>
 #include <typegrad/optim/sgd.hpp>

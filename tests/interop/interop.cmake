@@ -34,6 +34,10 @@ function(typegrad_torch_test name script checker file)
     set_tests_properties(interop.${name} PROPERTIES SKIP_RETURN_CODE 77)
 endfunction()
 
+# PyTorch's activations, LogSoftmax and NLLLoss against typegrad's layers (layers/activations.hpp).
+add_executable(check_activations interop/check_activations.cpp)
+target_link_libraries(check_activations PRIVATE typegrad_dev)
+
 # PyTorch's learning-rate schedulers against typegrad's schedules (optim/schedule.hpp).
 add_executable(check_schedules interop/check_schedules.cpp)
 target_link_libraries(check_schedules PRIVATE typegrad_dev)
@@ -50,5 +54,6 @@ if(TYPEGRAD_SYSTEM_PYTHON)
     typegrad_torch_test(torch_nested torch_roundtrip.py check_torch ${CMAKE_CURRENT_BINARY_DIR}/tmp/torch_nested.safetensors
                         nested)
     typegrad_torch_test(torch_checkpoint torch_checkpoint.py check_checkpoint ${CMAKE_CURRENT_BINARY_DIR}/tmp/torch_checkpoint)
+    typegrad_torch_test(torch_activations torch_activations.py check_activations ${CMAKE_CURRENT_BINARY_DIR}/tmp/torch_activations.txt)
     typegrad_torch_test(torch_schedules torch_schedules.py check_schedules ${CMAKE_CURRENT_BINARY_DIR}/tmp/torch_schedules.txt)
 endif()

@@ -23,8 +23,11 @@ enum capability : unsigned {
 };
 
 template <class L, class T, std::size_t In, template <class, class, class, std::size_t> class C>
-constexpr bool with_every_activation = C<L, tg::sign, T, In>::value && C<L, tg::sigmoid, T, In>::value &&
-                                       C<L, tg::relu, T, In>::value && C<L, tg::tanh, T, In>::value;
+constexpr bool with_every_activation =
+    C<L, tg::sign, T, In>::value && C<L, tg::sigmoid, T, In>::value && C<L, tg::relu, T, In>::value &&
+    C<L, tg::tanh, T, In>::value && C<L, tg::leaky_relu<>, T, In>::value && C<L, tg::leaky_relu<0.2>, T, In>::value &&
+    C<L, tg::elu<>, T, In>::value && C<L, tg::softplus, T, In>::value && C<L, tg::silu, T, In>::value &&
+    C<L, tg::gelu, T, In>::value && C<L, tg::gelu_tanh, T, In>::value;
 
 template <class L, class A, class T, std::size_t In>
 struct fuses_c : std::bool_constant<tg::fuses_activation<L, A, T, In>> {};
@@ -57,6 +60,29 @@ static_assert(capabilities<tg::sign> == (batch | elementwise));
 static_assert(capabilities<tg::sigmoid, double> == (batch | elementwise));
 static_assert(capabilities<tg::relu, float, 17> == (batch | elementwise));
 static_assert(capabilities<tg::tanh, double, 3> == (batch | elementwise));
+// The named activations: elementwise, so that dense fuses them and tg::fit splits their neurons.
+static_assert(capabilities<tg::leaky_relu<>> == (batch | elementwise));
+static_assert(capabilities<tg::leaky_relu<0.2>, double, 3> == (batch | elementwise));
+static_assert(capabilities<tg::elu<>, float, 17> == (batch | elementwise));
+static_assert(capabilities<tg::elu<0.5>, double> == (batch | elementwise));
+static_assert(capabilities<tg::softplus, double, 3> == (batch | elementwise));
+static_assert(capabilities<tg::silu> == (batch | elementwise));
+static_assert(capabilities<tg::gelu, double, 67> == (batch | elementwise));
+static_assert(capabilities<tg::gelu_tanh, float, 1> == (batch | elementwise));
+static_assert(capabilities<tg::log_softmax, float, 10> == batch);
+// silu and the gelus derive from their input, the others from their output.
+static_assert(tg::derivative_from_input<tg::silu> && tg::derivative_from_input<tg::gelu> &&
+              tg::derivative_from_input<tg::gelu_tanh>);
+static_assert(!tg::derivative_from_input<tg::relu> && !tg::derivative_from_input<tg::leaky_relu<>> &&
+              !tg::derivative_from_input<tg::elu<>> && !tg::derivative_from_input<tg::softplus>);
+static_assert(!tg::derivative_from_input<tg::activation<tg::x_ * tg::expr::sigmoid(tg::x_)>>);
+// The layer before a rectifier gets He initialisation, before anything else Glorot.
+static_assert(tg::rectifier<tg::relu> && tg::rectifier<tg::leaky_relu<0.1>> && tg::rectifier<tg::elu<>> &&
+              tg::rectifier<tg::softplus> && tg::rectifier<tg::silu> && tg::rectifier<tg::gelu> &&
+              tg::rectifier<tg::gelu_tanh>);
+static_assert(!tg::rectifier<tg::sigmoid> && !tg::rectifier<tg::tanh> && !tg::rectifier<tg::sign> &&
+              !tg::rectifier<tg::identity> && !tg::rectifier<tg::log_softmax> && !tg::rectifier<tg::dense<2, 2>>);
+
 static_assert(capabilities<tg::identity> == batch);
 static_assert(capabilities<tg::activation<tg::x_ * tg::expr::sigmoid(tg::x_)>> == batch);
 static_assert(capabilities<tg::softmax, float, 10> == batch);
@@ -68,6 +94,7 @@ static_assert(capabilities<tg::batch_norm, double, 3> ==
 
 // A dense layer fuses only an elementwise activation after it: not softmax, dropout or another dense.
 static_assert(!tg::fuses_activation<tg::dense<4, 3>, tg::softmax>);
+static_assert(!tg::fuses_activation<tg::dense<4, 3>, tg::log_softmax>);
 static_assert(!tg::fuses_activation<tg::dense<4, 3>, tg::dropout<50>>);
 static_assert(!tg::fuses_activation<tg::dense<4, 3>, tg::identity>);
 static_assert(!tg::fuses_activation<tg::dense<4, 3>, tg::activation<tg::x_ * tg::x_>>);
@@ -98,5 +125,9 @@ static_assert(tg::named_layer<tg::dense<2, 3>> && tg::named_layer<tg::batch_norm
               tg::named_layer<tg::softmax> && tg::named_layer<tg::activation<tg::x_>> && tg::named_layer<tg::identity>);
 static_assert(tg::layer_name<tg::tanh>() == "tanh" && tg::layer_name<tg::basic_batch_norm<1e-3, 0.01>>() == "batch_norm");
 static_assert(!tg::named_layer<relu_like> && tg::layer_name<relu_like>().ends_with("::relu_like"));
+static_assert(tg::layer_name<tg::leaky_relu<0.2>>() == "leaky_relu" && tg::layer_name<tg::elu<>>() == "elu" &&
+              tg::layer_name<tg::softplus>() == "softplus" && tg::layer_name<tg::silu>() == "silu" &&
+              tg::layer_name<tg::gelu>() == "gelu" && tg::layer_name<tg::gelu_tanh>() == "gelu_tanh" &&
+              tg::layer_name<tg::log_softmax>() == "log_softmax");
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include <typegrad/loss/mae.hpp>
 #include <typegrad/loss/mse.hpp>
 #include <typegrad/loss/nll.hpp>
+#include <typegrad/loss/nll_log_probs.hpp>
 #include <typegrad/loss/softmax_cross_entropy.hpp>
 #include <typegrad/loss/zero_one.hpp>
 
@@ -33,6 +34,7 @@ static_assert(tg::loss_for<tg::softmax_cross_entropy, double, 17>);
 // The classification losses weigh samples by class (tg::class_weights); the others do not.
 static_assert(tg::weighs_samples<tg::softmax_cross_entropy, float, 10>);
 static_assert(tg::weighs_samples<tg::nll, double, 3>);
+static_assert(tg::weighs_samples<tg::nll_log_probs, float, 4>);
 static_assert(!tg::weighs_samples<tg::mse, float, 3>);
 static_assert(!tg::weighs_samples<tg::zero_one, float, 3>);
 

@@ -8,15 +8,11 @@
 
 #include <typegrad/core/vec.hpp>
 #include <typegrad/expr.hpp>
+#include <typegrad/layers/activations.hpp>
 #include <typegrad/layers/layer.hpp>
 #include <typegrad/simd.hpp>
 
 namespace typegrad {
-
-template <scalar T, std::size_t N>
-struct input_cache {
-    vec<T, N> z;
-};
 
 /// The activation layer computing Expr elementwise. Inside the template argument the function
 /// forms are tg::expr::sigmoid, tg::expr::tanh, ... (tg::sigmoid names the layer), or unqualified

@@ -84,7 +84,7 @@ struct dense {
     /// is the gemv's epilogue, applied while the outputs are still in registers. Fills both caches as
     /// the two forwards would, and returns Act's output (held in its cache).
     template <class Act, scalar T>
-        requires elementwise_activation<Act>
+        requires(elementwise_activation<Act> && !derivative_from_input<Act>)
     static constexpr const vec<T, Out>& forward_then(const dense_params<T, In, Out>& p, const vec<T, In>& x,
                                                      dense_cache<T, In>& cache, output_cache<T, Out>& act_cache,
                                                      mode) noexcept {
@@ -92,6 +92,20 @@ struct dense {
         simd::gemv<Out, In>(p.W.data(), x.data(), p.b.data(), act_cache.y.data(),
                             [](auto z) { return Act::value(z); });
         return act_cache.y;
+    }
+
+    /// The same for an activation that derives from its input: the gemv writes z into Act's cache,
+    /// and Act's output is a second pass over it.
+    template <class Act, scalar T>
+        requires derivative_from_input<Act>
+    static constexpr vec<T, Out> forward_then(const dense_params<T, In, Out>& p, const vec<T, In>& x,
+                                              dense_cache<T, In>& cache, input_cache<T, Out>& act_cache,
+                                              mode) noexcept {
+        cache.x = x;
+        simd::gemv<Out, In>(p.W.data(), x.data(), p.b.data(), act_cache.z.data());
+        vec<T, Out> y;
+        simd::map<Out>(act_cache.z.data(), y.data(), [](auto z) { return Act::value(z); });
+        return y;
     }
 
     /// backward without ∂L/∂x: for the first layer, whose input gradient value_and_grad does not need.
@@ -110,13 +124,13 @@ struct dense {
         simd::gemm_forward<In, Out>(n, x.data(), p.W.data(), p.b.data(), y.data());
     }
 
-    /// forward_batch and then the elementwise activation Act's, fused as forward_then does.
+    /// forward_batch and then the elementwise activation Act's, fused as forward_then does: into y, and
+    /// when Act derives from its input, z = X·Wᵀ + b into z first.
     template <class Act, scalar T>
         requires elementwise_activation<Act>
     static void forward_batch_then(const dense_params<T, In, Out>& p, std::size_t n, const rows<T, In>& x,
-                                   rows<T, Out>& y, const batch_info&) noexcept {
-        simd::gemm_forward<In, Out>(n, x.data(), p.W.data(), p.b.data(), y.data(),
-                                    [](auto z) { return Act::value(z); });
+                                   rows<T, Out>& z, rows<T, Out>& y, const batch_info&) noexcept {
+        forward_batch_samples<Act>(p, x, z, y, {0, n});
     }
 
     static constexpr bool backward_batch_in_place = true;
@@ -143,19 +157,34 @@ struct dense {
         else return Act::value(z);
     };
 
-    /// forward_batch (then Act, unless void) of neurons r only, i.e. columns r of y: tg::fit's threads
-    /// split a layer's neurons this way, each thread reading only its own rows of W.
+    /// Act is applied as the kernel's epilogue, unless it derives from its input: the kernel then
+    /// writes z, and Act runs as a second pass over it.
+    template <class Act>
+    static constexpr bool epilogue = !derivative_from_input<Act>;
+
+    /// forward_batch (then Act, unless void) of neurons r only, i.e. columns r of z and y: tg::fit's
+    /// threads split a layer's neurons this way, each thread reading only its own rows of W.
     template <class Act, scalar T>
     static void forward_batch_neurons(const dense_params<T, In, Out>& p, std::size_t n, const rows<T, In>& x,
-                                      rows<T, Out>& y, simd::index_range r) noexcept {
-        simd::gemm_forward<In, Out>(n, x.data(), p.W.data(), p.b.data(), y.data(), value_of<Act>, r);
+                                      rows<T, Out>& z, rows<T, Out>& y, simd::index_range r) noexcept {
+        if constexpr (epilogue<Act>) {
+            simd::gemm_forward<In, Out>(n, x.data(), p.W.data(), p.b.data(), y.data(), value_of<Act>, r);
+        } else {
+            simd::gemm_forward<In, Out>(n, x.data(), p.W.data(), p.b.data(), z.data(), value_of<void>, r);
+            for (std::size_t s = 0; s < n; ++s) simd::map_n(r.hi - r.lo, z.row(s) + r.lo, y.row(s) + r.lo, value_of<Act>);
+        }
     }
 
-    /// forward_batch (then Act, unless void) of samples r only: rows r of x to rows r of y.
+    /// forward_batch (then Act, unless void) of samples r only: rows r of x to rows r of z and y.
     template <class Act, scalar T>
-    static void forward_batch_samples(const dense_params<T, In, Out>& p, const rows<T, In>& x, rows<T, Out>& y,
-                                      simd::index_range r) noexcept {
-        simd::gemm_forward<In, Out>(r.hi - r.lo, x.row(r.lo), p.W.data(), p.b.data(), y.row(r.lo), value_of<Act>);
+    static void forward_batch_samples(const dense_params<T, In, Out>& p, const rows<T, In>& x, rows<T, Out>& z,
+                                      rows<T, Out>& y, simd::index_range r) noexcept {
+        if constexpr (epilogue<Act>) {
+            simd::gemm_forward<In, Out>(r.hi - r.lo, x.row(r.lo), p.W.data(), p.b.data(), y.row(r.lo), value_of<Act>);
+        } else {
+            simd::gemm_forward<In, Out>(r.hi - r.lo, x.row(r.lo), p.W.data(), p.b.data(), z.row(r.lo), value_of<void>);
+            for (std::size_t s = r.lo; s < r.hi; ++s) simd::map<Out>(z.row(s), y.row(s), value_of<Act>);
+        }
     }
 
     /// ∂L/∂x of samples r only: rows r of grad_x = rows r of grad_y · W.

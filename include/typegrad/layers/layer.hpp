@@ -171,6 +171,8 @@ constexpr std::string_view layer_name() noexcept {
 namespace detail {
 template <class Fn>
 struct output_cached_activation;
+template <class Fn>
+struct input_cached_activation;
 }
 namespace simd {
 struct index_range;
@@ -183,20 +185,31 @@ using cache_t = typename L::template cache_type<T, In>;
 template <class L, std::size_t In>
 inline constexpr std::size_t out_size_v = L::template out_size_for<In>;
 
-/// @brief A is an elementwise activation whose derivative is a function of its output (sign, sigmoid,
-/// relu, tanh): another layer can run it as the epilogue of its own kernel.
+/// @brief A is an elementwise activation whose derivative needs its input, not only its output (silu,
+/// gelu, gelu_tanh): a layer that fuses it keeps the input too.
 template <class A>
-concept elementwise_activation = std::derived_from<A, detail::output_cached_activation<A>>;
+concept derivative_from_input = std::derived_from<A, detail::input_cached_activation<A>>;
 
-/// @brief L runs the elementwise activation Act after it as its forward's epilogue, per sample
-/// (forward_then<Act>, filling both caches) and per batch (forward_batch_then<Act>).
+/// @brief A is an elementwise activation (sign, sigmoid, relu, tanh, leaky_relu, elu, softplus, and
+/// those deriving from their input): another layer can run it as part of its own step.
+template <class A>
+concept elementwise_activation = std::derived_from<A, detail::output_cached_activation<A>> || derivative_from_input<A>;
+
+/// @brief A is a rectifier (relu, leaky_relu, elu, softplus, silu, gelu): the layer before it gets He
+/// initialisation from tg::init, any other layer Glorot.
+template <class A>
+concept rectifier = requires { requires A::rectifier; };
+
+/// @brief L runs the elementwise activation Act after it in its own forward, per sample
+/// (forward_then<Act>, filling both caches) and per batch (forward_batch_then<Act>, given the rows z
+/// between the two, which it fills only when Act derives from its input).
 template <class L, class Act, class T = float, std::size_t In = probe_in_size<L>>
 concept fuses_activation = elementwise_activation<Act> && batch_layer<L, T, In> &&
     requires(const params_t<L, T, In>& p, const vec<T, In>& in, cache_t<L, T, In>& cache,
              cache_t<Act, T, out_size_v<L, In>>& act_cache, const rows<T, In>& x, rows<T, out_size_v<L, In>>& y,
              const batch_info& info) {
         L::template forward_then<Act>(p, in, cache, act_cache, mode::inference);
-        L::template forward_batch_then<Act>(p, std::size_t{}, x, y, info);
+        L::template forward_batch_then<Act>(p, std::size_t{}, x, y, y, info);
     };
 
 /// @brief L keeps parameters of its own layout for inference (inference_params_type<T, In>), made by
@@ -253,13 +266,13 @@ concept keeps_running_statistics = batch_layer<L, T, In> &&
 
 /// @brief tg::fit's threads can split L's neurons (forward_batch_neurons, backward_batch_neurons) and,
 /// for its last layers, its samples (forward_batch_samples, input_grad_samples); Act, an elementwise
-/// activation or void, is fused after it.
+/// activation or void, is fused after it (the forwards take the rows z between, as forward_batch_then).
 template <class L, class Act = void, class T = float, std::size_t In = probe_in_size<L>>
 concept splits_neurons = batch_layer<L, T, In> && states_in_size<L> &&
     requires(const params_t<L, T, In>& p, params_t<L, T, In>& gp, const rows<T, In>& x,
              rows<T, out_size_v<L, In>>& y, rows<T, In>& gx, T* part, const simd::index_range& r) {
-        L::template forward_batch_neurons<Act>(p, std::size_t{}, x, y, r);
-        L::template forward_batch_samples<Act>(p, x, y, r);
+        L::template forward_batch_neurons<Act>(p, std::size_t{}, x, y, y, r);
+        L::template forward_batch_samples<Act>(p, x, y, y, r);
         L::input_grad_samples(p, std::as_const(y), gx, r);
         L::backward_batch_neurons(p, std::size_t{}, x, std::as_const(y), part, gp, r);
     };

@@ -1,7 +1,8 @@
 // tg::nll: the negative log-likelihood -ln p[label] of a probability vector p (e.g. a network ending
 // in tg::softmax) and a class index. p[label] is clamped below at the smallest normal T
 // (std::numeric_limits<T>::min()), so p = 0 gives a large finite loss (87.3 in float, 708.4 in
-// double) and a finite gradient -1/p. On logits, tg::softmax_cross_entropy is exact where this clamps.
+// double) and a finite gradient -1/p. On logits, tg::softmax_cross_entropy is exact where this clamps;
+// on log-probabilities (after tg::log_softmax, PyTorch's NLLLoss), use tg::nll_log_probs.
 // With class weights ({.weight = {…}}, PyTorch's NLLLoss(weight=)) a sample of class c counts w[c]
 // times: loss and gradient are scaled by w[c], and a mini-batch's mean divides by the sum of the weights.
 #pragma once

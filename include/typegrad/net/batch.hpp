@@ -112,7 +112,8 @@ private:
 namespace detail {
 
 // The batch forward, a walk over the plan's steps. A step that fuses an activation runs it as its
-// kernel's epilogue; the rows between the two are then left unwritten (neither backward reads them).
+// kernel's epilogue; the rows between the two are then left unwritten (neither backward reads them),
+// unless the activation derives from its input, which its backward reads there.
 template <class Net, class T>
 void forward_batch_steps(const params<Net, T>& p, batch_workspace<Net, T>& ws, std::size_t n, const batch_info& info) {
     using P = plan<Net, T>;
@@ -121,7 +122,7 @@ void forward_batch_steps(const params<Net, T>& p, batch_workspace<Net, T>& ws, s
         using L = typename Net::template layer_type<I>;
         if constexpr (P::template fuses_next<I>)
             L::template forward_batch_then<typename P::template fused_activation<I>>(
-                get<I>(p), n, ws.template values<I>(), ws.template values<I + 2>(), info);
+                get<I>(p), n, ws.template values<I>(), ws.template values<I + 1>(), ws.template values<I + 2>(), info);
         else
             L::forward_batch(get<I>(p), n, ws.template values<I>(), ws.template values<I + 1>(), ws.template state<I>(),
                              info);

@@ -173,7 +173,7 @@ struct block : block_in_size<first_layer_t<Layers...>> {
     template <scalar T, std::size_t In>
     using batch_state_type = block_batch_state<inner<In>, T>;
 
-    /// Each inner layer gets its own initialisation (He before relu, else Glorot), from a seed drawn from r.
+    /// Each inner layer gets its own initialisation (He before a rectifier, else Glorot), from a seed drawn from r.
     template <class Inner, class T>
     static void init(block_params<Inner, T>& p, rng& r, init_scheme) {
         typegrad::init(static_cast<params<Inner, T>&>(p), r.next());

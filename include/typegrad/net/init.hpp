@@ -1,15 +1,15 @@
 // tg::init<Net, T>(seed): fresh parameters, the same for a seed on every platform. Each layer draws
 // from its own generator (seeded from the seed and its index), so changing one layer's size leaves
-// the others' numbers alone. A layer followed by relu gets He initialisation, any other Glorot.
+// the others' numbers alone. A layer followed by a rectifier (relu, leaky_relu, elu, softplus, silu,
+// gelu: tg::rectifier) gets He initialisation, any other Glorot.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
-#include <type_traits>
 #include <utility>
 
-#include <typegrad/layers/activations.hpp>
 #include <typegrad/layers/init.hpp>
+#include <typegrad/layers/layer.hpp>
 #include <typegrad/net/params.hpp>
 
 namespace typegrad {
@@ -18,7 +18,7 @@ namespace detail {
 template <class Net, std::size_t I>
 constexpr init_scheme scheme_for() {
     if constexpr (I + 1 < Net::layer_count) {
-        if constexpr (std::is_same_v<typename Net::template layer_type<I + 1>, relu>) return init_scheme::he_uniform;
+        if constexpr (rectifier<typename Net::template layer_type<I + 1>>) return init_scheme::he_uniform;
     }
     return init_scheme::glorot_uniform;
 }

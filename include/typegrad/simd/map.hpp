@@ -1,5 +1,6 @@
 // simd::map<N>: elementwise y[i] = f(x[i]) and y[i] = f(a[i], b[i]). f is a generic callable, called
 // with batch<T> at run time and with T in constant expressions. In place (y == x) is allowed.
+// simd::map_n: y[i] = f(x[i]) over a length known only at run time.
 #pragma once
 
 #include <cstddef>
@@ -42,6 +43,16 @@ constexpr void map(const T* a, const T* b, T* y, F f) noexcept {
             store_head<N % w>(y + tail, B(f(load_head<N % w>(a + tail), load_head<N % w>(b + tail))));
         }
     }
+}
+
+/// y[i] = f(x[i]) over n elements, n known at run time: batches, then the tail one element at a time
+/// (f called with T). x may equal y.
+template <scalar T, class F>
+void map_n(std::size_t n, const T* x, T* y, F f) noexcept {
+    using B = batch<T>;
+    std::size_t i = 0;
+    for (; i + width<T> <= n; i += width<T>) B(f(B::load_unaligned(x + i))).store_unaligned(y + i);
+    for (; i < n; ++i) y[i] = f(x[i]);
 }
 
 }  // namespace typegrad::simd

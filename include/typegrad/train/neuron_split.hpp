@@ -148,7 +148,7 @@ public:
             constexpr std::size_t I = step;
             if constexpr (I < by_samples_from) {
                 using L = typename Net::template layer_type<I>;
-                L::template forward_batch_neurons<activation_of<I>>(get<I>(p), n, values<I>(t),
+                L::template forward_batch_neurons<activation_of<I>>(get<I>(p), n, values<I>(t), ws_.template values<I + 1>(),
                                                                     ws_.template values<P::template after<I>>(),
                                                                     split_neurons(L::out_size, t, threads_));
                 wait(t);
@@ -161,7 +161,8 @@ public:
             constexpr std::size_t I = step;
             if constexpr (I >= by_samples_from)
                 Net::template layer_type<I>::template forward_batch_samples<activation_of<I>>(
-                    get<I>(p), values<I>(t), ws_.template values<P::template after<I>>(), rows);
+                    get<I>(p), values<I>(t), ws_.template values<I + 1>(), ws_.template values<P::template after<I>>(),
+                    rows);
         });
         loss_[t] = row_losses(ws_, rows.lo, rows.hi, target, loss, scale);
         right_[t] = 0;
@@ -270,7 +271,8 @@ private:
                 if constexpr (Activation) {
                     using A = typename Net::template layer_type<I - 1>;
                     store(ws_.template gradients<I - 1>().data() + i,
-                          g * A::derivative_from_output(load(ws_.template values<I>().data() + i)));
+                          g * activation_derivative<A, V>(ws_.template values<I - 1>().data() + i,
+                                                          ws_.template values<I>().data() + i));
                 } else {
                     store(sum + i, g);
                 }
@@ -281,14 +283,18 @@ private:
         }
     }
 
-    // Rows r of ∂L/∂(input of the activation before boundary K) = ∂L/∂(boundary K) ⊙ its derivative.
+    // Rows r of ∂L/∂(input of the activation before boundary K) = ∂L/∂(boundary K) ⊙ its derivative,
+    // a function of the activation's input (boundary K - 1) or of its output (boundary K).
     template <std::size_t K>
     void activation_grad(simd::index_range r) noexcept {
         using A = typename Net::template layer_type<K - 1>;
+        const auto& at = ws_.template values<derivative_from_input<A> ? K - 1 : K>();
         for (std::size_t s = r.lo; s < r.hi; ++s)
-            simd::map<Net::sizes[K]>(ws_.template gradients<K>().row(s), ws_.template values<K>().row(s),
-                                     ws_.template gradients<K - 1>().row(s),
-                                     [](auto g, auto out) { return g * A::derivative_from_output(out); });
+            simd::map<Net::sizes[K]>(ws_.template gradients<K>().row(s), at.row(s), ws_.template gradients<K - 1>().row(s),
+                                     [](auto g, auto v) {
+                                         if constexpr (derivative_from_input<A>) return g * A::derivative(v);
+                                         else return g * A::derivative_from_output(v);
+                                     });
     }
 
     bool own_part_finite(std::size_t t) const noexcept {

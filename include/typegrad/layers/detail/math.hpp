@@ -28,6 +28,18 @@ constexpr V exp_of(V z) noexcept {
 }
 
 template <class V>
+V expm1_of(V x) noexcept {
+    if constexpr (std::is_floating_point_v<V>) return std::expm1(x);
+    else return xsimd::expm1(x);
+}
+
+template <class V>
+V erfc_of(V x) noexcept {
+    if constexpr (std::is_floating_point_v<V>) return std::erfc(x);
+    else return xsimd::erfc(x);
+}
+
+template <class V>
 V log1p_of(V x) noexcept {
     if constexpr (std::is_floating_point_v<V>) return std::log1p(x);
     else return xsimd::log1p(x);
