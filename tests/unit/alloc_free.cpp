@@ -4,40 +4,13 @@
 // counts around each call.
 #include <boost/test/unit_test.hpp>
 
-#include <cstdlib>
-#include <new>
 #include <utility>
 
 #include <typegrad/typegrad.hpp>
 
-namespace {
-std::size_t allocations = 0;
-}
+#include "alloc_counter.hpp"
 
-// The replacements pair malloc with free on purpose; GCC cannot see that operator new here is ours.
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-
-void* operator new(std::size_t n) {
-    ++allocations;
-    if (void* p = std::malloc(n ? n : 1)) return p;
-    throw std::bad_alloc{};
-}
-void* operator new[](std::size_t n) { return operator new(n); }
-void* operator new(std::size_t n, std::align_val_t a) {
-    ++allocations;
-    if (void* p = std::aligned_alloc(std::size_t(a), (n + std::size_t(a) - 1) / std::size_t(a) * std::size_t(a)))
-        return p;
-    throw std::bad_alloc{};
-}
-void* operator new[](std::size_t n, std::align_val_t a) { return operator new(n, a); }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
-void operator delete(void* p, std::align_val_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::align_val_t) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
+using alloc_counter::allocations;
 
 namespace tg = typegrad;
 

@@ -64,7 +64,7 @@ std::vector<std::string> tensor_names(const auto& p) {
 
 // The largest relative error of value_and_grad's parameter and input gradients against central differences.
 template <class Net>
-double gradient_check(std::uint64_t seed) {
+double worst_gradient_error(std::uint64_t seed) {
     auto p = random_params<Net>(seed);
     auto x = random_vecs<double, Net::in_size>(1, seed + 1)[0];
     const auto target = random_vecs<double, Net::out_size>(1, seed + 2)[0];
@@ -76,24 +76,9 @@ double gradient_check(std::uint64_t seed) {
     loss.value_and_grad(tg::forward<Net>(p, x, ws, tg::mode::training), target, grad_out);
     const auto grad_x = tg::backward<Net>(p, ws, grad_out, grad);
 
-    auto numeric = [&](double& v) {
-        const double saved = v, h = 1e-5 * std::max(1.0, std::abs(saved));
-        v = saved + h;
-        const double up = loss.value(tg::forward<Net>(p, x), target);
-        v = saved - h;
-        const double down = loss.value(tg::forward<Net>(p, x), target);
-        v = saved;
-        return (up - down) / (2 * h);
-    };
-    double worst = 0;
-    tg::for_each_tensor(
-        [&](std::size_t, std::string_view, auto& w, const auto& g) {
-            for (std::size_t i = 0; i < w.size(); ++i)
-                worst = std::max(worst, relative_error(g.data()[i], numeric(w.data()[i])));
-        },
-        p, grad);
-    for (std::size_t i = 0; i < x.size(); ++i) worst = std::max(worst, relative_error(grad_x[i], numeric(x[i])));
-    return worst;
+    auto loss_at = [&] { return loss.value(tg::forward<Net>(p, x), target); };
+    return std::max(gradient_check::worst_over_params(p, grad, loss_at),
+                    gradient_check::worst_over_values(x.data(), grad_x.data(), x.size(), loss_at));
 }
 
 // value_and_grad_batch of n samples against the mean of the per-sample gradients, in both grad modes.
@@ -162,11 +147,11 @@ BOOST_AUTO_TEST_CASE(concat_puts_the_branches_outputs_one_after_the_other) {
 }
 
 BOOST_AUTO_TEST_CASE(gradients_match_finite_differences) {
-    BOOST_TEST(gradient_check<mixed>(1) <= 1e-6);
-    BOOST_TEST(gradient_check<odd>(2) <= 1e-6);
+    BOOST_TEST(worst_gradient_error<mixed>(1) <= 1e-6);
+    BOOST_TEST(worst_gradient_error<odd>(2) <= 1e-6);
     using only_a_block = tg::sequential<tg::residual<tg::dense<4, 4>>>;
-    BOOST_TEST(gradient_check<only_a_block>(3) <= 1e-6);
-    BOOST_TEST(gradient_check<joined>(4) <= 1e-6);
+    BOOST_TEST(worst_gradient_error<only_a_block>(3) <= 1e-6);
+    BOOST_TEST(worst_gradient_error<joined>(4) <= 1e-6);
 }
 
 BOOST_AUTO_TEST_CASE(a_residual_block_adds_its_input) {

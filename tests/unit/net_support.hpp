@@ -13,6 +13,8 @@
 
 #include <typegrad/typegrad.hpp>
 
+#include "gradient_check.hpp"
+
 namespace net_support {
 
 namespace tg = typegrad;
@@ -75,10 +77,7 @@ bool throws_value_error(F&& f, std::string_view text) {
     return false;
 }
 
-/// |a - n| / max(|a|, |n|, 1e-3): relative, with a floor so that exact zeros compare absolutely.
-inline double relative_error(double analytic, double numeric) {
-    return std::abs(analytic - numeric) / std::max({std::abs(analytic), std::abs(numeric), 1e-3});
-}
+using gradient_check::relative_error;
 
 /// n points uniform in [-1, 1)², labelled 1 where x - y > 0.2.
 inline tg::dataset<double, 2> line_points(std::size_t n, std::uint64_t seed) {

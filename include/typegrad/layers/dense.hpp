@@ -1,6 +1,7 @@
 // tg::dense<In, Out>: the fully connected layer y = W·x + b. W is Out×In (row i holds neuron i's
 // weights, as PyTorch's Linear.weight), b has Out entries. Forward is one fused gemv; backward is
-// the seed's chain rule: ∂L/∂W += g·xᵀ, ∂L/∂b += g, ∂L/∂x = Wᵀ·g.
+// the seed's chain rule: ∂L/∂W += g·xᵀ, ∂L/∂b += g, ∂L/∂x = Wᵀ·g. tg::dense<Out> leaves In to the
+// network: the previous layer's output size (or tg::input<N>).
 #pragma once
 
 #include <cmath>
@@ -48,7 +49,12 @@ struct dense_cache {
     vec<T, In> x;  // the input, for ∂L/∂W = g·xᵀ
 };
 
-template <std::size_t In, std::size_t Out>
+namespace detail {
+/// The second argument of tg::dense<Out>: the input size is the previous layer's output size.
+inline constexpr std::size_t previous_layer_size = ~std::size_t{0};
+}  // namespace detail
+
+template <std::size_t In, std::size_t Out = detail::previous_layer_size>
 struct dense {
     static constexpr std::string_view name = "dense";
     static_assert(In > 0 && Out > 0, "tg::dense<In, Out> needs In >= 1 and Out >= 1");
@@ -262,6 +268,17 @@ struct dense {
         simd::outer_acc<Out, In>(step.data(), cache.x.data(), p.W.data());
         simd::axpy<Out>(T{1}, step.data(), p.b.data());
     }
+};
+
+/// tg::dense<Out>: a dense layer of Out neurons whose input size is the previous layer's output size
+/// (PyTorch's nn.LazyLinear); the network makes it dense<In, Out>.
+template <std::size_t Out>
+struct dense<Out, detail::previous_layer_size> {
+    static constexpr std::string_view name = "dense";
+    template <std::size_t>
+    static constexpr std::size_t out_size_for = Out;
+    template <std::size_t In>
+    using bound = dense<In, Out>;
 };
 
 }  // namespace typegrad

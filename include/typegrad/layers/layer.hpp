@@ -75,6 +75,23 @@ using no_cache = no_params;
 template <class L>
 concept states_in_size = requires { { L::in_size } -> std::convertible_to<std::size_t>; };
 
+/// @brief L is written without its input size (tg::dense<Out>) and becomes a layer when the network
+/// gives it one: L::bound<In>.
+template <class L>
+concept binds_in_size = requires { typename L::template bound<1>; };
+
+template <class L, std::size_t In>
+struct bound_layer {
+    using type = L;
+};
+template <binds_in_size L, std::size_t In>
+struct bound_layer<L, In> {
+    using type = typename L::template bound<In>;
+};
+/// L given its input size In: L itself, or for a layer written without it, L::bound<In>.
+template <class L, std::size_t In>
+using bound_layer_t = typename bound_layer<L, In>::type;
+
 template <class L>
 inline constexpr std::size_t probe_in_size = [] {
     if constexpr (states_in_size<L>) return std::size_t{L::in_size};

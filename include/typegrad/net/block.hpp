@@ -139,8 +139,9 @@ struct block_in_size<First> {
     static constexpr std::size_t in_size = First::in_size;
 };
 
-/// tg::sgd_step_batch may hand L its own parameters as the gradient: L allows it, or has none.
-template <class L>
+/// tg::sgd_step_batch may hand W (a layer as written) its own parameters as the gradient: it allows
+/// it, or has none.
+template <class W, class L = bound_layer_t<W, probe_in_size<W>>>
 constexpr bool updates_in_place_or_has_no_params() {
     if constexpr (batch_updates_in_place<L>) return true;
     else return std::is_same_v<typename L::template params_type<float, probe_in_size<L>>, no_params>;

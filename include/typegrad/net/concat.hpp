@@ -104,7 +104,12 @@ struct concat : detail::block_in_size<detail::first_layer_t<Branches...>> {
 
 private:
     template <std::size_t K>
-    using branch = std::tuple_element_t<K, std::tuple<detail::as_layer_t<Branches>...>>;
+    using written_branch = std::tuple_element_t<K, std::tuple<detail::as_layer_t<Branches>...>>;
+    /// Branch K given the block's input size In.
+    template <std::size_t K, std::size_t In>
+    using branch = bound_layer_t<written_branch<K>, In>;
+    template <class B, std::size_t In>
+    using bound = bound_layer_t<detail::as_layer_t<B>, In>;
     static constexpr std::size_t count = sizeof...(Branches);
 
     template <std::size_t In>
@@ -118,9 +123,10 @@ private:
     template <std::size_t In, std::size_t... K>
     static constexpr bool check(std::index_sequence<K...>) {
         return (... && [] {
-            if constexpr (states_in_size<branch<K>>)
-                return detail::require<branch<K>::in_size == In,
-                                       concat_branch_mismatch<concat, branch_index<K>, expects<branch<K>::in_size>, got<In>>>;
+            if constexpr (states_in_size<written_branch<K>>)
+                return detail::require<written_branch<K>::in_size == In,
+                                       concat_branch_mismatch<concat, branch_index<K>,
+                                                              expects<written_branch<K>::in_size>, got<In>>>;
             else return true;
         }());
     }
@@ -140,18 +146,18 @@ public:
     }();
 
     template <scalar T, std::size_t In>
-    using params_type = detail::concat_params<In, params_t<detail::as_layer_t<Branches>, T, In>...>;
+    using params_type = detail::concat_params<In, params_t<bound<Branches, In>, T, In>...>;
     template <scalar T, std::size_t In>
-    using cache_type = detail::branch_tuple<cache_t<detail::as_layer_t<Branches>, T, In>...>;
+    using cache_type = detail::branch_tuple<cache_t<bound<Branches, In>, T, In>...>;
     template <scalar T, std::size_t In>
-    using batch_state_type = detail::branch_batches<detail::branch_batch<detail::as_layer_t<Branches>, T, In>...>;
+    using batch_state_type = detail::branch_batches<detail::branch_batch<bound<Branches, In>, T, In>...>;
 
     /// Each branch initialises itself, from a generator seeded from r.
     template <class P>
     static void init(P& p, rng& r, init_scheme scheme) {
         each_branch([&](auto k) {
             rng own{r.next()};
-            branch<k>::init(detail::slot_value<k>(p), own, scheme);
+            branch<k, P::in_size>::init(detail::slot_value<k>(p), own, scheme);
         });
     }
 
@@ -159,7 +165,7 @@ public:
     static constexpr vec<T, out_size_for<In>> forward(const P& p, const vec<T, In>& x, C& cache, mode m) {
         vec<T, out_size_for<In>> y;
         each_branch([&](auto k) {
-            const auto yk = branch<k>::forward(detail::slot_value<k>(p), x, detail::slot_value<k>(cache), m);
+            const auto yk = branch<k, In>::forward(detail::slot_value<k>(p), x, detail::slot_value<k>(cache), m);
             std::copy(yk.begin(), yk.end(), y.begin() + offsets<In>[k]);
         });
         return y;
@@ -170,9 +176,9 @@ public:
         constexpr std::size_t In = P::in_size;
         vec<T, In> grad_in{};
         each_branch([&](auto k) {
-            vec<T, out_size_v<branch<k>, In>> gk;
+            vec<T, out_size_v<branch<k, In>, In>> gk;
             std::copy_n(grad_out.begin() + offsets<In>[k], gk.size(), gk.begin());
-            const auto gx = branch<k>::backward(detail::slot_value<k>(p), detail::slot_value<k>(cache), gk,
+            const auto gx = branch<k, In>::backward(detail::slot_value<k>(p), detail::slot_value<k>(cache), gk,
                                                 detail::slot_value<k>(grad));
             simd::axpy<In>(T{1}, gx.data(), grad_in.data());
         });
@@ -184,8 +190,8 @@ public:
                               const batch_info& info) {
         each_branch([&](auto k) {
             auto& b = std::get<k>(state.branches);
-            branch<k>::forward_batch(detail::slot_value<k>(p), n, x, b.y, b.state, info);
-            constexpr std::size_t width = out_size_v<branch<k>, In>;
+            branch<k, In>::forward_batch(detail::slot_value<k>(p), n, x, b.y, b.state, info);
+            constexpr std::size_t width = out_size_v<branch<k, In>, In>;
             for (std::size_t r = 0; r < n; ++r) std::copy_n(b.y.row(r), width, y.row(r) + offsets<In>[k]);
         });
     }
@@ -200,9 +206,9 @@ public:
                                grad_mode how = grad_mode::add) {
         each_branch([&](auto k) {
             auto& b = std::get<k>(state.branches);
-            constexpr std::size_t width = out_size_v<branch<k>, In>;
+            constexpr std::size_t width = out_size_v<branch<k, In>, In>;
             for (std::size_t r = 0; r < n; ++r) std::copy_n(grad_y.row(r) + offsets<In>[k], width, b.grad_y.row(r));
-            detail::backward_batch_with<branch<k>, T, In>(detail::slot_value<k>(p), n, x, b.y, b.grad_y,
+            detail::backward_batch_with<branch<k, In>, T, In>(detail::slot_value<k>(p), n, x, b.y, b.grad_y,
                                                           grad_x ? &b.grad_x : nullptr, b.state,
                                                           detail::slot_value<k>(grad), how);
             if (!grad_x) return;
@@ -214,7 +220,7 @@ public:
     template <class P, class S>
     static void update_running_statistics(P& p, S& state) noexcept {
         each_branch([&](auto k) {
-            using B = branch<k>;
+            using B = branch<k, P::in_size>;
             if constexpr (requires { B::update_running_statistics(detail::slot_value<k>(p), std::get<k>(state.branches).state); })
                 B::update_running_statistics(detail::slot_value<k>(p), std::get<k>(state.branches).state);
         });

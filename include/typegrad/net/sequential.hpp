@@ -21,6 +21,14 @@
 
 namespace typegrad {
 namespace hana = boost::hana;
+
+/// tg::sequential<tg::input<N>, Layers...>: the network's input has N entries, so that its first layer
+/// need not state it (tg::dense<Out>). Not a layer: it takes no index, and names no tensor.
+template <std::size_t N>
+struct input {
+    static_assert(N > 0, "tg::input<N> needs N >= 1");
+};
+
 namespace detail {
 
 template <class L>
@@ -46,14 +54,24 @@ constexpr auto size_chain(Layers layers) {
 }
 
 template <class Net, std::size_t I>
+constexpr bool check_bound_layer();
+
+template <class Net, std::size_t I>
 constexpr bool check_layer() {
+    if constexpr (I == 0 && Net::sizes[0] == 0) {
+        return require<false, first_layer_without_in_size<typename Net::template written_type<0>>>;
+    } else {
+        return check_bound_layer<Net, I>();
+    }
+}
+
+template <class Net, std::size_t I>
+constexpr bool check_bound_layer() {
     using L = typename Net::template layer_type<I>;
     // A layer that states its input size is checked as a layer at that size; the chain check follows.
     constexpr std::size_t probe = states_in_size<L> ? probe_in_size<L> : (Net::sizes[I] > 0 ? Net::sizes[I] : 1);
     if constexpr (!layer<L, float, probe>) {
         return require<false, not_a_layer<layer_index<I>, L>>;
-    } else if constexpr (I == 0 && Net::sizes[0] == 0) {
-        return require<false, first_layer_without_in_size<L>>;
     } else if constexpr (states_in_size<L>) {
         return require<L::in_size == Net::sizes[I],
                        shape_mismatch<layer_index<I>, expects<L::in_size>, got<Net::sizes[I]>>>;
@@ -95,13 +113,21 @@ struct chain {
     static_assert(sizeof...(Layers) > 0, "tg::sequential: a network needs at least one layer");
 
     static constexpr std::size_t layer_count = sizeof...(Layers);
-    /// The layer list, a hana::tuple of hana::type.
-    static constexpr auto layers = hana::tuple_t<as_layer_t<Layers>...>;
+    /// The layers as written (a hana::tuple of hana::type), tg::dense<Out> still without its input size.
+    static constexpr auto written = hana::tuple_t<as_layer_t<Layers>...>;
     template <std::size_t I>
-    using layer_type = typename decltype(+hana::at_c<I>(layers))::type;
+    using written_type = typename decltype(+hana::at_c<I>(written))::type;
 
     /// sizes[I] is the input size of layer I; sizes[layer_count] is the network's output size.
-    static constexpr std::array<std::size_t, layer_count + 1> sizes = size_chain<In>(layers);
+    static constexpr std::array<std::size_t, layer_count + 1> sizes = size_chain<In>(written);
+
+    /// Layer I, given its input size.
+    template <std::size_t I>
+    using layer_type = bound_layer_t<written_type<I>, sizes[I]>;
+    /// The layer list, each given its input size: a hana::tuple of hana::type.
+    static constexpr auto layers = []<std::size_t... I>(std::index_sequence<I...>) {
+        return hana::tuple_t<layer_type<I>...>;
+    }(std::index_sequence_for<Layers...>{});
 
     // Checked here, in the network's own body, so the error points at the user's declaration.
     static_assert(check_chain<chain>(std::index_sequence_for<Layers...>{}),
@@ -142,18 +168,25 @@ struct unsized_chain {
 };
 
 template <class... Layers>
-using sequential_body = std::conditional_t<sizeof...(Layers) == 0 || states_in_size<first_layer_t<Layers...>>,
-                                           chain<stated_in_size<first_layer_t<Layers...>>(), Layers...>,
-                                           unsized_chain<first_layer_t<Layers...>>>;
+struct sequential_body {
+    using type = std::conditional_t<sizeof...(Layers) == 0 || states_in_size<first_layer_t<Layers...>>,
+                                    chain<stated_in_size<first_layer_t<Layers...>>(), Layers...>,
+                                    unsized_chain<first_layer_t<Layers...>>>;
+};
+template <std::size_t N, class... Layers>
+struct sequential_body<input<N>, Layers...> {
+    using type = chain<N, Layers...>;
+};
 
 }  // namespace detail
 
-/// A network: its layers in order, each one's input the previous one's output. The first layer states
-/// the network's input size (tg::dense<In, Out> does). A tg::sequential in another's list runs as one
+/// A network: its layers in order, each one's input the previous one's output. The network's input
+/// size is stated by its first layer (tg::dense<In, Out>) or by a tg::input<N> before the layers; every
+/// later size may then be left out (tg::dense<Out>). A tg::sequential in another's list runs as one
 /// layer (PyTorch's nested nn.Sequential), its parameters named "<index>.<its own names>"; its first
 /// layer may then leave the size to the layer before it.
 template <class... Layers>
-struct sequential : detail::sequential_body<Layers...> {};
+struct sequential : detail::sequential_body<Layers...>::type {};
 
 /// @brief Net is a tg::sequential network.
 template <class Net>

@@ -57,7 +57,8 @@ struct not_a_layer {
 template <class Layer>
 struct first_layer_without_in_size {
     static_assert(detail::always_false<Layer>,
-                  "tg::sequential: the first layer must state its input size (e.g. tg::dense<In, Out>)");
+                  "tg::sequential: the first layer must state its input size (e.g. tg::dense<In, Out>), or the list start "
+                  "with tg::input<In>");
 };
 
 namespace detail {
