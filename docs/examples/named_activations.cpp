@@ -6,6 +6,8 @@
 #include <cmath>
 #include <cstdio>
 
+#include <ratio>
+
 #include <typegrad/typegrad.hpp>
 
 namespace tg = typegrad;
@@ -29,7 +31,7 @@ int main() {
     constexpr std::size_t count = 6;
     const char* names[count] = {"leaky_relu", "elu", "softplus", "silu", "gelu", "gelu_tanh"};
     tg::vec<double, n> value[count], slope[count];
-    evaluate<tg::leaky_relu<0.1>>(z, value[0], slope[0]);  // a slope of 0.1, to be seen in the plot
+    evaluate<tg::leaky_relu<std::ratio<1, 10>>>(z, value[0], slope[0]);  // a slope of 0.1, to be seen in the plot
     evaluate<tg::elu<>>(z, value[1], slope[1]);
     evaluate<tg::softplus>(z, value[2], slope[2]);
     evaluate<tg::silu>(z, value[3], slope[3]);

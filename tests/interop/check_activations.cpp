@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include <ratio>
+
 #include <typegrad/typegrad.hpp>
 
 namespace tg = typegrad;
@@ -74,9 +76,9 @@ void check_log_softmax_nll(const std::string& what, const std::vector<double>& v
 template <class T>
 bool check(const std::string& name, const std::string& what, const std::vector<double>& v) {
     if (name == "leaky_relu") check_activation<tg::leaky_relu<>, T>(what, v);
-    else if (name == "leaky_relu_0.2") check_activation<tg::leaky_relu<0.2>, T>(what, v);
+    else if (name == "leaky_relu_0.2") check_activation<tg::leaky_relu<std::ratio<1, 5>>, T>(what, v);
     else if (name == "elu") check_activation<tg::elu<>, T>(what, v);
-    else if (name == "elu_0.5") check_activation<tg::elu<0.5>, T>(what, v);
+    else if (name == "elu_0.5") check_activation<tg::elu<std::ratio<1, 2>>, T>(what, v);
     else if (name == "softplus") check_activation<tg::softplus, T>(what, v);
     else if (name == "silu") check_activation<tg::silu, T>(what, v);
     else if (name == "gelu") check_activation<tg::gelu, T>(what, v);

@@ -1,6 +1,8 @@
 // Static tests of the layer contract's optional capabilities (typegrad/layers/layer.hpp): every
 // built-in layer models exactly the capabilities it claims, so a hook with a misspelt name or a wrong
 // signature fails here instead of silently turning a fast path off.
+#include <ratio>
+
 #include <typegrad/typegrad.hpp>
 
 namespace tg = typegrad;
@@ -25,7 +27,7 @@ enum capability : unsigned {
 template <class L, class T, std::size_t In, template <class, class, class, std::size_t> class C>
 constexpr bool with_every_activation =
     C<L, tg::sign, T, In>::value && C<L, tg::sigmoid, T, In>::value && C<L, tg::relu, T, In>::value &&
-    C<L, tg::tanh, T, In>::value && C<L, tg::leaky_relu<>, T, In>::value && C<L, tg::leaky_relu<0.2>, T, In>::value &&
+    C<L, tg::tanh, T, In>::value && C<L, tg::leaky_relu<>, T, In>::value && C<L, tg::leaky_relu<std::ratio<1, 5>>, T, In>::value &&
     C<L, tg::elu<>, T, In>::value && C<L, tg::softplus, T, In>::value && C<L, tg::silu, T, In>::value &&
     C<L, tg::gelu, T, In>::value && C<L, tg::gelu_tanh, T, In>::value;
 
@@ -62,9 +64,9 @@ static_assert(capabilities<tg::relu, float, 17> == (batch | elementwise));
 static_assert(capabilities<tg::tanh, double, 3> == (batch | elementwise));
 // The named activations: elementwise, so that dense fuses them and tg::fit splits their neurons.
 static_assert(capabilities<tg::leaky_relu<>> == (batch | elementwise));
-static_assert(capabilities<tg::leaky_relu<0.2>, double, 3> == (batch | elementwise));
+static_assert(capabilities<tg::leaky_relu<std::ratio<1, 5>>, double, 3> == (batch | elementwise));
 static_assert(capabilities<tg::elu<>, float, 17> == (batch | elementwise));
-static_assert(capabilities<tg::elu<0.5>, double> == (batch | elementwise));
+static_assert(capabilities<tg::elu<std::ratio<1, 2>>, double> == (batch | elementwise));
 static_assert(capabilities<tg::softplus, double, 3> == (batch | elementwise));
 static_assert(capabilities<tg::silu> == (batch | elementwise));
 static_assert(capabilities<tg::gelu, double, 67> == (batch | elementwise));
@@ -77,7 +79,7 @@ static_assert(!tg::derivative_from_input<tg::relu> && !tg::derivative_from_input
               !tg::derivative_from_input<tg::elu<>> && !tg::derivative_from_input<tg::softplus>);
 static_assert(!tg::derivative_from_input<tg::activation<tg::x_ * tg::expr::sigmoid(tg::x_)>>);
 // The layer before a rectifier gets He initialisation, before anything else Glorot.
-static_assert(tg::rectifier<tg::relu> && tg::rectifier<tg::leaky_relu<0.1>> && tg::rectifier<tg::elu<>> &&
+static_assert(tg::rectifier<tg::relu> && tg::rectifier<tg::leaky_relu<std::ratio<1, 10>>> && tg::rectifier<tg::elu<>> &&
               tg::rectifier<tg::softplus> && tg::rectifier<tg::silu> && tg::rectifier<tg::gelu> &&
               tg::rectifier<tg::gelu_tanh>);
 static_assert(!tg::rectifier<tg::sigmoid> && !tg::rectifier<tg::tanh> && !tg::rectifier<tg::sign> &&
@@ -125,7 +127,7 @@ static_assert(tg::named_layer<tg::dense<2, 3>> && tg::named_layer<tg::batch_norm
               tg::named_layer<tg::softmax> && tg::named_layer<tg::activation<tg::x_>> && tg::named_layer<tg::identity>);
 static_assert(tg::layer_name<tg::tanh>() == "tanh" && tg::layer_name<tg::basic_batch_norm<1e-3, 0.01>>() == "batch_norm");
 static_assert(!tg::named_layer<relu_like> && tg::layer_name<relu_like>().ends_with("::relu_like"));
-static_assert(tg::layer_name<tg::leaky_relu<0.2>>() == "leaky_relu" && tg::layer_name<tg::elu<>>() == "elu" &&
+static_assert(tg::layer_name<tg::leaky_relu<std::ratio<1, 5>>>() == "leaky_relu" && tg::layer_name<tg::elu<>>() == "elu" &&
               tg::layer_name<tg::softplus>() == "softplus" && tg::layer_name<tg::silu>() == "silu" &&
               tg::layer_name<tg::gelu>() == "gelu" && tg::layer_name<tg::gelu_tanh>() == "gelu_tanh" &&
               tg::layer_name<tg::log_softmax>() == "log_softmax");

@@ -14,6 +14,8 @@
 #include <string_view>
 #include <vector>
 
+#include <ratio>
+
 #include <typegrad/typegrad.hpp>
 
 #include "net_support.hpp"
@@ -147,7 +149,7 @@ BOOST_AUTO_TEST_CASE(values_at_chosen_points) {
     BOOST_TEST(d[0] == 0.01);
     BOOST_TEST(d[2] == 0.01);  // at 0, the negative side's slope, as PyTorch
     BOOST_TEST(d[3] == 1.0);
-    values_and_slopes<tg::leaky_relu<0.2>>(z, y, d);
+    values_and_slopes<tg::leaky_relu<std::ratio<1, 5>>>(z, y, d);
     BOOST_TEST(y[1] == -0.1);
 
     values_and_slopes<tg::elu<>>(z, y, d);
@@ -155,7 +157,7 @@ BOOST_AUTO_TEST_CASE(values_at_chosen_points) {
     BOOST_TEST(close(d[0], std::exp(-2.0)));
     BOOST_TEST(d[2] == 1.0);  // alpha·e^0 at 0, as PyTorch
     BOOST_TEST(y[4] == 25.0);
-    values_and_slopes<tg::elu<0.5>>(z, y, d);
+    values_and_slopes<tg::elu<std::ratio<1, 2>>>(z, y, d);
     BOOST_TEST(close(y[1], 0.5 * std::expm1(-0.5)));
     BOOST_TEST(close(d[1], 0.5 * std::exp(-0.5)));
 
@@ -228,7 +230,7 @@ BOOST_AUTO_TEST_CASE(gelu_tanh_is_within_its_stated_bound_of_gelu) {
 }
 
 BOOST_AUTO_TEST_CASE(leaky_relu_gradients) { check_activation<tg::leaky_relu<>>(); }
-BOOST_AUTO_TEST_CASE(leaky_relu_0_2_gradients) { check_activation<tg::leaky_relu<0.2>>(); }
+BOOST_AUTO_TEST_CASE(leaky_relu_0_2_gradients) { check_activation<tg::leaky_relu<std::ratio<1, 5>>>(); }
 BOOST_AUTO_TEST_CASE(elu_gradients) { check_activation<tg::elu<>>(); }
 BOOST_AUTO_TEST_CASE(softplus_gradients) { check_activation<tg::softplus>(); }
 BOOST_AUTO_TEST_CASE(silu_gradients) { check_activation<tg::silu>(); }

@@ -1,4 +1,4 @@
-// One conformance test for every layer kind. Each kind runs as the middle layer of
+// One conformance test for every layer kind (a new kind joins every_kind below). Each kind runs as the middle layer of
 // input<3> → dense<N> → the layer at size N → dense<2>, for N = 1, 3, 5, 17 and 67, and must:
 // - give batch gradients (parameters and input, training mode) that match finite differences;
 // - where its training forward is a function of the sample alone (not dropout's draws, not
@@ -15,6 +15,8 @@
 #include <tuple>
 #include <utility>
 #include <vector>
+
+#include <ratio>
 
 #include <typegrad/typegrad.hpp>
 
@@ -43,6 +45,13 @@ template <std::size_t> using relu_layer = tg::relu;
 template <std::size_t> using tanh_layer = tg::tanh;
 template <std::size_t> using softmax_layer = tg::softmax;
 template <std::size_t> using expression_layer = tg::activation<tg::x_ * tg::expr::sigmoid(tg::x_) + 0.1 * tg::x_>;
+template <std::size_t> using leaky_relu_layer = tg::leaky_relu<std::ratio<1, 10>>;
+template <std::size_t> using elu_layer = tg::elu<>;
+template <std::size_t> using softplus_layer = tg::softplus;
+template <std::size_t> using silu_layer = tg::silu;
+template <std::size_t> using gelu_layer = tg::gelu;
+template <std::size_t> using gelu_tanh_layer = tg::gelu_tanh;
+template <std::size_t> using log_softmax_layer = tg::log_softmax;
 template <std::size_t> using dropout_layer = tg::dropout<80>;
 template <std::size_t> using batch_norm_layer = tg::batch_norm;
 template <std::size_t N> using residual_layer = tg::residual<tg::dense<N>, tg::tanh>;
@@ -50,7 +59,9 @@ template <std::size_t N> using concat_layer = tg::concat<tg::dense<N>, tg::seque
 template <std::size_t N> using nested_layer = tg::sequential<tg::tanh, tg::dense<N>>;
 
 using every_kind = std::tuple<kind<dense_layer>, kind<identity_layer>, kind<sigmoid_layer>, kind<relu_layer>,
-                              kind<tanh_layer>, kind<softmax_layer>, kind<expression_layer>,
+                              kind<tanh_layer>, kind<softmax_layer>, kind<expression_layer>, kind<leaky_relu_layer>,
+                              kind<elu_layer>, kind<softplus_layer>, kind<silu_layer>, kind<gelu_layer>,
+                              kind<gelu_tanh_layer>, kind<log_softmax_layer>,
                               kind<dropout_layer, false>, kind<batch_norm_layer, false>, kind<residual_layer>,
                               kind<concat_layer>, kind<nested_layer>>;
 

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <ratio>
 #include <numbers>
 #include <string_view>
 #include <type_traits>
@@ -188,11 +189,20 @@ struct tanh : detail::output_cached_activation<tanh> {
 // The named activations. The rectifiers among them (those near 0 for z < 0 and near z for z > 0) set
 // `rectifier`, so that tg::init gives the layer before them He initialisation, as it does for relu.
 
-/// z for z > 0, Slope·z otherwise (PyTorch's LeakyReLU, negative_slope = Slope; its default 0.01 is
-/// tg::leaky_relu<>). Derivative 1 where the output is positive, else Slope (at z = 0 too, as PyTorch).
-/// Slope ≥ 0, so that the output's sign is the input's and the derivative a function of the output.
-template <double Slope = 0.01>
-struct leaky_relu : detail::output_cached_activation<leaky_relu<Slope>> {
+namespace detail {
+/// The value of a std::ratio (the slope and alpha below: a double template argument would not build
+/// with every compiler, clang 14 among them).
+template <class Ratio>
+inline constexpr double ratio_value = double(Ratio::num) / double(Ratio::den);
+}  // namespace detail
+
+/// z for z > 0, Slope·z otherwise (PyTorch's LeakyReLU, negative_slope = Slope, a std::ratio; its
+/// default 0.01 is tg::leaky_relu<>). Derivative 1 where the output is positive, else Slope (at z = 0
+/// too, as PyTorch). Slope ≥ 0, so that the output's sign is the input's and the derivative a function
+/// of the output.
+template <class SlopeRatio = std::ratio<1, 100>>
+struct leaky_relu : detail::output_cached_activation<leaky_relu<SlopeRatio>> {
+    static constexpr double Slope = detail::ratio_value<SlopeRatio>;
     static_assert(Slope >= 0, "tg::leaky_relu<Slope>: Slope must be at least 0 (its derivative is read from the "
                               "output's sign)");
     static constexpr std::string_view name = "leaky_relu";
@@ -203,11 +213,12 @@ struct leaky_relu : detail::output_cached_activation<leaky_relu<Slope>> {
     static constexpr V derivative_from_output(V y) noexcept { return detail::select_of(y > V(0), V(1), V(Slope)); }
 };
 
-/// z for z > 0, Alpha·(e^z - 1) otherwise (PyTorch's ELU; tg::elu<> has its default alpha = 1), written
-/// with expm1 so that small |z| keeps its digits. Derivative 1 where y > 0, else y + Alpha (= Alpha·e^z):
+/// z for z > 0, Alpha·(e^z - 1) otherwise (PyTorch's ELU, alpha = Alpha, a std::ratio; tg::elu<> has its
+/// default alpha = 1), written with expm1 so that small |z| keeps its digits. Derivative 1 where y > 0, else y + Alpha (= Alpha·e^z):
 /// from the output, exact up to the rounding of y, i.e. an absolute error of at most half an ulp of Alpha.
-template <double Alpha = 1.0>
-struct elu : detail::output_cached_activation<elu<Alpha>> {
+template <class AlphaRatio = std::ratio<1>>
+struct elu : detail::output_cached_activation<elu<AlphaRatio>> {
+    static constexpr double Alpha = detail::ratio_value<AlphaRatio>;
     static_assert(Alpha > 0, "tg::elu<Alpha>: Alpha must be positive (its derivative is read from the output)");
     static constexpr std::string_view name = "elu";
     static constexpr bool rectifier = true;

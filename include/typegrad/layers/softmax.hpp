@@ -14,12 +14,16 @@
 
 namespace typegrad {
 
-struct softmax : parameter_free_layer<output_cache> {
-    static constexpr std::string_view name = "softmax";
+namespace detail {
+
+/// A size-preserving layer that maps each row as a whole (softmax, log_softmax) and writes its backward
+/// from its output: Fn provides forward_row<N>(x, y) and backward_row<N>(y, grad_y, grad_x).
+template <class Fn>
+struct row_layer : parameter_free_layer<output_cache> {
     template <scalar T, std::size_t N>
     static constexpr vec<T, N> forward(const no_params&, const vec<T, N>& x, output_cache<T, N>& cache,
                                        mode) noexcept {
-        forward_row<N>(x.data(), cache.y.data());
+        Fn::template forward_row<N>(x.data(), cache.y.data());
         return cache.y;
     }
 
@@ -27,24 +31,29 @@ struct softmax : parameter_free_layer<output_cache> {
     static constexpr vec<T, N> backward(const no_params&, const output_cache<T, N>& cache,
                                         const vec<T, N>& grad_out, no_params&) noexcept {
         vec<T, N> grad_in;
-        backward_row<N>(cache.y.data(), grad_out.data(), grad_in.data());
+        Fn::template backward_row<N>(cache.y.data(), grad_out.data(), grad_in.data());
         return grad_in;
     }
 
     template <scalar T, std::size_t N>
     static void forward_batch(const no_params&, std::size_t n, const rows<T, N>& x, rows<T, N>& y, no_batch_state&,
                               const batch_info&) noexcept {
-        for (std::size_t r = 0; r < n; ++r) forward_row<N>(x.row(r), y.row(r));
+        for (std::size_t r = 0; r < n; ++r) Fn::template forward_row<N>(x.row(r), y.row(r));
     }
 
     template <scalar T, std::size_t N>
     static void backward_batch(const no_params&, std::size_t n, const rows<T, N>&, const rows<T, N>& y,
                                const rows<T, N>& grad_y, rows<T, N>* grad_x, no_batch_state&, no_params&) noexcept {
         if (grad_x)
-            for (std::size_t r = 0; r < n; ++r) backward_row<N>(y.row(r), grad_y.row(r), grad_x->row(r));
+            for (std::size_t r = 0; r < n; ++r) Fn::template backward_row<N>(y.row(r), grad_y.row(r), grad_x->row(r));
     }
+};
 
-private:
+}  // namespace detail
+
+struct softmax : detail::row_layer<softmax> {
+    static constexpr std::string_view name = "softmax";
+
     template <std::size_t N, scalar T>
     static constexpr void forward_row(const T* x, T* y) noexcept {
         const T m = simd::max<N>(x);
