@@ -21,7 +21,7 @@ with open(csv_dir / "named_activations.csv", newline="") as f:
 z = [r["z"] for r in rows]
 
 names = ["leaky_relu", "elu", "softplus", "silu", "gelu", "gelu_tanh"]
-titles = {"leaky_relu": "leaky_relu<0.1>", "elu": "elu<> (alpha 1)"}
+titles = {"leaky_relu": "leaky_relu<std::ratio<1, 10>>", "elu": "elu<> (alpha 1)"}
 fig, axes = plt.subplots(2, 3, figsize=(14, 8), sharex=True)
 for ax, name in zip(axes.flat, names):
     ax.plot(z, [r[name] for r in rows], label=f"{name}(z)")

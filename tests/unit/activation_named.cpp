@@ -76,25 +76,7 @@ double gradient_error(const std::vector<Target>& targets, const Loss& loss, std:
             return mean_loss<Net>(pd, xd, td, loss);
         }
     };
-    std::vector<double> analytic;
-    tg::for_each_tensor([&](std::size_t, std::string_view, const auto& g) { analytic.insert(analytic.end(), g.begin(), g.end()); },
-                        grad);
-    double worst = 0;
-    std::size_t k = 0;
-    tg::for_each_tensor(
-        [&](std::size_t, std::string_view, auto& w) {
-            for (double& v : w) {
-                const double saved = v, h = 1e-5 * std::max(1.0, std::abs(saved));
-                v = saved + h;
-                const double up = loss_d();
-                v = saved - h;
-                const double down = loss_d();
-                v = saved;
-                worst = std::max(worst, relative_error(analytic[k++], (up - down) / (2 * h)));
-            }
-        },
-        pd);
-    return worst;
+    return gradient_check::worst_over_params(pd, in_double(grad), loss_d);
 }
 
 template <class Net, class T>

@@ -61,14 +61,7 @@ tg::batch_norm_params<T, N> random_bn(std::uint64_t seed) {
 // √ε bends x̂ sharply, beyond what the second-order one resolves to 1e-6.
 template <class F>
 double derivative(F f, double& v) {
-    const double saved = v, h = 1e-4 * std::max(1.0, std::abs(saved));
-    auto at = [&](double offset) {
-        v = saved + offset;
-        return f();
-    };
-    const double d = (at(-2 * h) - 8 * at(-h) + 8 * at(h) - at(2 * h)) / (12 * h);
-    v = saved;
-    return d;
+    return gradient_check::derivative(f, v, 1e-4, 4);
 }
 
 template <class Net, class T = double>

@@ -197,22 +197,7 @@ BOOST_AUTO_TEST_CASE(batch_gradient_matches_finite_differences_with_a_fixed_mask
                 }
                 return sum / double(n);
             };
-            double worst = 0;
-            tg::for_each_tensor(
-                [&](std::size_t, std::string_view, auto& w, const auto& g) {
-                    for (std::size_t i = 0; i < w.size(); ++i) {
-                        double& v = w.data()[i];
-                        const double saved = v, h = 1e-5 * std::max(1.0, std::abs(saved));
-                        v = saved + h;
-                        const double up = mean_loss();
-                        v = saved - h;
-                        const double down = mean_loss();
-                        v = saved;
-                        worst = std::max(worst, relative_error(g.data()[i], (up - down) / (2 * h)));
-                    }
-                },
-                p, grad);
-            BOOST_TEST(worst <= 1e-6);
+            BOOST_TEST(gradient_check::worst_over_params(p, grad, mean_loss) <= 1e-6);
         }
     }
 }
@@ -234,22 +219,7 @@ BOOST_AUTO_TEST_CASE(per_sample_gradient_matches_finite_differences_with_a_fixed
         auto fresh = start;
         return tg::mse{}.value(tg::forward<net>(p, x, fresh, tg::mode::training), target);
     };
-    double worst = 0;
-    tg::for_each_tensor(
-        [&](std::size_t, std::string_view, auto& w, const auto& g) {
-            for (std::size_t i = 0; i < w.size(); ++i) {
-                double& v = w.data()[i];
-                const double saved = v, h = 1e-5 * std::max(1.0, std::abs(saved));
-                v = saved + h;
-                const double up = loss();
-                v = saved - h;
-                const double down = loss();
-                v = saved;
-                worst = std::max(worst, relative_error(g.data()[i], (up - down) / (2 * h)));
-            }
-        },
-        p, grad);
-    BOOST_TEST(worst <= 1e-6);
+    BOOST_TEST(gradient_check::worst_over_params(p, grad, loss) <= 1e-6);
     for (std::size_t j = 0; j < 17; ++j)
         if (mask[j] == 0) BOOST_TEST(tg::get<0>(grad).b[j] == 0.0);
 }
