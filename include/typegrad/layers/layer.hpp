@@ -294,4 +294,31 @@ concept splits_neurons = batch_layer<L, T, In> && states_in_size<L> &&
         L::backward_batch_neurons(p, std::size_t{}, x, std::as_const(y), part, gp, r);
     };
 
+/// @brief L is a sequence layer (conv1d, gru, lstm): its output at a time step depends on earlier steps.
+/// A sequence runs as rows, one row per time step, from the zero state (PyTorch's default h0 = c0 = 0,
+/// conv1d's zero left padding). L provides:
+///   L::state_type<T, In>               the streaming state the caller owns (recurrent state, or conv1d's
+///                                      ring buffer of past inputs); value-initialised or after reset(),
+///                                      it is the start of a sequence
+///   L::step(params, x, state&)         -> vec<T, Out>: one time step, streaming, no allocation
+///   L::sequence_cache_type<T, In>      what backward through time needs, constructed once for a
+///                                      number of steps (explicit cache(std::size_t max_steps))
+///   L::forward_sequence(params, steps, x, y, cache&)              y's row t = the output at step t
+///   L::backward_sequence(params, steps, x, y, cache, grad_y, grad_x*, grad_params&): given grad_y's
+///                                      row t = ∂L/∂(output at t), ADDS ∂L/∂params into grad_params and
+///                                      writes ∂L/∂(input at t) into grad_x's rows (skipped when null)
+template <class L, class T = float, std::size_t In = probe_in_size<L>>
+concept sequence_layer =
+    requires { typename L::template state_type<T, In>; typename L::template sequence_cache_type<T, In>; } &&
+    requires(const params_t<L, T, In>& p, params_t<L, T, In>& gp, typename L::template state_type<T, In>& s,
+             typename L::template sequence_cache_type<T, In>& cache, const vec<T, In>& x, const rows<T, In>& xs,
+             rows<T, In>& gxs, rows<T, out_size_v<L, In>>& ys, rng& r) {
+        s.reset();
+        { L::step(p, x, s) } -> std::same_as<vec<T, out_size_v<L, In>>>;
+        L::forward_sequence(p, std::size_t{}, xs, ys, cache);
+        L::backward_sequence(p, std::size_t{}, xs, std::as_const(ys), std::as_const(cache), std::as_const(ys), &gxs, gp);
+        { std::remove_cvref_t<decltype(p)>::count } -> std::convertible_to<std::size_t>;
+        L::init(gp, r, init_scheme::glorot_uniform);
+    };
+
 }  // namespace typegrad
