@@ -58,9 +58,10 @@ struct gru {
     template <scalar T>
     static vec<T, Hidden> step(const recurrent_params<T, In, Hidden, 3>& p, const vec<T, In>& x,
                                gru_state<T, Hidden>& s) noexcept {
-        alignas(64) T gates[4 * Hidden];
-        cell_step(p, x.data(), s.h.data(), gates, s.h.data());
-        return s.h;
+        vec<T, Hidden> h;
+        cell_step<false>(p, x.data(), s.h.data(), static_cast<T*>(nullptr), h.data());
+        s.h = h;
+        return h;
     }
 
     /// y's row t = h at step t, for t < steps, from the zero state; the cache keeps what backward needs.
@@ -71,7 +72,7 @@ struct gru {
                             std::pair{"the cache", cache.capacity()});
         const vec<T, Hidden> zero{};
         for (std::size_t t = 0; t < steps; ++t)
-            cell_step(p, x.row(t), t ? y.row(t - 1) : zero.data(), cache.gates.row(t), y.row(t));
+            cell_step<true>(p, x.row(t), t ? y.row(t - 1) : zero.data(), cache.gates.row(t), y.row(t));
     }
 
     /// Backward through time from the last step to the first: given grad_y's row t = ∂L/∂h_t, adds
@@ -122,28 +123,28 @@ struct gru {
     }
 
 private:
-    /// One step from h: r, z, n and b_n to `gates`, h' to h_out (which may be h: each lane is read
-    /// before it is written).
-    template <scalar T>
+    /// One step from h: h' to h_out (which may be h) and with Keep r, z, n and b_n to `gates`.
+    /// b = W_hh·h + b_hh first, in one gemv; then for each batch of lanes the gates' input rows a,
+    /// their activations and h'.
+    template <bool Keep, scalar T>
     TYPEGRAD_ALWAYS_INLINE static void cell_step(const recurrent_params<T, In, Hidden, 3>& p, const T* x, const T* h,
                                                  T* gates, T* h_out) noexcept {
         constexpr std::size_t H = Hidden;
-        alignas(64) T a[3 * H], b[3 * H];
+        alignas(64) T b[3 * H];
         simd::gemv<3 * H, H>(p.W_hh.data(), h, p.b_hh.data(), b);
-        simd::gemv<3 * H, In>(p.W_ih.data(), x, p.b_ih.data(), a);
         detail::for_batches<H, T>([&](std::size_t k, auto lanes) TYPEGRAD_ALWAYS_INLINE {
             constexpr std::size_t m = lanes;
             using B = simd::batch<T>;
-            const auto gate = [&](std::size_t index) TYPEGRAD_ALWAYS_INLINE {
-                return detail::load<m>(a + index * H + k) + detail::load<m>(b + index * H + k);
-            };
-            const B r = detail::logistic(gate(0)), z = detail::logistic(gate(1));
+            const B r = detail::logistic(detail::input_rows<m>(p, k, x) + detail::load<m>(b + k));
+            const B z = detail::logistic(detail::input_rows<m>(p, H + k, x) + detail::load<m>(b + H + k));
             const B bn = detail::load<m>(b + 2 * H + k);
-            const B n = detail::tanh_of(xsimd::fma(r, bn, detail::load<m>(a + 2 * H + k)));
-            detail::store<m>(gates + k, r);
-            detail::store<m>(gates + H + k, z);
-            detail::store<m>(gates + 2 * H + k, n);
-            detail::store<m>(gates + 3 * H + k, bn);
+            const B n = detail::tanh_of(xsimd::fma(r, bn, detail::input_rows<m>(p, 2 * H + k, x)));
+            if constexpr (Keep) {
+                detail::store<m>(gates + k, r);
+                detail::store<m>(gates + H + k, z);
+                detail::store<m>(gates + 2 * H + k, n);
+                detail::store<m>(gates + 3 * H + k, bn);
+            }
             detail::store<m>(h_out + k, xsimd::fma(z, detail::load<m>(h + k) - n, n));
         });
     }

@@ -60,9 +60,10 @@ struct lstm {
     template <scalar T>
     static vec<T, Hidden> step(const recurrent_params<T, In, Hidden, 4>& p, const vec<T, In>& x,
                                lstm_state<T, Hidden>& s) noexcept {
-        alignas(64) T gates[4 * Hidden];
-        cell_step(p, x.data(), s.h.data(), s.c.data(), gates, s.c.data(), s.h.data());
-        return s.h;
+        vec<T, Hidden> h;
+        cell_step<false>(p, x.data(), s.h.data(), s.c.data(), static_cast<T*>(nullptr), s.c.data(), h.data());
+        s.h = h;
+        return h;
     }
 
     /// y's row t = h at step t, for t < steps, from the zero state; the cache keeps what backward needs.
@@ -75,7 +76,7 @@ struct lstm {
         for (std::size_t t = 0; t < steps; ++t) {
             const T* h = t ? y.row(t - 1) : zero.data();
             const T* c = t ? cache.cells.row(t - 1) : zero.data();
-            cell_step(p, x.row(t), h, c, cache.gates.row(t), cache.cells.row(t), y.row(t));
+            cell_step<true>(p, x.row(t), h, c, cache.gates.row(t), cache.cells.row(t), y.row(t));
         }
     }
 
@@ -123,28 +124,30 @@ struct lstm {
     }
 
 private:
-    /// One step from h and c: gates (after their activations) to `gates`, c' to c_out, h' to h_out.
-    /// c_out may be c and h_out may be h: each lane is read before it is written.
-    template <scalar T>
+    /// One step from h and c: c' to c_out and h' to h_out (which may be c and h), and with Keep the
+    /// gates after their activations to `gates`. W_hh·h + b_hh first, in one gemv; then for each batch
+    /// of lanes the gates' input rows, their activations, c' and h'.
+    template <bool Keep, scalar T>
     TYPEGRAD_ALWAYS_INLINE static void cell_step(const recurrent_params<T, In, Hidden, 4>& p, const T* x, const T* h,
                                                  const T* c, T* gates, T* c_out, T* h_out) noexcept {
         constexpr std::size_t H = Hidden;
-        alignas(64) T zx[4 * H];
-        simd::gemv<4 * H, H>(p.W_hh.data(), h, p.b_hh.data(), gates);
-        simd::gemv<4 * H, In>(p.W_ih.data(), x, p.b_ih.data(), zx);
+        alignas(64) T zh[4 * H];
+        simd::gemv<4 * H, H>(p.W_hh.data(), h, p.b_hh.data(), zh);
         detail::for_batches<H, T>([&](std::size_t k, auto lanes) TYPEGRAD_ALWAYS_INLINE {
             constexpr std::size_t m = lanes;
             using B = simd::batch<T>;
             const auto z = [&](std::size_t gate) TYPEGRAD_ALWAYS_INLINE {
-                return detail::load<m>(gates + gate * H + k) + detail::load<m>(zx + gate * H + k);
+                return detail::input_rows<m>(p, gate * H + k, x) + detail::load<m>(zh + gate * H + k);
             };
             const B i = detail::logistic(z(0)), f = detail::logistic(z(1)), g = detail::tanh_of(z(2)),
                     o = detail::logistic(z(3));
             const B c_new = xsimd::fma(f, detail::load<m>(c + k), i * g);
-            detail::store<m>(gates + k, i);
-            detail::store<m>(gates + H + k, f);
-            detail::store<m>(gates + 2 * H + k, g);
-            detail::store<m>(gates + 3 * H + k, o);
+            if constexpr (Keep) {
+                detail::store<m>(gates + k, i);
+                detail::store<m>(gates + H + k, f);
+                detail::store<m>(gates + 2 * H + k, g);
+                detail::store<m>(gates + 3 * H + k, o);
+            }
             detail::store<m>(c_out + k, c_new);
             detail::store<m>(h_out + k, o * detail::tanh_of(c_new));
         });

@@ -11,6 +11,7 @@
 #include <typegrad/core/error.hpp>
 #include <typegrad/core/mat.hpp>
 #include <typegrad/core/vec.hpp>
+#include <typegrad/layers/detail/math.hpp>
 #include <typegrad/layers/init.hpp>
 #include <typegrad/simd.hpp>
 
@@ -73,10 +74,20 @@ TYPEGRAD_ALWAYS_INLINE inline void store(T* p, simd::batch<T> b) noexcept {
     else simd::store_head<M>(p, b);
 }
 
-/// The logistic function of a batch.
+/// The logistic function of a batch. In float, (1 + tanh(z / 2)) / 2 from the rational tanh the
+/// activations use: no exponential and no division, about twice as fast, within 2.5e-7 of σ(z).
 template <class V>
 TYPEGRAD_ALWAYS_INLINE inline V logistic(V z) noexcept {
-    return V(1) / (V(1) + xsimd::exp(-z));
+    if constexpr (std::is_same_v<V, simd::batch<float>>) return xsimd::fma(V(0.5f), tanh_float(V(0.5f) * z), V(0.5f));
+    else return V(1) / (V(1) + xsimd::exp(-z));
+}
+
+/// Rows r … r + M − 1 of W_ih·x + b_ih, as a batch (M ≤ width; later lanes junk).
+template <std::size_t M, scalar T, std::size_t In, std::size_t Hidden, std::size_t Gates>
+TYPEGRAD_ALWAYS_INLINE inline simd::batch<T> input_rows(const recurrent_params<T, In, Hidden, Gates>& p, std::size_t r,
+                                                        const T* x) noexcept {
+    if constexpr (In == 1) return xsimd::fma(load<M>(p.W_ih.data() + r), simd::batch<T>(x[0]), load<M>(p.b_ih.data() + r));
+    else return simd::row_block<M, In>(p.W_ih.data() + r * In, x) + load<M>(p.b_ih.data() + r);
 }
 
 /// Throws value_error unless `steps` fits each of the named capacities (rows of a sequence, a cache).
