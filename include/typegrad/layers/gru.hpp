@@ -138,7 +138,7 @@ private:
             const B r = detail::logistic(detail::input_rows<m>(p, k, x) + detail::load<m>(b + k));
             const B z = detail::logistic(detail::input_rows<m>(p, H + k, x) + detail::load<m>(b + H + k));
             const B bn = detail::load<m>(b + 2 * H + k);
-            const B n = detail::tanh_of(xsimd::fma(r, bn, detail::input_rows<m>(p, 2 * H + k, x)));
+            const B n = detail::gate_tanh(xsimd::fma(r, bn, detail::input_rows<m>(p, 2 * H + k, x)));
             if constexpr (Keep) {
                 detail::store<m>(gates + k, r);
                 detail::store<m>(gates + H + k, z);

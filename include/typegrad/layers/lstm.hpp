@@ -104,7 +104,7 @@ struct lstm {
                 using B = simd::batch<T>;
                 const B i = detail::load<m>(g + k), f = detail::load<m>(g + H + k), gg = detail::load<m>(g + 2 * H + k),
                         o = detail::load<m>(g + 3 * H + k);
-                const B tc = detail::tanh_of(detail::load<m>(c + k));
+                const B tc = detail::gate_tanh(detail::load<m>(c + k));
                 const B dhk = detail::load<m>(dy + k) + detail::load<m>(dh.data() + k);
                 const B dck = xsimd::fma(dhk * o, B(1) - tc * tc, detail::load<m>(dc.data() + k));
                 detail::store<m>(dz.data() + k, dck * gg * i * (B(1) - i));
@@ -139,7 +139,7 @@ private:
             const auto z = [&](std::size_t gate) TYPEGRAD_ALWAYS_INLINE {
                 return detail::input_rows<m>(p, gate * H + k, x) + detail::load<m>(zh + gate * H + k);
             };
-            const B i = detail::logistic(z(0)), f = detail::logistic(z(1)), g = detail::tanh_of(z(2)),
+            const B i = detail::logistic(z(0)), f = detail::logistic(z(1)), g = detail::gate_tanh(z(2)),
                     o = detail::logistic(z(3));
             const B c_new = xsimd::fma(f, detail::load<m>(c + k), i * g);
             if constexpr (Keep) {
@@ -149,7 +149,7 @@ private:
                 detail::store<m>(gates + 3 * H + k, o);
             }
             detail::store<m>(c_out + k, c_new);
-            detail::store<m>(h_out + k, o * detail::tanh_of(c_new));
+            detail::store<m>(h_out + k, o * detail::gate_tanh(c_new));
         });
     }
 };
