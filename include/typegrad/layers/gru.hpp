@@ -11,7 +11,6 @@
 
 #include <typegrad/core/rows.hpp>
 #include <typegrad/core/vec.hpp>
-#include <typegrad/layers/detail/math.hpp>
 #include <typegrad/layers/detail/recurrent.hpp>
 #include <typegrad/layers/layer.hpp>
 #include <typegrad/simd.hpp>
