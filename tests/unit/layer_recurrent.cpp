@@ -1,7 +1,7 @@
 // tg::lstm and tg::gru: finite-difference gradients of backward_sequence through time (parameters and
-// inputs, odd sizes), streaming steps equal to the whole-sequence forward, exact values of tiny cases
-// worked by hand, PyTorch's init range, gradients added rather than assigned, and the error for a
-// sequence longer than its rows.
+// inputs, odd sizes), streaming steps equal to the whole-sequence forward, the forward against a scalar
+// reference, exact values of tiny cases worked by hand, PyTorch's init range, gradients added rather
+// than assigned, no allocation once the cache exists, and the error for a sequence longer than its rows.
 #include <boost/test/unit_test.hpp>
 
 #include <cmath>
@@ -11,6 +11,7 @@
 
 #include <typegrad/typegrad.hpp>
 
+#include "alloc_counter.hpp"
 #include "gradient_check.hpp"
 
 namespace tg = typegrad;
@@ -120,6 +121,31 @@ BOOST_AUTO_TEST_CASE(gru_gradients_through_time) {
     check_gradients<tg::gru<3, 5>>(7);
     check_gradients<tg::gru<1, 9>>(4);
     check_gradients<tg::gru<2, 1>>(1);
+}
+
+// Streaming steps and, once its cache exists, a whole sequence forward and backward allocate nothing.
+template <class L>
+void check_no_allocation() {
+    constexpr std::size_t In = L::in_size, Out = L::template out_size_for<In>, steps = 9;
+    const auto p = initialised<L, float>(31);
+    auto grad = p;
+    const auto x = random_rows<float, In>(steps, 37);
+    tg::rows<float, Out> y(steps);
+    tg::rows<float, In> grad_x(steps);
+    typename L::template sequence_cache_type<float, In> cache(steps);
+    typename L::template state_type<float, In> state{};
+    const std::size_t before = alloc_counter::allocations;
+    float sum = 0;
+    for (std::size_t t = 0; t < steps; ++t) sum += L::step(p, tg::vec<float, In>{x.row(t)[0]}, state)[0];
+    L::forward_sequence(p, steps, x, y, cache);
+    L::backward_sequence(p, steps, x, y, cache, y, &grad_x, grad);
+    BOOST_TEST(alloc_counter::allocations == before);
+    BOOST_TEST(std::isfinite(sum));
+}
+
+BOOST_AUTO_TEST_CASE(no_allocation_once_the_cache_exists) {
+    check_no_allocation<tg::lstm<1, 32>>();
+    check_no_allocation<tg::gru<3, 40>>();
 }
 
 BOOST_AUTO_TEST_CASE(streaming_equals_whole_sequence) {
