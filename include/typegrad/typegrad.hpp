@@ -18,6 +18,8 @@
 #include <typegrad/layers/dropout.hpp>
 #include <typegrad/layers/batch_norm.hpp>
 #include <typegrad/layers/batch_parts.hpp>
+#include <typegrad/layers/lstm.hpp>
+#include <typegrad/layers/gru.hpp>
 #include <typegrad/net/sequential.hpp>
 #include <typegrad/net/params.hpp>
 #include <typegrad/net/init.hpp>
