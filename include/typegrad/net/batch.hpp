@@ -129,6 +129,20 @@ void forward_batch_steps(const params<Net, T>& p, batch_workspace<Net, T>& ws, s
     });
 }
 
+// Layer L's batch backward, adding or assigning its gradient as `how` says, whether or not it can assign
+// by itself (tg::assigns_batch_gradient): one that cannot gets its gradient zeroed first.
+template <class L, class T, std::size_t In, class P, class Y, class S, class Grad>
+void backward_batch_as(const P& p, std::size_t n, const rows<T, In>& x, const Y& y, const Y& grad_y,
+                       rows<T, In>* grad_x, S& state, Grad& grad, grad_mode how) {
+    if constexpr (assigns_batch_gradient<L, T, In>) {
+        L::backward_batch(p, n, x, y, grad_y, grad_x, state, grad, how);
+    } else {
+        if (how == grad_mode::assign)
+            Grad::for_each_tensor([](std::string_view, auto& t) { std::fill_n(t.data(), t.size(), 0); }, grad);
+        L::backward_batch(p, n, x, y, grad_y, grad_x, state, grad);
+    }
+}
+
 // Layer I's batch backward; grad_x is null where nobody needs its input gradient (layer 0, unless ws
 // keeps the network's input gradient).
 template <class Net, std::size_t I, class T, class Grad>
@@ -138,15 +152,7 @@ void backward_batch_layer(const params<Net, T>& p, batch_workspace<Net, T>& ws, 
     auto* grad_x =
         plan<Net, T>::template needs_input_grad<I> || ws.input_gradient() ? &ws.template gradients<I>() : nullptr;
     const auto &x = ws.template values<I>(), &y = ws.template values<I + 1>(), &grad_y = ws.template gradients<I + 1>();
-    auto& state = ws.template state<I>();
-    if constexpr (assigns_batch_gradient<L, T, Net::sizes[I]>) {
-        L::backward_batch(get<I>(p), n, x, y, grad_y, grad_x, state, g, how);
-    } else {
-        if (how == grad_mode::assign)
-            std::remove_cvref_t<decltype(g)>::for_each_tensor(
-                [](std::string_view, auto& t) { std::fill_n(t.data(), t.size(), 0); }, g);
-        L::backward_batch(get<I>(p), n, x, y, grad_y, grad_x, state, g);
-    }
+    backward_batch_as<L, T, Net::sizes[I]>(get<I>(p), n, x, y, grad_y, grad_x, ws.template state<I>(), g, how);
 }
 
 inline void check_rows(const char* where, std::size_t n, std::size_t capacity) {

@@ -20,6 +20,7 @@
 #include <typegrad/net/sequential.hpp>
 #include <typegrad/net/shape_error.hpp>
 #include <typegrad/simd/axpy.hpp>
+#include <typegrad/simd/unroll.hpp>
 
 namespace typegrad {
 
@@ -71,19 +72,6 @@ struct branch_batches {
     explicit branch_batches(std::size_t capacity) : branches(Bs(capacity)...) {}
 };
 
-// Layer L's batch backward, assigning its gradient (grad_mode::assign) whether or not it can itself.
-template <class L, class T, std::size_t In, class P, class X, class Y, class GX, class S>
-void backward_batch_with(const P& p, std::size_t n, const X& x, const Y& y, const Y& grad_y, GX* grad_x, S& state,
-                         P& grad, grad_mode how) {
-    if constexpr (assigns_batch_gradient<L, T, In>) {
-        L::backward_batch(p, n, x, y, grad_y, grad_x, state, grad, how);
-    } else {
-        if (how == grad_mode::assign)
-            P::for_each_tensor([](std::string_view, auto& t) { std::fill_n(t.data(), t.size(), 0); }, grad);
-        L::backward_batch(p, n, x, y, grad_y, grad_x, state, grad);
-    }
-}
-
 }  // namespace detail
 
 /// Branch K's parameters within a tg::concat block's.
@@ -133,9 +121,7 @@ private:
 
     template <class F>
     static constexpr void each_branch(F&& f) {
-        [&]<std::size_t... K>(std::index_sequence<K...>) {
-            (..., f(std::integral_constant<std::size_t, K>{}));
-        }(std::make_index_sequence<count>{});
+        simd::unroll<count>(f);
     }
 
 public:
@@ -208,9 +194,9 @@ public:
             auto& b = std::get<k>(state.branches);
             constexpr std::size_t width = out_size_v<branch<k, In>, In>;
             for (std::size_t r = 0; r < n; ++r) std::copy_n(grad_y.row(r) + offsets<In>[k], width, b.grad_y.row(r));
-            detail::backward_batch_with<branch<k, In>, T, In>(detail::slot_value<k>(p), n, x, b.y, b.grad_y,
-                                                          grad_x ? &b.grad_x : nullptr, b.state,
-                                                          detail::slot_value<k>(grad), how);
+            detail::backward_batch_as<branch<k, In>, T, In>(detail::slot_value<k>(p), n, x, b.y, b.grad_y,
+                                                        grad_x ? &b.grad_x : nullptr, b.state,
+                                                        detail::slot_value<k>(grad), how);
             if (!grad_x) return;
             if constexpr (k == 0) std::copy_n(b.grad_x.data(), n * In, grad_x->data());
             else detail::add_rows(n, b.grad_x, *grad_x);
