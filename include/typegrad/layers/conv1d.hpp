@@ -1,0 +1,149 @@
+// tg::conv1d<InCh, OutCh, Kernel, Dilation>: a causal 1-D convolution over time, a tg::sequence_layer.
+// The output at step t is b + Σ_k W[:, :, k]·x(t - k·Dilation), inputs before the start being zero:
+// PyTorch's nn.Conv1d with (Kernel - 1)·Dilation zeros of padding on the left only. Its parameters are
+// nn.Conv1d's, "weight" [OutCh, InCh, Kernel] and "bias" [OutCh]. Each step gathers the Kernel inputs it
+// sees into one window laid out as a row of the weight ([InCh][Kernel]), so the step is one gemv.
+#pragma once
+
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <string_view>
+
+#include <typegrad/core/rows.hpp>
+#include <typegrad/core/tensor3.hpp>
+#include <typegrad/core/vec.hpp>
+#include <typegrad/layers/layer.hpp>
+#include <typegrad/simd.hpp>
+
+namespace typegrad {
+
+/// The parameters of conv1d<In, Out, K, …>: weight (Out×In×K) and bias (Out), named as nn.Conv1d's.
+template <scalar T, std::size_t In, std::size_t Out, std::size_t K>
+struct conv1d_params {
+    tensor3<T, Out, In, K> weight;
+    vec<T, Out> bias;
+
+    static constexpr std::size_t count = Out * In * K + Out;
+
+    template <class F, class... Ps>
+    static constexpr void for_each_tensor(F&& f, Ps&... ps) {
+        f(std::string_view{"weight"}, ps.weight...);
+        f(std::string_view{"bias"}, ps.bias...);
+    }
+    friend constexpr bool operator==(const conv1d_params&, const conv1d_params&) noexcept = default;
+};
+
+/// conv1d's streaming state: the last Span inputs (Span = (K - 1)·Dilation + 1) in a ring buffer that
+/// is written twice, at slot s and s + Span, so that every input the step needs lies at a fixed distance
+/// below the newest, without wrapping. Value-initialised or reset, the past is zero (the sequence's start).
+template <scalar T, std::size_t In, std::size_t Span>
+class conv1d_state {
+public:
+    void reset() noexcept { *this = conv1d_state{}; }
+
+    /// Stores x as the newest input; returns where it is kept: the input `back` steps earlier is at
+    /// that pointer minus back·In, for back < Span.
+    const T* push(const vec<T, In>& x) noexcept {
+        T* low = ring_ + next_ * In;
+        std::copy_n(x.data(), In, low);
+        std::copy_n(x.data(), In, low + Span * In);
+        const T* newest = low + Span * In;
+        next_ = next_ + 1 == Span ? 0 : next_ + 1;
+        return newest;
+    }
+
+private:
+    alignas(alignment) T ring_[2 * Span * In]{};
+    std::size_t next_ = 0;  // the slot the next input goes to
+};
+
+template <std::size_t InCh, std::size_t OutCh, std::size_t Kernel, std::size_t Dilation = 1>
+struct conv1d {
+    static_assert(InCh > 0 && OutCh > 0 && Kernel > 0 && Dilation > 0,
+                  "tg::conv1d<InCh, OutCh, Kernel, Dilation> needs every argument >= 1");
+    static constexpr std::string_view name = "conv1d";
+
+    static constexpr std::size_t in_size = InCh;
+    static constexpr std::size_t out_size = OutCh;
+    template <std::size_t>
+    static constexpr std::size_t out_size_for = OutCh;
+    /// The inputs one output sees: the current one and (Kernel - 1)·Dilation before it.
+    static constexpr std::size_t span = (Kernel - 1) * Dilation + 1;
+    /// A window: the Kernel inputs an output sees, laid out as a row of the weight, [InCh][Kernel].
+    static constexpr std::size_t window_size = InCh * Kernel;
+
+    template <scalar T, std::size_t>
+    using params_type = conv1d_params<T, InCh, OutCh, Kernel>;
+    template <scalar T, std::size_t>
+    using state_type = conv1d_state<T, InCh, span>;
+    template <scalar T, std::size_t>
+    using sequence_cache_type = no_sequence_cache;
+
+    /// PyTorch's default: weight and bias uniform in ±1/√(InCh·Kernel).
+    template <scalar T>
+    static void init(params_type<T, InCh>& p, rng& r, init_scheme) {
+        const double bound = 1.0 / std::sqrt(double(window_size));
+        for (T& w : p.weight) w = static_cast<T>(r.uniform(-bound, bound));
+        for (T& b : p.bias) b = static_cast<T>(r.uniform(-bound, bound));
+    }
+
+    /// The window whose tap k is input(k) (InCh values, or null for a zero input before the start).
+    template <scalar T, class Input>
+    static vec<T, window_size> gather(Input&& input) noexcept {
+        vec<T, window_size> window;
+        for (std::size_t k = 0; k < Kernel; ++k)
+            if (const T* x = input(k))
+                for (std::size_t i = 0; i < InCh; ++i) window[i * Kernel + k] = x[i];
+        return window;
+    }
+
+    /// One step, streaming: pushes x into the state's past and returns the output.
+    template <scalar T>
+    static vec<T, OutCh> step(const params_type<T, InCh>& p, const vec<T, InCh>& x, state_type<T, InCh>& s) noexcept {
+        const T* newest = s.push(x);
+        const auto window = gather<T>([newest](std::size_t k) { return newest - k * Dilation * InCh; });
+        vec<T, OutCh> y;
+        simd::gemv<OutCh, window_size>(p.weight.data(), window.data(), p.bias.data(), y.data());
+        return y;
+    }
+
+    /// The window of step t of a whole sequence x.
+    template <scalar T>
+    static vec<T, window_size> window_at(const rows<T, InCh>& x, std::size_t t) noexcept {
+        return gather<T>([&](std::size_t k) { return t >= k * Dilation ? x.row(t - k * Dilation) : nullptr; });
+    }
+
+    template <scalar T>
+    static void forward_sequence(const params_type<T, InCh>& p, std::size_t steps, const rows<T, InCh>& x,
+                                 rows<T, OutCh>& y, no_sequence_cache&) noexcept {
+        for (std::size_t t = 0; t < steps; ++t) {
+            const auto window = window_at(x, t);
+            simd::gemv<OutCh, window_size>(p.weight.data(), window.data(), p.bias.data(), y.row(t));
+        }
+    }
+
+    /// ∂L/∂W += Σ_t g_t·window_tᵀ, ∂L/∂b += Σ_t g_t, and each step's Wᵀ·g_t, a window's gradient, added
+    /// back onto the inputs that window holds.
+    template <scalar T>
+    static void backward_sequence(const params_type<T, InCh>& p, std::size_t steps, const rows<T, InCh>& x,
+                                  const rows<T, OutCh>&, const no_sequence_cache&, const rows<T, OutCh>& grad_y,
+                                  rows<T, InCh>* grad_x, params_type<T, InCh>& grad) noexcept {
+        if (grad_x) std::fill_n(grad_x->data(), steps * InCh, T{});
+        for (std::size_t t = 0; t < steps; ++t) {
+            const T* g = grad_y.row(t);
+            const auto window = window_at(x, t);
+            simd::outer_acc<OutCh, window_size>(g, window.data(), grad.weight.data());
+            simd::axpy<OutCh>(T{1}, g, grad.bias.data());
+            if (!grad_x) continue;
+            vec<T, window_size> grad_window;
+            simd::gemv_t<OutCh, window_size>(p.weight.data(), g, grad_window.data());
+            for (std::size_t k = 0; k < Kernel && k * Dilation <= t; ++k) {
+                T* gx = grad_x->row(t - k * Dilation);
+                for (std::size_t i = 0; i < InCh; ++i) gx[i] += grad_window[i * Kernel + k];
+            }
+        }
+    }
+};
+
+}  // namespace typegrad
