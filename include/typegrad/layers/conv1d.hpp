@@ -44,10 +44,11 @@ public:
 
     /// Stores x as the newest input; returns where it is kept: the input `back` steps earlier is at
     /// that pointer minus back·In, for back < Span.
-    const T* push(const vec<T, In>& x) noexcept {
+    TYPEGRAD_ALWAYS_INLINE const T* push(const vec<T, In>& x) noexcept {
         T* low = ring_ + next_ * In;
-        std::copy_n(x.data(), In, low);
-        std::copy_n(x.data(), In, low + Span * In);
+        const auto same = [](auto v) { return v; };  // simd copies: std::copy_n would call memmove
+        simd::map<In>(x.data(), low, same);
+        simd::map<In>(x.data(), low + Span * In, same);
         const T* newest = low + Span * In;
         next_ = next_ + 1 == Span ? 0 : next_ + 1;
         return newest;
@@ -88,30 +89,33 @@ struct conv1d {
         for (T& b : p.bias) b = static_cast<T>(r.uniform(-bound, bound));
     }
 
-    /// The window whose tap k is input(k) (InCh values, or null for a zero input before the start).
-    template <scalar T, class Input>
-    static vec<T, window_size> gather(Input&& input) noexcept {
-        vec<T, window_size> window;
-        for (std::size_t k = 0; k < Kernel; ++k)
-            if (const T* x = input(k))
-                for (std::size_t i = 0; i < InCh; ++i) window[i * Kernel + k] = x[i];
-        return window;
-    }
+    /// A window's storage: window_size elements, rounded up to whole SIMD batches.
+    template <scalar T>
+    using window_type = vec<T, simd::interleaved_size<T, InCh, Kernel>>;
 
     /// One step, streaming: pushes x into the state's past and returns the output.
     template <scalar T>
-    static vec<T, OutCh> step(const params_type<T, InCh>& p, const vec<T, InCh>& x, state_type<T, InCh>& s) noexcept {
+    TYPEGRAD_ALWAYS_INLINE static vec<T, OutCh> step(const params_type<T, InCh>& p, const vec<T, InCh>& x, state_type<T, InCh>& s) noexcept {
         const T* newest = s.push(x);
-        const auto window = gather<T>([newest](std::size_t k) { return newest - k * Dilation * InCh; });
+        const T* taps[Kernel];
+        taps[0] = x.data();  // the same values as newest, without waiting for the store
+        for (std::size_t k = 1; k < Kernel; ++k) taps[k] = newest - k * Dilation * InCh;
         vec<T, OutCh> y;
-        simd::gemv<OutCh, window_size>(p.weight.data(), window.data(), p.bias.data(), y.data());
+        simd::gemv_interleaved<OutCh, InCh, Kernel>(p.weight.data(), taps, p.bias.data(), y.data(),
+                                                    [](auto z) { return z; });
         return y;
     }
 
     /// The window of step t of a whole sequence x.
     template <scalar T>
-    static vec<T, window_size> window_at(const rows<T, InCh>& x, std::size_t t) noexcept {
-        return gather<T>([&](std::size_t k) { return t >= k * Dilation ? x.row(t - k * Dilation) : nullptr; });
+    static window_type<T> window_at(const rows<T, InCh>& x, std::size_t t) noexcept {
+        static constexpr vec<T, InCh> before_start{};
+        const T* taps[Kernel];
+        for (std::size_t k = 0; k < Kernel; ++k)
+            taps[k] = t >= k * Dilation ? x.row(t - k * Dilation) : before_start.data();
+        window_type<T> window;
+        simd::interleave<InCh, Kernel>(taps, window.data());
+        return window;
     }
 
     template <scalar T>

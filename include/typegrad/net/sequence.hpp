@@ -114,12 +114,26 @@ struct layer_states<Net, T, Of, std::index_sequence<I...>> {
     }
 };
 
-template <class Net, class T, class Seq = std::make_index_sequence<Net::layer_count + 1>>
-struct boundary_vecs;
-template <class Net, class T, std::size_t... K>
-struct boundary_vecs<Net, T, std::index_sequence<K...>> {
-    using type = flat_tuple<std::index_sequence<K...>, vec<T, Net::sizes[K]>...>;
+// A value threaded through the layers by a left fold: (carried{f, x} >> ... >> layer I) is
+// f(…f(f(x, layer 0), layer 1)…, layer N - 1), each layer's output handed on by value.
+template <class F, class V>
+struct carried {
+    F& f;
+    V value;
+    template <std::size_t I>
+    TYPEGRAD_ALWAYS_INLINE friend auto operator>>(carried&& c, std::integral_constant<std::size_t, I> layer) {
+        return carried<F, decltype(c.f(c.value, layer))>{c.f, c.f(c.value, layer)};
+    }
 };
+
+/// f(…f(f(x, layer 0), layer 1)…, last layer) for the layers of Net, each layer an
+/// std::integral_constant<std::size_t, I>.
+template <class Net, class V, class F>
+TYPEGRAD_ALWAYS_INLINE inline auto fold_layers(const V& x, F&& f) {
+    return [&]<std::size_t... I>(std::index_sequence<I...>) TYPEGRAD_ALWAYS_INLINE {
+        return (carried<F, V>{f, x} >> ... >> std::integral_constant<std::size_t, I>{}).value;
+    }(std::make_index_sequence<Net::layer_count>{});
+}
 
 }  // namespace detail
 
@@ -132,23 +146,16 @@ class stream {
 public:
     /// The network's output for the next step's input x.
     vec<T, Net::out_size> step(const params<Net, T>& p, const vec<T, Net::in_size>& x) noexcept {
-        typename detail::boundary_vecs<Net, T>::type v;  // the values between layers; entry 0 stays unused
-        detail::walk_layers<Net>([&](auto layer) TYPEGRAD_ALWAYS_INLINE {
+        return detail::fold_layers<Net>(x, [&](const auto& in, auto layer) TYPEGRAD_ALWAYS_INLINE {
             constexpr std::size_t I = layer;
             using L = typename Net::template layer_type<I>;
-            const auto& in = [&]() -> const vec<T, Net::sizes[I]>& {
-                if constexpr (I == 0) return x;
-                else return detail::slot_value<I>(v);
-            }();
-            auto& out = detail::slot_value<I + 1>(v);
             if constexpr (detail::sequence_plan<Net, T>::template is_sequence<I>) {
-                out = L::step(get<I>(p), in, detail::slot_value<I>(states_));
+                return L::step(get<I>(p), in, detail::slot_value<I>(states_));
             } else {
                 cache_t<L, T, Net::sizes[I]> cache;
-                out = L::forward(get<I>(p), in, cache, mode::inference);
+                return L::forward(get<I>(p), in, cache, mode::inference);
             }
         });
-        return detail::slot_value<Net::layer_count>(v);
     }
 
     /// Back to the start of a sequence: every state as value-initialised.
