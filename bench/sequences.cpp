@@ -50,7 +50,7 @@ struct eigen_conv1d {
         for (int o = 0; o < 8; ++o) {
             b(o) = p.bias[o];
             for (int i = 0; i < 8; ++i)
-                for (int k = 0; k < 3; ++k) W[k](o, i) = p.weight(o, i, k);
+                for (int k = 0; k < 3; ++k) W[k](o, i) = p.weight(o, i, 2 - k);  // W[k]: k steps back
         }
     }
     vec8 step(const vec8& x) {

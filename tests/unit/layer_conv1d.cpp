@@ -34,14 +34,14 @@ tg::rows<T, N> random_rows(std::size_t n, std::uint64_t seed) {
 
 }  // namespace
 
-// One channel in and out, kernel 3, dilation 2: y(t) = b + w0·x(t) + w1·x(t - 2) + w2·x(t - 4).
+// One channel in and out, kernel 3, dilation 2, PyTorch's tap order: y(t) = b + w2·x(t) + w1·x(t - 2) + w0·x(t - 4).
 BOOST_AUTO_TEST_CASE(conv1d_causal_dilated_values) {
     using net = tg::sequential<tg::conv1d<1, 1, 3, 2>>;
     tg::params<net, double> p{};
     auto& c = tg::get<0>(p);
-    c.weight(0, 0, 0) = 1;
+    c.weight(0, 0, 0) = 100;
     c.weight(0, 0, 1) = 10;
-    c.weight(0, 0, 2) = 100;
+    c.weight(0, 0, 2) = 1;
     c.bias[0] = 0.5;
     const double x[] = {1, 2, 3, 4, 5, 6, 7};
     const double expected[] = {1.5, 2.5, 13.5, 24.5, 135.5, 246.5, 357.5};
@@ -71,8 +71,8 @@ BOOST_AUTO_TEST_CASE(conv1d_channels_values) {
     const auto y1 = s.step(p, tg::vec<double, 2>{3, 4});
     for (std::size_t o = 0; o < 3; ++o) {
         const auto w = [&](std::size_t i, std::size_t k) { return c.weight(o, i, k); };
-        BOOST_TEST(y0[o] == w(0, 0) * 1 + w(1, 0) * 2);
-        BOOST_TEST(y1[o] == w(0, 0) * 3 + w(1, 0) * 4 + w(0, 1) * 1 + w(1, 1) * 2);
+        BOOST_TEST(y0[o] == w(0, 1) * 1 + w(1, 1) * 2);
+        BOOST_TEST(y1[o] == w(0, 1) * 3 + w(1, 1) * 4 + w(0, 0) * 1 + w(1, 0) * 2);
     }
 }
 

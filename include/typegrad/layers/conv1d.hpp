@@ -1,6 +1,7 @@
 // tg::conv1d<InCh, OutCh, Kernel, Dilation>: a causal 1-D convolution over time, a tg::sequence_layer.
-// The output at step t is b + Σ_k W[:, :, k]·x(t - k·Dilation), inputs before the start being zero:
-// PyTorch's nn.Conv1d with (Kernel - 1)·Dilation zeros of padding on the left only. Its parameters are
+// The output at step t is b + Σ_k W[:, :, k]·x(t - (Kernel - 1 - k)·Dilation), inputs before the start
+// being zero: PyTorch's nn.Conv1d (a cross-correlation) with (Kernel - 1)·Dilation zeros of padding on
+// the left only, so that its last tap sees the current input. Its parameters are
 // nn.Conv1d's, "weight" [OutCh, InCh, Kernel] and "bias" [OutCh]. Each step gathers the Kernel inputs it
 // sees into one window laid out as a row of the weight ([InCh][Kernel]), so the step is one gemv.
 #pragma once
@@ -71,6 +72,8 @@ struct conv1d {
     static constexpr std::size_t out_size_for = OutCh;
     /// The inputs one output sees: the current one and (Kernel - 1)·Dilation before it.
     static constexpr std::size_t span = (Kernel - 1) * Dilation + 1;
+    /// How many steps before the current one tap k of the weight looks: tap Kernel - 1 sees the current input.
+    static constexpr std::size_t lag(std::size_t k) noexcept { return (Kernel - 1 - k) * Dilation; }
     /// A window: the Kernel inputs an output sees, laid out as a row of the weight, [InCh][Kernel].
     static constexpr std::size_t window_size = InCh * Kernel;
 
@@ -98,8 +101,8 @@ struct conv1d {
     TYPEGRAD_ALWAYS_INLINE static vec<T, OutCh> step(const params_type<T, InCh>& p, const vec<T, InCh>& x, state_type<T, InCh>& s) noexcept {
         const T* newest = s.push(x);
         const T* taps[Kernel];
-        taps[0] = x.data();  // the same values as newest, without waiting for the store
-        for (std::size_t k = 1; k < Kernel; ++k) taps[k] = newest - k * Dilation * InCh;
+        for (std::size_t k = 0; k + 1 < Kernel; ++k) taps[k] = newest - lag(k) * InCh;
+        taps[Kernel - 1] = x.data();  // the same values as newest, without waiting for the store
         vec<T, OutCh> y;
         simd::gemv_interleaved<OutCh, InCh, Kernel>(p.weight.data(), taps, p.bias.data(), y.data(),
                                                     [](auto z) { return z; });
@@ -112,7 +115,7 @@ struct conv1d {
         static constexpr vec<T, InCh> before_start{};
         const T* taps[Kernel];
         for (std::size_t k = 0; k < Kernel; ++k)
-            taps[k] = t >= k * Dilation ? x.row(t - k * Dilation) : before_start.data();
+            taps[k] = t >= lag(k) ? x.row(t - lag(k)) : before_start.data();
         window_type<T> window;
         simd::interleave<InCh, Kernel>(taps, window.data());
         return window;
@@ -142,8 +145,9 @@ struct conv1d {
             if (!grad_x) continue;
             vec<T, window_size> grad_window;
             simd::gemv_t<OutCh, window_size>(p.weight.data(), g, grad_window.data());
-            for (std::size_t k = 0; k < Kernel && k * Dilation <= t; ++k) {
-                T* gx = grad_x->row(t - k * Dilation);
+            for (std::size_t k = 0; k < Kernel; ++k) {
+                if (lag(k) > t) continue;
+                T* gx = grad_x->row(t - lag(k));
                 for (std::size_t i = 0; i < InCh; ++i) gx[i] += grad_window[i * Kernel + k];
             }
         }
