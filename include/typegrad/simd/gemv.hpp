@@ -53,10 +53,16 @@ TYPEGRAD_ALWAYS_INLINE inline void row_partials(const T* W, const T* x, batch<T>
     constexpr std::size_t w = width<T>;
     B a[G];
     unroll<G>([&](auto g) TYPEGRAD_ALWAYS_INLINE { a[g] = B(T{}); });
-    std::size_t k = 0;
-    for (; k + w <= C; k += w) {
+    const auto batch_at = [&](std::size_t k) TYPEGRAD_ALWAYS_INLINE {
         const B xk = B::load_unaligned(x + k);
         unroll<G>([&](auto g) TYPEGRAD_ALWAYS_INLINE { a[g] = xsimd::fma(B::load_unaligned(W + g * C + k), xk, a[g]); });
+    };
+    std::size_t k = 0;
+    if constexpr (C / w <= 4) {  // a short row unrolled whole, at -O2 as at -O3
+        unroll<C / w>([&](auto j) TYPEGRAD_ALWAYS_INLINE { batch_at(j * w); });
+        k = C / w * w;
+    } else {
+        for (; k + w <= C; k += w) batch_at(k);
     }
     if constexpr (C % w != 0) {
         const B xk = load_head<C % w>(x + k);
