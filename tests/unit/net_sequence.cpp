@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <span>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -184,4 +185,12 @@ BOOST_AUTO_TEST_CASE(sequence_network_save_load) {
     const auto contents = tg::read_safetensors(path);
     BOOST_TEST(contents.tensors.size() == 4u);  // 0.weight, 0.bias, 3.weight, 3.bias
     BOOST_TEST((contents.find("3.weight")->shape == std::vector<std::size_t>{4, 5}));
+}
+
+BOOST_AUTO_TEST_CASE(sequence_network_summary) {
+    std::ostringstream out;
+    tg::summary<seq_to_label>(out);
+    BOOST_TEST(io_support::contains(out.str(), "    0  conv1d"));
+    BOOST_TEST(io_support::contains(out.str(), "    2  last_step"));
+    BOOST_TEST(io_support::contains(out.str(), "Total params: 74"));  // 5·3·3 + 5, and 4·5 + 4
 }

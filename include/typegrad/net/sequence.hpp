@@ -163,12 +163,6 @@ public:
         detail::walk_layers<Net>([&](auto layer) { detail::slot_value<layer>(states_).reset(); });
     }
 
-    /// Layer I's streaming state (for a layer without one, an empty value).
-    template <std::size_t I>
-    auto& state() noexcept {
-        return detail::slot_value<I>(states_);
-    }
-
 private:
     typename detail::layer_states<Net, T, detail::stream_state_of>::type states_{};
 };
