@@ -11,33 +11,37 @@
 #include <typegrad/loss/loss.hpp>
 #include <typegrad/net/forward.hpp>
 #include <typegrad/net/params.hpp>
+#include <typegrad/net/plan.hpp>
 #include <typegrad/net/workspace.hpp>
 
 namespace typegrad {
 namespace detail {
 
-template <class Net, std::size_t I, class T, std::size_t N>
-constexpr vec<T, Net::in_size> backward_from(const params<Net, T>& p, const workspace<Net, T>& ws,
-                                             const vec<T, N>& grad_out, params<Net, T>& grad) {
-    using L = typename Net::template layer_type<I>;
-    auto grad_in = L::backward(get<I>(p), get<I>(ws), grad_out, get<I>(grad));
-    if constexpr (I == 0) return grad_in;
-    else return backward_from<Net, I - 1>(p, ws, grad_in, grad);
+// Each layer's backward, last to first, threading ∂L/∂(output) back through the layers.
+template <class Net, class T>
+TYPEGRAD_ALWAYS_INLINE constexpr vec<T, Net::in_size> backward_layers(const params<Net, T>& p,
+                                                                      const workspace<Net, T>& ws,
+                                                                      const vec<T, Net::out_size>& grad_out,
+                                                                      params<Net, T>& grad) {
+    return thread_layers_back<Net>(grad_out, [&]<std::size_t I>(std::integral_constant<std::size_t, I>,
+                                                                const auto& g) TYPEGRAD_ALWAYS_INLINE {
+        return Net::template layer_type<I>::backward(get<I>(p), get<I>(ws), g, get<I>(grad));
+    });
 }
 
 // The same, without the network's input gradient: a layer 0 that offers backward_params (dense)
 // skips its Wᵀ·g, the largest product of the backward pass when the input is wide.
-template <class Net, std::size_t I, class T, std::size_t N>
-constexpr void backward_params_from(const params<Net, T>& p, const workspace<Net, T>& ws,
-                                    const vec<T, N>& grad_out, params<Net, T>& grad) {
-    using L = typename Net::template layer_type<I>;
-    if constexpr (I > 0) {
-        backward_params_from<Net, I - 1>(p, ws, L::backward(get<I>(p), get<I>(ws), grad_out, get<I>(grad)), grad);
-    } else if constexpr (skips_input_gradient<L, T, Net::sizes[I]>) {
-        L::backward_params(get<I>(p), get<I>(ws), grad_out, get<I>(grad));
-    } else {
-        L::backward(get<I>(p), get<I>(ws), grad_out, get<I>(grad));
-    }
+template <class Net, class T>
+TYPEGRAD_ALWAYS_INLINE constexpr void backward_params_layers(const params<Net, T>& p, const workspace<Net, T>& ws,
+                                                             const vec<T, Net::out_size>& grad_out,
+                                                             params<Net, T>& grad) {
+    thread_layers_back<Net>(grad_out, [&]<std::size_t I>(std::integral_constant<std::size_t, I>,
+                                                         const auto& g) TYPEGRAD_ALWAYS_INLINE {
+        using L = typename Net::template layer_type<I>;
+        if constexpr (!plan<Net, T>::template needs_input_grad<I> && skips_input_gradient<L, T, Net::sizes[I]>)
+            L::backward_params(get<I>(p), get<I>(ws), g, get<I>(grad));
+        else return L::backward(get<I>(p), get<I>(ws), g, get<I>(grad));
+    });
 }
 
 }  // namespace detail
@@ -47,7 +51,7 @@ constexpr void backward_params_from(const params<Net, T>& p, const workspace<Net
 template <network Net, class T>
 constexpr vec<T, Net::in_size> backward(const params<Net, T>& p, const workspace<Net, T>& ws,
                                         const vec<T, Net::out_size>& grad_out, params<Net, T>& grad) {
-    return detail::backward_from<Net, Net::layer_count - 1>(p, ws, grad_out, grad);
+    return detail::backward_layers<Net>(p, ws, grad_out, grad);
 }
 
 /// One sample's loss; ADDS its gradient into grad (so a mini-batch accumulates), using ws as scratch.
@@ -60,7 +64,7 @@ constexpr T value_and_grad(const params<Net, T>& p, const vec<U, N>& x,
         const vec<T, Net::out_size> out = forward<Net>(p, x, ws, mode::training);
         vec<T, Net::out_size> grad_out;
         const T value = loss.value_and_grad(out, target, grad_out);
-        detail::backward_params_from<Net, Net::layer_count - 1>(p, ws, grad_out, grad);
+        detail::backward_params_layers<Net>(p, ws, grad_out, grad);
         return value;
     } else {
         return T{};

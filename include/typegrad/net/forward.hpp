@@ -1,4 +1,4 @@
-// tg::forward<Net>(p, x): the network's output for one input, a left fold over the layers. With a
+// tg::forward<Net>(p, x): the network's output for one input, a left fold over the network's plan. With a
 // workspace and mode::training it also keeps every layer's cache for tg::backward. Usable in
 // constant expressions for layers whose math is (dense, identity, sign, relu).
 #pragma once
@@ -16,44 +16,46 @@
 namespace typegrad {
 namespace detail {
 
-// Layer I can run its forward and layer I + 1's in one pass (dense followed by an elementwise
-// activation: the activation becomes the gemv's epilogue), as the network's plan says.
-template <class Net, std::size_t I, class T>
-concept fuses_with_next = plan<Net, T>::template fuses_next<I>;
-
-// The last layer's forward returns straight into the caller's result: no copy of the output.
-template <class Net, std::size_t I, class T, std::size_t N>
-constexpr auto forward_from(const params<Net, T>& p, const vec<T, N>& in, workspace<Net, T>& ws, mode m) {
-    using L = typename Net::template layer_type<I>;
-    if constexpr (fuses_with_next<Net, I, T>) {
-        using Next = typename Net::template layer_type<I + 1>;
-        const auto& out = L::template forward_then<Next>(get<I>(p), in, get<I>(ws), get<I + 1>(ws), m);
-        if constexpr (I + 2 == Net::layer_count) return out;
-        else return forward_from<Net, I + 2>(p, out, ws, m);
-    } else if constexpr (I + 1 == Net::layer_count) {
-        return L::forward(get<I>(p), in, get<I>(ws), m);
-    } else {
-        return forward_from<Net, I + 1>(p, L::forward(get<I>(p), in, get<I>(ws), m), ws, m);
-    }
+// The forward threads the input through the plan's steps: step I runs layer I, or layer I and the
+// activation it fuses (the activation as the gemv's epilogue), keeping their caches in ws. A fused
+// step's result is a reference to the activation's cache, not a copy; the last step's value goes
+// straight into the caller's result.
+template <class Net, class T, std::size_t N>
+TYPEGRAD_ALWAYS_INLINE constexpr vec<T, Net::out_size> forward_steps(const params<Net, T>& p, const vec<T, N>& x,
+                                                                     workspace<Net, T>& ws, mode m) {
+    using P = plan<Net, T>;
+    return thread_steps<Net, T>(x, [&]<std::size_t I>(std::integral_constant<std::size_t, I>, const auto& in,
+                                                      auto&) TYPEGRAD_ALWAYS_INLINE -> decltype(auto) {
+        using L = typename Net::template layer_type<I>;
+        if constexpr (P::template fuses_next<I>)
+            return L::template forward_then<typename P::template fused_activation<I>>(get<I>(p), in, get<I>(ws),
+                                                                                      get<I + 1>(ws), m);
+        else return L::forward(get<I>(p), in, get<I>(ws), m);
+    });
 }
 
-// Inference keeps nothing for a backward pass: each layer's cache is a local of its own step, which
-// the compiler drops, instead of a zero-filled workspace for the whole network.
-template <class Net, std::size_t I, class T, std::size_t N>
-constexpr auto infer_from(const params<Net, T>& p, const vec<T, N>& in) {
-    using L = typename Net::template layer_type<I>;
-    typename Net::template cache_type<I, T> cache;
-    if constexpr (fuses_with_next<Net, I, T>) {
-        using Next = typename Net::template layer_type<I + 1>;
-        typename Net::template cache_type<I + 1, T> next_cache;
-        const auto& out = L::template forward_then<Next>(get<I>(p), in, cache, next_cache, mode::inference);
-        if constexpr (I + 2 == Net::layer_count) return out;
-        else return infer_from<Net, I + 2>(p, out);
-    } else if constexpr (I + 1 == Net::layer_count) {
-        return L::forward(get<I>(p), in, cache, mode::inference);
-    } else {
-        return infer_from<Net, I + 1>(p, L::forward(get<I>(p), in, cache, mode::inference));
-    }
+// Inference keeps nothing for a backward pass: a layer's cache is a local of its step, which the
+// compiler drops, and a fused activation's cache (which holds the step's output) is scratch of the
+// step, kept until the walk ends so that the step returns a reference to it, not a copy.
+template <class Net, class T>
+struct fused_caches {
+    template <std::size_t I>
+    using at = typename plan<Net, T>::template fused_cache<I>;
+};
+
+template <class Net, class T, std::size_t N>
+TYPEGRAD_ALWAYS_INLINE constexpr vec<T, Net::out_size> infer_steps(const params<Net, T>& p, const vec<T, N>& x) {
+    using P = plan<Net, T>;
+    return thread_steps<Net, T, fused_caches<Net, T>::template at>(
+        x, [&]<std::size_t I>(std::integral_constant<std::size_t, I>, const auto& in, auto& activation_cache)
+               TYPEGRAD_ALWAYS_INLINE -> decltype(auto) {
+            using L = typename Net::template layer_type<I>;
+            typename Net::template cache_type<I, T> cache;
+            if constexpr (P::template fuses_next<I>)
+                return L::template forward_then<typename P::template fused_activation<I>>(
+                    get<I>(p), in, cache, activation_cache, mode::inference);
+            else return L::forward(get<I>(p), in, cache, mode::inference);
+        });
 }
 
 // The checks every entry point makes on its input, so that the error names the call.
@@ -75,14 +77,14 @@ constexpr bool check_input() {
 template <network Net, class T, class U, std::size_t N>
 constexpr vec<T, Net::out_size> forward(const params<Net, T>& p, const vec<U, N>& x, workspace<Net, T>& ws,
                                         mode m) {
-    if constexpr (detail::check_input<Net, T, U, N>()) return detail::forward_from<Net, 0>(p, x, ws, m);
+    if constexpr (detail::check_input<Net, T, U, N>()) return detail::forward_steps<Net>(p, x, ws, m);
     else return {};
 }
 
 /// Net's output for input x (inference).
 template <network Net, class T, class U, std::size_t N>
 constexpr vec<T, Net::out_size> forward(const params<Net, T>& p, const vec<U, N>& x) {
-    if constexpr (detail::check_input<Net, T, U, N>()) return detail::infer_from<Net, 0>(p, x);
+    if constexpr (detail::check_input<Net, T, U, N>()) return detail::infer_steps<Net>(p, x);
     else return {};
 }
 

@@ -58,29 +58,33 @@ struct inference_params : detail::inference_tuple<Net, T>::type {
 
 namespace detail {
 
-// Layer I's inference forward: its infer (with the next layer fused when it offers infer_then), or
-// its forward with a local cache.
+// Layer I's inference forward alone: its infer, or its forward with a local cache.
 template <class Net, std::size_t I, class T, std::size_t N>
-constexpr auto infer_prepared_from(const inference_params<Net, T>& p, const vec<T, N>& in) {
+TYPEGRAD_ALWAYS_INLINE constexpr auto infer_prepared_layer(const inference_params<Net, T>& p, const vec<T, N>& in) {
     using L = typename Net::template layer_type<I>;
-    const auto& mine = slot_value<I>(p);
-    using Act = typename plan<Net, T>::template fused_activation<I>;
-    if constexpr (plan<Net, T>::template fuses_next<I> && infers_with_activation<L, Act, T, Net::sizes[I]>) {
-        auto out = L::template infer_then<Act>(mine, in);
-        if constexpr (I + 2 == Net::layer_count) return out;
-        else return infer_prepared_from<Net, I + 2>(p, out);
+    if constexpr (inference_layout<L, T, Net::sizes[I]>) {
+        return L::infer(slot_value<I>(p), in);
     } else {
-        auto out = [&] {
-            if constexpr (inference_layout<L, T, Net::sizes[I]>) {
-                return L::infer(mine, in);
-            } else {
-                typename Net::template cache_type<I, T> cache;
-                return L::forward(mine, in, cache, mode::inference);
-            }
-        }();
-        if constexpr (I + 1 == Net::layer_count) return out;
-        else return infer_prepared_from<Net, I + 1>(p, out);
+        typename Net::template cache_type<I, T> cache;
+        return L::forward(slot_value<I>(p), in, cache, mode::inference);
     }
+}
+
+// Each step's inference forward: a layer that fuses the activation after it in its own layout
+// (infer_then) runs both at once; otherwise the step's layers run one after the other.
+template <class Net, class T, std::size_t N>
+TYPEGRAD_ALWAYS_INLINE constexpr vec<T, Net::out_size> infer_prepared_steps(const inference_params<Net, T>& p,
+                                                                            const vec<T, N>& x) {
+    using P = plan<Net, T>;
+    return thread_steps<Net, T>(x, [&]<std::size_t I>(std::integral_constant<std::size_t, I>, const auto& in,
+                                                      auto&) TYPEGRAD_ALWAYS_INLINE {
+        using L = typename Net::template layer_type<I>;
+        using Act = typename P::template fused_activation<I>;
+        if constexpr (!P::template fuses_next<I>) return infer_prepared_layer<Net, I>(p, in);
+        else if constexpr (infers_with_activation<L, Act, T, Net::sizes[I]>)
+            return L::template infer_then<Act>(slot_value<I>(p), in);
+        else return infer_prepared_layer<Net, I + 1>(p, infer_prepared_layer<Net, I>(p, in));
+    });
 }
 
 }  // namespace detail
@@ -88,7 +92,7 @@ constexpr auto infer_prepared_from(const inference_params<Net, T>& p, const vec<
 /// Net's output for input x from parameters prepared for inference.
 template <network Net, class T, class U, std::size_t N>
 constexpr vec<T, Net::out_size> forward(const inference_params<Net, T>& p, const vec<U, N>& x) {
-    if constexpr (detail::check_input<Net, T, U, N>()) return detail::infer_prepared_from<Net, 0>(p, x);
+    if constexpr (detail::check_input<Net, T, U, N>()) return detail::infer_prepared_steps<Net>(p, x);
     else return {};
 }
 

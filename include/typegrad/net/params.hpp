@@ -11,6 +11,9 @@
 #include <type_traits>
 #include <utility>
 
+#include <boost/hana/for_each.hpp>
+#include <boost/hana/range.hpp>
+
 #include <typegrad/core/scalar.hpp>
 #include <typegrad/net/sequential.hpp>
 #include <typegrad/net/shape_error.hpp>
@@ -152,9 +155,7 @@ constexpr void for_each_tensor(F&& f, P& p, More&... more) {
         Net::template params_type<I, T>::for_each_tensor(
             [&](std::string_view name, auto&... tensors) { f(layer, name, tensors...); }, get<I>(p), get<I>(more)...);
     };
-    [&]<std::size_t... I>(std::index_sequence<I...>) {
-        (visit_layer(std::integral_constant<std::size_t, I>{}), ...);
-    }(std::make_index_sequence<Net::layer_count>{});
+    hana::for_each(hana::make_range(hana::size_c<0>, hana::size_c<Net::layer_count>), visit_layer);
 }
 
 }  // namespace typegrad

@@ -1,7 +1,8 @@
 // The plan of a network, computed once at compile time from its type: which layers run fused with
 // the next, the steps the passes walk, which layers need ∂L/∂(input), and where tg::fit's threads
-// stop splitting neurons and split samples. The batch passes and tg::fit's neuron split are walks over
-// the plan (walk_steps, walk_layers); the per-sample passes recurse over its steps.
+// stop splitting neurons and split samples. Every pass is a walk over the plan: the batch passes and
+// tg::fit's neuron split call a function per step or layer (walk_steps, walk_layers); the per-sample
+// passes thread one vector through the steps or layers (thread_steps, thread_layers).
 #pragma once
 
 #include <array>
@@ -105,6 +106,49 @@ template <class Net, bool Reverse = false, class F>
 TYPEGRAD_ALWAYS_INLINE constexpr void walk_layers(F&& f) {
     [&]<std::size_t... K>(std::index_sequence<K...>) TYPEGRAD_ALWAYS_INLINE {
         (..., f(std::integral_constant<std::size_t, Reverse ? Net::layer_count - 1 - K : K>{}));
+    }(std::make_index_sequence<Net::layer_count>{});
+}
+
+/// No scratch for a step of a threaded walk.
+template <std::size_t>
+struct no_scratch {};
+
+/// One stage of a threaded walk: f maps the previous stage's vector to the next, given the stage's
+/// scratch, a temporary of the walk's full expression. (A separate object, not a member: at -O2 GCC
+/// zeroes a whole stage with `rep stos`, padding included, which costs more than a small step.)
+template <class F, class Scratch>
+struct stage {
+    F f;
+    Scratch&& scratch;
+};
+template <class V, class F, class Scratch>
+TYPEGRAD_ALWAYS_INLINE constexpr decltype(auto) operator>>(const V& in, stage<F, Scratch>&& s) {
+    return s.f(in, s.scratch);
+}
+
+/// x threaded through f(std::integral_constant<std::size_t, S>{}, x, scratch) for every step S of Net's
+/// plan, in order (a left fold): each step's result is the next one's input; returns a copy of the last
+/// result. Each step gets a Scratch<S> of its own that lives until the walk ends, so a step may return
+/// a reference into it (inference keeps its caches there) or into a longer-lived workspace.
+template <class Net, class T, template <std::size_t> class Scratch = no_scratch, class X, class F>
+TYPEGRAD_ALWAYS_INLINE constexpr auto thread_steps(const X& x, F&& f) {
+    using P = plan<Net, T>;
+    return [&]<std::size_t... K>(std::index_sequence<K...>) TYPEGRAD_ALWAYS_INLINE {
+        return (x >> ... >> stage{[&f](const auto& in, auto& scratch) TYPEGRAD_ALWAYS_INLINE -> decltype(auto) {
+                                      return f(std::integral_constant<std::size_t, P::steps[K]>{}, in, scratch);
+                                  },
+                                  Scratch<P::steps[K]>{}});
+    }(std::make_index_sequence<P::step_count>{});
+}
+/// g threaded through f(std::integral_constant<std::size_t, I>{}, g) for every layer I of Net, last to
+/// first (the backward passes): each layer's result is the gradient the layer before it receives.
+template <class Net, class X, class F>
+TYPEGRAD_ALWAYS_INLINE constexpr auto thread_layers_back(const X& g, F&& f) {
+    return [&]<std::size_t... K>(std::index_sequence<K...>) TYPEGRAD_ALWAYS_INLINE {
+        return (g >> ... >> stage{[&f](const auto& in, auto&) TYPEGRAD_ALWAYS_INLINE {
+                                      return f(std::integral_constant<std::size_t, Net::layer_count - 1 - K>{}, in);
+                                  },
+                                  no_scratch<0>{}});
     }(std::make_index_sequence<Net::layer_count>{});
 }
 

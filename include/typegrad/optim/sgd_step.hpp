@@ -56,10 +56,14 @@ constexpr auto update_layer(params<Net, T>& p, const workspace<Net, T>& ws, cons
     }
 }
 
-template <class Net, std::size_t I, class T, std::size_t N>
-constexpr void update_from(params<Net, T>& p, const workspace<Net, T>& ws, const vec<T, N>& grad_out, T alpha) {
-    if constexpr (I > 0) update_from<Net, I - 1>(p, ws, update_layer<Net, I, true>(p, ws, grad_out, alpha), alpha);
-    else update_layer<Net, 0, false>(p, ws, grad_out, alpha);
+// Each layer's update, last to first, threading ∂L/∂(output) back; layer 0 forms no input gradient.
+template <class Net, class T>
+TYPEGRAD_ALWAYS_INLINE constexpr void update_layers(params<Net, T>& p, const workspace<Net, T>& ws,
+                                                    const vec<T, Net::out_size>& grad_out, T alpha) {
+    thread_layers_back<Net>(grad_out, [&]<std::size_t I>(std::integral_constant<std::size_t, I>,
+                                                         const auto& g) TYPEGRAD_ALWAYS_INLINE {
+        return update_layer<Net, I, plan<Net, T>::template needs_input_grad<I>>(p, ws, g, alpha);
+    });
 }
 
 }  // namespace detail
@@ -146,7 +150,7 @@ constexpr T sgd_step(params<Net, T>& p, const vec<U, N>& x, const loss_target_t<
         const vec<T, Net::out_size> out = forward<Net>(p, x, ws, mode::training);
         vec<T, Net::out_size> grad_out;
         const T value = loss.value_and_grad(out, target, grad_out);
-        detail::update_from<Net, Net::layer_count - 1>(p, ws, grad_out, static_cast<T>(-opt.lr));
+        detail::update_layers<Net>(p, ws, grad_out, static_cast<T>(-opt.lr));
         return value;
     } else {
         return T{};
