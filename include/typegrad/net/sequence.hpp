@@ -1,10 +1,12 @@
 // Sequence networks: a tg::sequential holding sequence layers (conv1d, gru, lstm, last_step) beside
 // dense layers and activations, run in two ways. tg::stream<Net, T> holds every sequence layer's state
-// and runs one time step per call; a dense layer or an activation runs its per-sample forward (inference)
-// on each step. tg::forward_sequence / tg::backward_sequence / tg::value_and_grad_sequence run whole
-// sequences as rows, one row per step, in a tg::sequence_workspace allocated once for a number of steps;
-// there a dense layer or an activation runs its batch path over the step rows, or over the one row after
-// tg::last_step. Both walk the layers with folds (detail::walk_layers); neither allocates per step.
+// and runs one time step per call; a dense layer or an activation runs its per-sample inference forward
+// on each step (a dense layer fused with the activation after it, as in tg::forward).
+// tg::forward_sequence / tg::backward_sequence / tg::value_and_grad_sequence run whole sequences as
+// rows, one row per step, in a tg::sequence_workspace allocated once for a number of steps; there a dense
+// layer or an activation runs its batch path over the step rows, or over the one row after
+// tg::last_step. Both walk the layers with folds (detail::thread_steps, detail::walk_layers); neither
+// allocates per step.
 #pragma once
 
 #include <algorithm>
@@ -20,6 +22,7 @@
 #include <typegrad/layers/layer.hpp>
 #include <typegrad/loss/loss.hpp>
 #include <typegrad/net/batch.hpp>
+#include <typegrad/net/forward.hpp>
 #include <typegrad/net/params.hpp>
 #include <typegrad/net/plan.hpp>
 #include <typegrad/net/shape_error.hpp>
@@ -114,27 +117,6 @@ struct layer_states<Net, T, Of, std::index_sequence<I...>> {
     }
 };
 
-// A value threaded through the layers by a left fold: (carried{f, x} >> ... >> layer I) is
-// f(…f(f(x, layer 0), layer 1)…, layer N - 1), each layer's output handed on by value.
-template <class F, class V>
-struct carried {
-    F& f;
-    V value;
-    template <std::size_t I>
-    TYPEGRAD_ALWAYS_INLINE friend auto operator>>(carried&& c, std::integral_constant<std::size_t, I> layer) {
-        return carried<F, decltype(c.f(c.value, layer))>{c.f, c.f(c.value, layer)};
-    }
-};
-
-/// f(…f(f(x, layer 0), layer 1)…, last layer) for the layers of Net, each layer an
-/// std::integral_constant<std::size_t, I>.
-template <class Net, class V, class F>
-TYPEGRAD_ALWAYS_INLINE inline auto fold_layers(const V& x, F&& f) {
-    return [&]<std::size_t... I>(std::index_sequence<I...>) TYPEGRAD_ALWAYS_INLINE {
-        return (carried<F, V>{f, x} >> ... >> std::integral_constant<std::size_t, I>{}).value;
-    }(std::make_index_sequence<Net::layer_count>{});
-}
-
 }  // namespace detail
 
 /// A sequence network run one time step per call: holds every sequence layer's streaming state
@@ -146,16 +128,21 @@ class stream {
 public:
     /// The network's output for the next step's input x.
     vec<T, Net::out_size> step(const params<Net, T>& p, const vec<T, Net::in_size>& x) noexcept {
-        return detail::fold_layers<Net>(x, [&](const auto& in, auto layer) TYPEGRAD_ALWAYS_INLINE {
-            constexpr std::size_t I = layer;
-            using L = typename Net::template layer_type<I>;
-            if constexpr (detail::sequence_plan<Net, T>::template is_sequence<I>) {
-                return L::step(get<I>(p), in, detail::slot_value<I>(states_));
-            } else {
-                cache_t<L, T, Net::sizes[I]> cache;
-                return L::forward(get<I>(p), in, cache, mode::inference);
-            }
-        });
+        using P = detail::plan<Net, T>;
+        return detail::thread_steps<Net, T, detail::fused_caches<Net, T>::template at>(
+            x, [&]<std::size_t I>(std::integral_constant<std::size_t, I>, const auto& in, auto& activation_cache)
+                   TYPEGRAD_ALWAYS_INLINE -> decltype(auto) {
+                using L = typename Net::template layer_type<I>;
+                if constexpr (detail::sequence_plan<Net, T>::template is_sequence<I>) {
+                    return L::step(get<I>(p), in, detail::slot_value<I>(states_));
+                } else {
+                    cache_t<L, T, Net::sizes[I]> cache;
+                    if constexpr (P::template fuses_next<I>)
+                        return L::template forward_then<typename P::template fused_activation<I>>(
+                            get<I>(p), in, cache, activation_cache, mode::inference);
+                    else return L::forward(get<I>(p), in, cache, mode::inference);
+                }
+            });
     }
 
     /// Back to the start of a sequence: every state as value-initialised.
