@@ -1,9 +1,9 @@
 // tg::conv1d<InCh, OutCh, Kernel, Dilation>: a causal 1-D convolution over time, a tg::sequence_layer.
 // The output at step t is b + Σ_k W[:, :, k]·x(t - (Kernel - 1 - k)·Dilation), inputs before the start
 // being zero: PyTorch's nn.Conv1d (a cross-correlation) with (Kernel - 1)·Dilation zeros of padding on
-// the left only, so that its last tap sees the current input. Its parameters are
-// nn.Conv1d's, "weight" [OutCh, InCh, Kernel] and "bias" [OutCh]. Each step gathers the Kernel inputs it
-// sees into one window laid out as a row of the weight ([InCh][Kernel]), so the step is one gemv.
+// the left only, so that its last tap sees the current input. Its parameters are nn.Conv1d's, "weight"
+// [OutCh, InCh, Kernel] and "bias" [OutCh]. Each step gathers the Kernel inputs it sees into one window
+// laid out as a row of the weight ([InCh][Kernel]), so that the step is one gemv.
 #pragma once
 
 #include <algorithm>
@@ -98,7 +98,8 @@ struct conv1d {
 
     /// One step, streaming: pushes x into the state's past and returns the output.
     template <scalar T>
-    TYPEGRAD_ALWAYS_INLINE static vec<T, OutCh> step(const params_type<T, InCh>& p, const vec<T, InCh>& x, state_type<T, InCh>& s) noexcept {
+    TYPEGRAD_ALWAYS_INLINE static vec<T, OutCh> step(const params_type<T, InCh>& p, const vec<T, InCh>& x,
+                                                     state_type<T, InCh>& s) noexcept {
         const T* newest = s.push(x);
         const T* taps[Kernel];
         for (std::size_t k = 0; k + 1 < Kernel; ++k) taps[k] = newest - lag(k) * InCh;

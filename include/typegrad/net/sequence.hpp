@@ -213,11 +213,11 @@ namespace detail {
 
 inline void check_steps(const char* where, std::size_t steps, std::size_t capacity, std::size_t input_rows) {
     if (steps == 0 || steps > capacity)
-        throw value_error(detail::message(where, ": ", steps, " steps do not fit a sequence_workspace of capacity ", capacity,
+        throw value_error(message(where, ": ", steps, " steps do not fit a sequence_workspace of capacity ", capacity,
                                   " (expected 1 to ", capacity, " steps)"));
     if (input_rows < steps)
-        throw value_error(detail::message(where, ": the input holds ", input_rows, " rows, expected at least ", steps,
-                                  " (one per step)"));
+        throw value_error(
+            message(where, ": the input holds ", input_rows, " rows, expected at least ", steps, " (one per step)"));
 }
 
 }  // namespace detail
@@ -252,10 +252,11 @@ void backward_sequence(const params<Net, T>& p, sequence_workspace<Net, T>& ws,
                        const rows<T, Net::out_size>& grad_out, params<Net, T>& grad) {
     using P = detail::sequence_plan<Net, T>;
     const std::size_t steps = ws.steps();
-    if (steps == 0) throw value_error("tg::backward_sequence: the workspace holds no sequence, expected a forward_sequence first");
+    if (steps == 0)
+        throw value_error("tg::backward_sequence: the workspace holds no sequence, expected a forward_sequence first");
     if (grad_out.capacity() < ws.output_rows())
-        throw value_error(detail::message("tg::backward_sequence: grad_out holds ", grad_out.capacity(), " rows, expected ",
-                                  ws.output_rows(), " (one per output row)"));
+        throw value_error(detail::message("tg::backward_sequence: grad_out holds ", grad_out.capacity(),
+                                          " rows, expected ", ws.output_rows(), " (one per output row)"));
     detail::walk_layers<Net, true>([&](auto layer) {
         constexpr std::size_t I = layer;
         using L = typename Net::template layer_type<I>;
@@ -284,8 +285,8 @@ T value_and_grad_sequence(const params<Net, T>& p, const rows<T, Net::in_size>& 
     const std::size_t n = detail::sequence_plan<Net, T>::template rows_at<Net::layer_count>(steps);
     if (targets.size() != n)
         throw value_error(detail::message("tg::value_and_grad_sequence: ", targets.size(), " targets for ", n,
-                                  " output rows, expected one target per output row (",
-                                  n == steps ? "one per step" : "one per sequence, after tg::last_step", ")"));
+                                          " output rows, expected one target per output row (",
+                                          n == steps ? "one per step" : "one per sequence, after tg::last_step", ")"));
     const auto& y = forward_sequence<Net>(p, x, steps, ws, {mode::training});
     const auto target = [&](std::size_t r) -> const auto& { return targets[r]; };
     const T scale = detail::per_weight(T{1}, detail::batch_weight<T, out>(loss, n, target));
