@@ -165,7 +165,8 @@ constexpr void gemv_scalar(const T* W, const T* x, const T* b, T* y, F& f) noexc
 
 /// gemv, inlined whole into its caller at every optimisation level (simd::gemv_interleaved's step).
 template <std::size_t R, std::size_t C, scalar T, class F>
-TYPEGRAD_ALWAYS_INLINE constexpr void gemv_inlined(const T* W, const T* x, const std::type_identity_t<T>* b, T* y, F f) noexcept {
+TYPEGRAD_ALWAYS_INLINE constexpr void gemv_inlined(const T* W, const T* x, const std::type_identity_t<T>* b, T* y,
+                                                  F f) noexcept {
     constexpr std::size_t w = width<T>;
     if (std::is_constant_evaluated()) {
         gemv_scalar<R, C>(W, x, b, y, f);
