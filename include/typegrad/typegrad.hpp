@@ -20,6 +20,8 @@
 #include <typegrad/layers/batch_parts.hpp>
 #include <typegrad/layers/conv1d.hpp>
 #include <typegrad/layers/last_step.hpp>
+#include <typegrad/layers/lstm.hpp>
+#include <typegrad/layers/gru.hpp>
 #include <typegrad/net/sequential.hpp>
 #include <typegrad/net/params.hpp>
 #include <typegrad/net/init.hpp>

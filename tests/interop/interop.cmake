@@ -61,3 +61,10 @@ if(TYPEGRAD_SYSTEM_PYTHON)
     typegrad_torch_test(torch_activations torch_activations.py check_activations ${CMAKE_CURRENT_BINARY_DIR}/tmp/torch_activations.txt)
     typegrad_torch_test(torch_schedules torch_schedules.py check_schedules ${CMAKE_CURRENT_BINARY_DIR}/tmp/torch_schedules.txt)
 endif()
+
+# PyTorch's nn.LSTM and nn.GRU against tg::lstm and tg::gru: outputs and gradients through time.
+add_executable(check_recurrent interop/check_recurrent.cpp)
+target_link_libraries(check_recurrent PRIVATE typegrad_dev)
+if(TYPEGRAD_SYSTEM_PYTHON)
+    typegrad_torch_test(torch_recurrent torch_recurrent.py check_recurrent ${CMAKE_CURRENT_BINARY_DIR}/tmp/torch_recurrent.safetensors)
+endif()

@@ -21,6 +21,10 @@ namespace tg = typegrad;
 
 using seq_to_seq = tg::sequential<tg::conv1d<3, 5, 3, 2>, tg::tanh, tg::conv1d<5, 4, 2, 3>, tg::dense<4, 2>>;
 using seq_to_label = tg::sequential<tg::conv1d<3, 5, 3, 2>, tg::relu, tg::last_step, tg::dense<5, 4>>;
+// The recurrent layers in the same machinery: an LSTM with a dense head at every step, and a GRU over a
+// conv1d whose last step is classified.
+using lstm_net = tg::sequential<tg::lstm<3, 5>, tg::dense<5, 2>>;
+using gru_net = tg::sequential<tg::conv1d<3, 4, 2>, tg::tanh, tg::gru<4, 6>, tg::last_step, tg::dense<6, 3>>;
 
 static_assert(seq_to_seq::out_size == 2 && seq_to_seq::has_sequence_layers && tg::sequence_network<seq_to_seq>);
 static_assert(seq_to_label::out_size == 4 && tg::ends_sequence<tg::last_step, float, 5>);
@@ -193,4 +197,41 @@ BOOST_AUTO_TEST_CASE(sequence_network_summary) {
     BOOST_TEST(io_support::contains(out.str(), "    0  conv1d"));
     BOOST_TEST(io_support::contains(out.str(), "    2  last_step"));
     BOOST_TEST(io_support::contains(out.str(), "Total params: 74"));  // 5·3·3 + 5, and 4·5 + 4
+}
+
+// tg::lstm and tg::gru run in sequence networks like conv1d: gradients through value_and_grad_sequence,
+// and streaming equal to whole sequences.
+BOOST_AUTO_TEST_CASE(recurrent_layers_in_sequence_networks) {
+    constexpr std::size_t steps = 8;
+    const auto x = random_rows<double, 3>(steps, 12);
+    {
+        auto p = tg::init<lstm_net, double>(13);
+        std::vector<tg::vec<double, 2>> targets(steps);
+        tg::rng r{14};
+        for (auto& t : targets) t = {r.uniform(-1, 1), r.uniform(-1, 1)};
+        tg::sequence_workspace<lstm_net, double> ws(steps);
+        const auto loss = [&] {
+            tg::params<lstm_net, double> scratch{};
+            return tg::value_and_grad_sequence<lstm_net>(p, x, steps, std::span(std::as_const(targets)), tg::mse{},
+                                                         scratch, ws);
+        };
+        tg::params<lstm_net, double> grad{};
+        tg::value_and_grad_sequence<lstm_net>(p, x, steps, std::span(std::as_const(targets)), tg::mse{}, grad, ws);
+        BOOST_TEST(gradient_check::worst_over_params(p, grad, loss) < 1e-7);
+        BOOST_TEST(stream_vs_sequence<lstm_net>(p, x, steps) < 1e-14);
+    }
+    {
+        auto p = tg::init<gru_net, double>(15);
+        const std::size_t label[] = {1};
+        tg::sequence_workspace<gru_net, double> ws(steps);
+        const auto loss = [&] {
+            tg::params<gru_net, double> scratch{};
+            return tg::value_and_grad_sequence<gru_net>(p, x, steps, std::span(label), tg::softmax_cross_entropy{},
+                                                        scratch, ws);
+        };
+        tg::params<gru_net, double> grad{};
+        tg::value_and_grad_sequence<gru_net>(p, x, steps, std::span(label), tg::softmax_cross_entropy{}, grad, ws);
+        BOOST_TEST(gradient_check::worst_over_params(p, grad, loss) < 1e-7);
+        BOOST_TEST(stream_vs_sequence<gru_net>(p, x, steps) < 1e-14);
+    }
 }

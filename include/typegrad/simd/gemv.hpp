@@ -199,6 +199,15 @@ constexpr void gemv(const T* W, const T* x, const std::type_identity_t<T>* b, T*
     detail::gemv_inlined<R, C>(W, x, b, y, f);
 }
 
+/// The dot products of Rows ≤ width consecutive rows of a row-major matrix of C columns with x, as one
+/// batch: lane r holds row r's, later lanes hold finite junk. One block of gemv, for callers that go
+/// on computing with it in registers (the gates of tg::lstm and tg::gru).
+template <std::size_t Rows, std::size_t C, scalar T>
+TYPEGRAD_ALWAYS_INLINE inline batch<T> row_block(const T* W, const T* x) noexcept {
+    static_assert(Rows >= 1 && Rows <= width<T>, "simd::row_block<Rows, C> needs 1 <= Rows <= the SIMD width");
+    return detail::row_dots<Rows, C>(W, x);
+}
+
 /// y = W·x + b, W row-major R×C, x of C, b and y of R; b may be null (no bias).
 template <std::size_t R, std::size_t C, scalar T>
 constexpr void gemv(const T* W, const T* x, const std::type_identity_t<T>* b, T* y) noexcept {

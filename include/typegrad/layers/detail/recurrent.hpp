@@ -1,0 +1,113 @@
+// What tg::lstm and tg::gru share: PyTorch's parameter layout (Gates stacked blocks of Hidden rows in
+// weight_ih_l0, weight_hh_l0, bias_ih_l0, bias_hh_l0) and its init, the gates' elementwise loop over
+// SIMD batches, and the check that a sequence fits the rows it is given.
+#pragma once
+
+#include <cmath>
+#include <cstddef>
+#include <string_view>
+#include <type_traits>
+
+#include <typegrad/core/error.hpp>
+#include <typegrad/core/mat.hpp>
+#include <typegrad/core/vec.hpp>
+#include <typegrad/layers/detail/math.hpp>
+#include <typegrad/layers/init.hpp>
+#include <typegrad/simd.hpp>
+
+namespace typegrad {
+
+/// The parameters of a one-layer recurrent layer as PyTorch's nn.LSTM (Gates = 4: i, f, g, o) and
+/// nn.GRU (Gates = 3: r, z, n) keep them: gate k's rows are k·Hidden … (k + 1)·Hidden − 1.
+template <scalar T, std::size_t In, std::size_t Hidden, std::size_t Gates>
+struct recurrent_params {
+    static constexpr std::size_t rows = Gates * Hidden;
+    mat<T, rows, In> W_ih;
+    mat<T, rows, Hidden> W_hh;
+    vec<T, rows> b_ih, b_hh;
+
+    static constexpr std::size_t count = rows * (In + Hidden + 2);
+
+    /// Calls f(name, tensor of each of ps...) under PyTorch's state_dict names.
+    template <class F, class... Ps>
+    static constexpr void for_each_tensor(F&& f, Ps&... ps) {
+        f(std::string_view{"weight_ih_l0"}, ps.W_ih...);
+        f(std::string_view{"weight_hh_l0"}, ps.W_hh...);
+        f(std::string_view{"bias_ih_l0"}, ps.b_ih...);
+        f(std::string_view{"bias_hh_l0"}, ps.b_hh...);
+    }
+    friend constexpr bool operator==(const recurrent_params&, const recurrent_params&) noexcept = default;
+};
+
+namespace detail {
+
+/// PyTorch's init of nn.LSTM and nn.GRU: every weight and bias uniform in ±1/√Hidden.
+template <scalar T, std::size_t In, std::size_t Hidden, std::size_t Gates>
+void init_recurrent(recurrent_params<T, In, Hidden, Gates>& p, rng& r) {
+    const double limit = 1.0 / std::sqrt(double(Hidden));
+    recurrent_params<T, In, Hidden, Gates>::for_each_tensor(
+        [&](std::string_view, auto& tensor) {
+            for (T& w : tensor) w = static_cast<T>(r.uniform(-limit, limit));
+        },
+        p);
+}
+
+/// Calls f(i, lanes) for i = 0, w, 2w, … over N elements (w the SIMD width), lanes an
+/// integral_constant: w, then N % w for the last, partial batch.
+template <std::size_t N, scalar T, class F>
+TYPEGRAD_ALWAYS_INLINE inline void for_batches(F&& f) {
+    constexpr std::size_t w = simd::width<T>;
+    std::size_t i = 0;
+    for (; i + w <= N; i += w) f(i, std::integral_constant<std::size_t, w>{});
+    if constexpr (N % w != 0) f(N - N % w, std::integral_constant<std::size_t, N % w>{});
+}
+
+/// The first M ≤ width elements at p as a batch (the other lanes zero), and the reverse.
+template <std::size_t M, scalar T>
+TYPEGRAD_ALWAYS_INLINE inline simd::batch<T> load(const T* p) noexcept {
+    if constexpr (M == simd::width<T>) return simd::batch<T>::load_unaligned(p);
+    else return simd::load_head<M>(p);
+}
+template <std::size_t M, scalar T>
+TYPEGRAD_ALWAYS_INLINE inline void store(T* p, simd::batch<T> b) noexcept {
+    if constexpr (M == simd::width<T>) b.store_unaligned(p);
+    else simd::store_head<M>(p, b);
+}
+
+/// tanh of a batch for the gates: in float the rational tanh the activations use, without its last
+/// clamp and tiny-x case (detail::tanh_float<V, false>).
+template <class V>
+TYPEGRAD_ALWAYS_INLINE inline V gate_tanh(V z) noexcept {
+    if constexpr (std::is_same_v<V, simd::batch<float>>) return tanh_float<V, false>(z);
+    else return tanh_of(z);
+}
+
+/// The logistic function of a batch. In float, (1 + tanh(z / 2)) / 2 from gate_tanh: no exponential
+/// and no division, about twice as fast, within 2.5e-7 of σ(z).
+template <class V>
+TYPEGRAD_ALWAYS_INLINE inline V logistic(V z) noexcept {
+    if constexpr (std::is_same_v<V, simd::batch<float>>) return xsimd::fma(V(0.5f), gate_tanh(V(0.5f) * z), V(0.5f));
+    else return V(1) / (V(1) + xsimd::exp(-z));
+}
+
+/// Rows r … r + M − 1 of W_ih·x + b_ih, as a batch (M ≤ width; later lanes junk).
+template <std::size_t M, scalar T, std::size_t In, std::size_t Hidden, std::size_t Gates>
+TYPEGRAD_ALWAYS_INLINE inline simd::batch<T> input_rows(const recurrent_params<T, In, Hidden, Gates>& p, std::size_t r,
+                                                        const T* x) noexcept {
+    if constexpr (In == 1) return xsimd::fma(load<M>(p.W_ih.data() + r), simd::batch<T>(x[0]), load<M>(p.b_ih.data() + r));
+    else return simd::row_block<M, In>(p.W_ih.data() + r * In, x) + load<M>(p.b_ih.data() + r);
+}
+
+/// Throws value_error unless `steps` fits each of the named capacities (rows of a sequence, a cache).
+template <class... Capacities>
+void check_steps(std::string_view layer, std::string_view pass, std::size_t steps, const Capacities&... named) {
+    const auto check = [&](const auto& entry) {
+        if (steps > entry.second)
+            throw value_error(message("tg::", layer, "::", pass, ": ", steps, " steps, but ", entry.first, " holds ",
+                                      entry.second, " rows; expected at most that many steps"));
+    };
+    (check(named), ...);
+}
+
+}  // namespace detail
+}  // namespace typegrad

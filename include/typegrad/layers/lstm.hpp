@@ -1,0 +1,156 @@
+// tg::lstm<In, Hidden>: PyTorch's nn.LSTM (one layer, batch_first, h0 = c0 = 0), a tg::sequence_layer.
+// Per step, z = W_ih·x + b_ih + W_hh·h + b_hh stacks the gates i, f, g, o (Hidden rows each);
+// i, f, o = σ(z), g = tanh(z), c' = f ⊙ c + i ⊙ g, h' = o ⊙ tanh(c'), and the output is h'.
+// Backward through time keeps each step's gates and cell; h at step t − 1 is the output row t − 1.
+#pragma once
+
+#include <cstddef>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+
+#include <typegrad/core/rows.hpp>
+#include <typegrad/core/vec.hpp>
+#include <typegrad/layers/detail/recurrent.hpp>
+#include <typegrad/layers/layer.hpp>
+#include <typegrad/simd.hpp>
+
+namespace typegrad {
+
+/// lstm's streaming state: the hidden state h and the cell c, zero at the start of a sequence.
+template <scalar T, std::size_t Hidden>
+struct lstm_state {
+    vec<T, Hidden> h, c;
+    constexpr void reset() noexcept { h = {}, c = {}; }
+};
+
+/// What lstm's backward through time needs of each step t < max_steps: the gates after their
+/// activations (i, f, g, o) and the cell c.
+template <scalar T, std::size_t Hidden>
+struct lstm_sequence_cache {
+    explicit lstm_sequence_cache(std::size_t max_steps) : gates(max_steps), cells(max_steps) {}
+    std::size_t capacity() const noexcept { return cells.capacity(); }
+    rows<T, 4 * Hidden> gates;
+    rows<T, Hidden> cells;
+};
+
+template <std::size_t In, std::size_t Hidden>
+struct lstm {
+    static constexpr std::string_view name = "lstm";
+    static_assert(In > 0 && Hidden > 0, "tg::lstm<In, Hidden> needs In >= 1 and Hidden >= 1");
+
+    static constexpr std::size_t in_size = In;
+    template <std::size_t>
+    static constexpr std::size_t out_size_for = Hidden;
+    template <scalar T, std::size_t>
+    using params_type = recurrent_params<T, In, Hidden, 4>;
+    template <scalar T, std::size_t>
+    using state_type = lstm_state<T, Hidden>;
+    template <scalar T, std::size_t>
+    using sequence_cache_type = lstm_sequence_cache<T, Hidden>;
+
+    /// PyTorch's init: every tensor uniform in ±1/√Hidden, whatever the scheme.
+    template <scalar T>
+    static void init(recurrent_params<T, In, Hidden, 4>& p, rng& r, init_scheme) {
+        detail::init_recurrent(p, r);
+    }
+
+    /// One step from (h, c), streaming: the state becomes the step's (h', c') and h' is returned.
+    template <scalar T>
+    static vec<T, Hidden> step(const recurrent_params<T, In, Hidden, 4>& p, const vec<T, In>& x,
+                               lstm_state<T, Hidden>& s) noexcept {
+        vec<T, Hidden> h;
+        cell_step<false>(p, x.data(), s.h.data(), s.c.data(), static_cast<T*>(nullptr), s.c.data(), h.data());
+        s.h = h;
+        return h;
+    }
+
+    /// y's row t = h at step t, for t < steps, from the zero state; the cache keeps what backward needs.
+    template <scalar T>
+    static void forward_sequence(const recurrent_params<T, In, Hidden, 4>& p, std::size_t steps, const rows<T, In>& x,
+                                 rows<T, Hidden>& y, lstm_sequence_cache<T, Hidden>& cache) {
+        detail::check_steps(name, "forward_sequence", steps, std::pair{"x", x.capacity()}, std::pair{"y", y.capacity()},
+                            std::pair{"the cache", cache.capacity()});
+        const vec<T, Hidden> zero{};
+        for (std::size_t t = 0; t < steps; ++t) {
+            const T* h = t ? y.row(t - 1) : zero.data();
+            const T* c = t ? cache.cells.row(t - 1) : zero.data();
+            cell_step<true>(p, x.row(t), h, c, cache.gates.row(t), cache.cells.row(t), y.row(t));
+        }
+    }
+
+    /// Backward through time from the last step to the first: given grad_y's row t = ∂L/∂h_t, adds
+    /// ∂L/∂params into grad and writes ∂L/∂x_t into grad_x's row t (unless grad_x is null).
+    template <scalar T>
+    static void backward_sequence(const recurrent_params<T, In, Hidden, 4>& p, std::size_t steps, const rows<T, In>& x,
+                                  const rows<T, Hidden>& y, const lstm_sequence_cache<T, Hidden>& cache,
+                                  const rows<T, Hidden>& grad_y, std::type_identity_t<rows<T, In>>* grad_x,
+                                  recurrent_params<T, In, Hidden, 4>& grad) {
+        detail::check_steps(name, "backward_sequence", steps, std::pair{"x", x.capacity()}, std::pair{"y", y.capacity()},
+                            std::pair{"the cache", cache.capacity()}, std::pair{"grad_y", grad_y.capacity()},
+                            std::pair{"grad_x", grad_x ? grad_x->capacity() : steps});
+        constexpr std::size_t H = Hidden;
+        const vec<T, H> zero{};
+        vec<T, H> dh, dc;        // ∂L/∂h_t and ∂L/∂c_t carried back from step t + 1
+        vec<T, 4 * H> dz, dbias;  // ∂L/∂z at step t, and its sum over the steps
+        for (std::size_t t = steps; t-- > 0;) {
+            const T* g = cache.gates.row(t);
+            const T* c = cache.cells.row(t);
+            const T* c_prev = t ? cache.cells.row(t - 1) : zero.data();
+            const T* dy = grad_y.row(t);
+            detail::for_batches<H, T>([&](std::size_t k, auto lanes) TYPEGRAD_ALWAYS_INLINE {
+                constexpr std::size_t m = lanes;
+                using B = simd::batch<T>;
+                const B i = detail::load<m>(g + k), f = detail::load<m>(g + H + k), gg = detail::load<m>(g + 2 * H + k),
+                        o = detail::load<m>(g + 3 * H + k);
+                const B tc = detail::gate_tanh(detail::load<m>(c + k));
+                const B dhk = detail::load<m>(dy + k) + detail::load<m>(dh.data() + k);
+                const B dck = xsimd::fma(dhk * o, B(1) - tc * tc, detail::load<m>(dc.data() + k));
+                detail::store<m>(dz.data() + k, dck * gg * i * (B(1) - i));
+                detail::store<m>(dz.data() + H + k, dck * detail::load<m>(c_prev + k) * f * (B(1) - f));
+                detail::store<m>(dz.data() + 2 * H + k, dck * i * (B(1) - gg * gg));
+                detail::store<m>(dz.data() + 3 * H + k, dhk * tc * o * (B(1) - o));
+                detail::store<m>(dc.data() + k, dck * f);
+            });
+            simd::axpy<4 * H>(T{1}, dz.data(), dbias.data());
+            simd::outer_acc<4 * H, In>(dz.data(), x.row(t), grad.W_ih.data());
+            if (t) simd::outer_acc<4 * H, H>(dz.data(), y.row(t - 1), grad.W_hh.data());
+            if (grad_x) simd::gemv_t<4 * H, In>(p.W_ih.data(), dz.data(), grad_x->row(t));
+            simd::gemv_t<4 * H, H>(p.W_hh.data(), dz.data(), dh.data());
+        }
+        simd::axpy<4 * H>(T{1}, dbias.data(), grad.b_ih.data());
+        simd::axpy<4 * H>(T{1}, dbias.data(), grad.b_hh.data());
+    }
+
+private:
+    /// One step from h and c: c' to c_out and h' to h_out (which may be c and h), and with Keep the
+    /// gates after their activations to `gates`. W_hh·h + b_hh first, in one gemv; then for each batch
+    /// of lanes the gates' input rows, their activations, c' and h'.
+    template <bool Keep, scalar T>
+    TYPEGRAD_ALWAYS_INLINE static void cell_step(const recurrent_params<T, In, Hidden, 4>& p, const T* x, const T* h,
+                                                 const T* c, T* gates, T* c_out, T* h_out) noexcept {
+        constexpr std::size_t H = Hidden;
+        alignas(64) T zh[4 * H];
+        simd::gemv<4 * H, H>(p.W_hh.data(), h, p.b_hh.data(), zh);
+        detail::for_batches<H, T>([&](std::size_t k, auto lanes) TYPEGRAD_ALWAYS_INLINE {
+            constexpr std::size_t m = lanes;
+            using B = simd::batch<T>;
+            const auto z = [&](std::size_t gate) TYPEGRAD_ALWAYS_INLINE {
+                return detail::input_rows<m>(p, gate * H + k, x) + detail::load<m>(zh + gate * H + k);
+            };
+            const B i = detail::logistic(z(0)), f = detail::logistic(z(1)), g = detail::gate_tanh(z(2)),
+                    o = detail::logistic(z(3));
+            const B c_new = xsimd::fma(f, detail::load<m>(c + k), i * g);
+            if constexpr (Keep) {
+                detail::store<m>(gates + k, i);
+                detail::store<m>(gates + H + k, f);
+                detail::store<m>(gates + 2 * H + k, g);
+                detail::store<m>(gates + 3 * H + k, o);
+            }
+            detail::store<m>(c_out + k, c_new);
+            detail::store<m>(h_out + k, o * detail::gate_tanh(c_new));
+        });
+    }
+};
+
+}  // namespace typegrad
