@@ -1,4 +1,4 @@
-// The fixed-size core: element types, vectors, matrices (and how they print) and the error hierarchy.
+// The fixed-size core: element types, vectors, matrices, 3-D tensors (and how they print) and the error hierarchy.
 #pragma once
 
 #include <typegrad/core/error.hpp>
@@ -6,4 +6,5 @@
 #include <typegrad/core/print.hpp>
 #include <typegrad/core/rows.hpp>
 #include <typegrad/core/scalar.hpp>
+#include <typegrad/core/tensor3.hpp>
 #include <typegrad/core/vec.hpp>

@@ -18,6 +18,8 @@
 #include <typegrad/layers/dropout.hpp>
 #include <typegrad/layers/batch_norm.hpp>
 #include <typegrad/layers/batch_parts.hpp>
+#include <typegrad/layers/conv1d.hpp>
+#include <typegrad/layers/last_step.hpp>
 #include <typegrad/layers/lstm.hpp>
 #include <typegrad/layers/gru.hpp>
 #include <typegrad/net/sequential.hpp>
@@ -29,6 +31,7 @@
 #include <typegrad/net/batch.hpp>
 #include <typegrad/net/block.hpp>
 #include <typegrad/net/concat.hpp>
+#include <typegrad/net/sequence.hpp>
 #include <typegrad/net/summary.hpp>
 #include <typegrad/loss/loss.hpp>
 #include <typegrad/loss/bce_with_logits.hpp>

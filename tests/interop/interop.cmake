@@ -47,7 +47,11 @@ target_link_libraries(check_class_weights PRIVATE typegrad_dev)
 # PyTorch's optimizer state, written as a typegrad checkpoint, resumed by typegrad (io/checkpoint.hpp).
 add_executable(check_checkpoint interop/check_checkpoint.cpp)
 target_link_libraries(check_checkpoint PRIVATE typegrad_dev)
+# PyTorch's nn.Conv1d, made causal by left padding, against tg::conv1d in a sequence network (net/sequence.hpp).
+add_executable(check_conv1d interop/check_conv1d.cpp)
+target_link_libraries(check_conv1d PRIVATE typegrad_dev)
 if(TYPEGRAD_SYSTEM_PYTHON)
+    typegrad_torch_test(torch_conv1d torch_conv1d.py check_conv1d ${CMAKE_CURRENT_BINARY_DIR}/tmp/torch_conv1d.safetensors)
     typegrad_torch_test(torch_class_weights torch_class_weights.py check_class_weights
                         ${CMAKE_CURRENT_BINARY_DIR}/tmp/torch_class_weights.txt)
     typegrad_torch_test(torch torch_roundtrip.py check_torch ${CMAKE_CURRENT_BINARY_DIR}/tmp/torch.safetensors)

@@ -84,3 +84,11 @@ static_assert(!tg::loss_for<int, float, 3>);
 static_assert(tg::optimizer<tg::sgd, tg::params<doubled>>);
 static_assert(!tg::optimizer<int, tg::params<doubled>>);
 static_assert(!tg::optimizer<tg::sgd, int>);
+
+// Sequence layers (tg::sequence_layer) are not per-sample layers, and per-sample layers are not sequence
+// layers; tg::last_step alone ends a sequence.
+static_assert(tg::sequence_layer<tg::conv1d<3, 5, 3, 2>> && tg::sequence_layer<tg::conv1d<1, 1, 1>, double>);
+static_assert(tg::sequence_layer<tg::last_step, float, 7> && tg::ends_sequence<tg::last_step, double, 3>);
+static_assert(!tg::layer<tg::conv1d<3, 5, 3>> && !tg::batch_layer<tg::conv1d<3, 5, 3>>);
+static_assert(!tg::ends_sequence<tg::conv1d<3, 5, 3>>);
+static_assert(!tg::sequence_layer<tg::dense<3, 4>> && !tg::sequence_layer<tg::tanh> && !tg::sequence_layer<int>);

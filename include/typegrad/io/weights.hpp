@@ -18,6 +18,7 @@
 #include <typegrad/core/error.hpp>
 #include <typegrad/core/mat.hpp>
 #include <typegrad/core/scalar.hpp>
+#include <typegrad/core/tensor3.hpp>
 #include <typegrad/core/vec.hpp>
 #include <typegrad/io/safetensors.hpp>
 #include <typegrad/net/params.hpp>
@@ -39,6 +40,10 @@ std::vector<std::size_t> tensor_shape(const vec<T, N>&) {
 template <scalar T, std::size_t R, std::size_t C>
 std::vector<std::size_t> tensor_shape(const mat<T, R, C>&) {
     return {R, C};
+}
+template <scalar T, std::size_t D0, std::size_t D1, std::size_t D2>
+std::vector<std::size_t> tensor_shape(const tensor3<T, D0, D1, D2>&) {
+    return {D0, D1, D2};
 }
 
 // Where one parameter tensor of a network goes: its state_dict name, shape and storage.

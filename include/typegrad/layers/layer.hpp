@@ -52,6 +52,11 @@ struct no_batch_state {
     explicit no_batch_state(std::size_t) noexcept {}
 };
 
+/// The sequence cache of a sequence layer whose backward needs nothing besides its input and output rows.
+struct no_sequence_cache {
+    explicit no_sequence_cache(std::size_t) noexcept {}
+};
+
 /// What every size-preserving layer without parameters declares (activations, softmax, dropout):
 /// its output size is its input size, it has tg::no_params and nothing to initialise, and its forward
 /// keeps a Cache<T, In>. Such a layer derives from parameter_free_layer<its cache>.
@@ -320,5 +325,11 @@ concept sequence_layer =
         { std::remove_cvref_t<decltype(p)>::count } -> std::convertible_to<std::size_t>;
         L::init(gp, r, init_scheme::glorot_uniform);
     };
+
+/// @brief L is a sequence layer that ends the sequence (tg::last_step): its forward_sequence writes one
+/// output row, from the last step, and its backward_sequence reads that row's gradient; streaming, its
+/// step passes every step through.
+template <class L, class T = float, std::size_t In = probe_in_size<L>>
+concept ends_sequence = sequence_layer<L, T, In> && requires { requires L::ends_sequence; };
 
 }  // namespace typegrad

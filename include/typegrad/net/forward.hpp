@@ -63,7 +63,12 @@ template <class Net, class T, class U, std::size_t N>
 constexpr bool check_input() {
     static_assert(std::same_as<T, U>, "tg::forward / tg::value_and_grad: the input vector's element type must be "
                                       "the parameters' element type (tg::params<Net, T>)");
-    return require<N == Net::in_size, input_size_mismatch<expects<Net::in_size>, got<N>>>;
+    static_assert(!sequence_network<Net>,
+                  "tg::forward / tg::value_and_grad: this network holds sequence layers (conv1d, gru, lstm, "
+                  "last_step), whose output depends on earlier time steps: run it one step at a time with "
+                  "tg::stream<Net, T>, or over whole sequences with tg::forward_sequence / "
+                  "tg::value_and_grad_sequence (typegrad/net/sequence.hpp)");
+    return !sequence_network<Net> && require<N == Net::in_size, input_size_mismatch<expects<Net::in_size>, got<N>>>;
 }
 
 }  // namespace detail

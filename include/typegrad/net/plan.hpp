@@ -60,10 +60,18 @@ struct plan {
     /// The activation step S fuses, or void.
     template <std::size_t S>
     using fused_activation = std::conditional_t<fuses_next<S>, layer<(S + 1 < count ? S + 1 : S)>, void>;
-    /// The cache of the activation step S fuses, or tg::no_params.
+    /// The cache of the activation step S fuses, or tg::no_params; named only where there is one (the
+    /// layer after a step that fuses nothing may have no cache_type: a sequence layer).
+    template <std::size_t S, bool Fuses = fuses_next<S>>
+    struct fused_cache_of {
+        using type = no_params;
+    };
     template <std::size_t S>
-    using fused_cache =
-        std::conditional_t<fuses_next<S>, typename Net::template cache_type<(S + 1 < count ? S + 1 : S), T>, no_params>;
+    struct fused_cache_of<S, true> {
+        using type = typename Net::template cache_type<S + 1, T>;
+    };
+    template <std::size_t S>
+    using fused_cache = typename fused_cache_of<S>::type;
 
     /// Layer I's backward must produce ∂L/∂(its input): every layer's but the first's.
     template <std::size_t I>

@@ -70,7 +70,7 @@ constexpr bool check_bound_layer() {
     using L = typename Net::template layer_type<I>;
     // A layer that states its input size is checked as a layer at that size; the chain check follows.
     constexpr std::size_t probe = states_in_size<L> ? probe_in_size<L> : (Net::sizes[I] > 0 ? Net::sizes[I] : 1);
-    if constexpr (!layer<L, float, probe>) {
+    if constexpr (!layer<L, float, probe> && !sequence_layer<L, float, probe>) {
         return require<false, not_a_layer<layer_index<I>, L>>;
     } else if constexpr (states_in_size<L>) {
         return require<L::in_size == Net::sizes[I],
@@ -142,6 +142,12 @@ struct chain {
     template <std::size_t I, scalar T>
     using cache_type = typename layer_type<I>::template cache_type<T, sizes[I]>;
 
+    /// Some layer is a tg::sequence_layer (conv1d, gru, lstm, last_step): the network runs over time
+    /// steps (tg::stream, tg::forward_sequence in net/sequence.hpp), not per sample.
+    static constexpr bool has_sequence_layers = []<std::size_t... I>(std::index_sequence<I...>) {
+        return (false || ... || sequence_layer<layer_type<I>, float, sizes[I]>);
+    }(std::index_sequence_for<Layers...>{});
+
     /// Number of scalar parameters over all layers.
     static constexpr std::size_t param_count = [] {
         return []<std::size_t... I>(std::index_sequence<I...>) {
@@ -196,5 +202,9 @@ concept network = requires {
     Net::out_size;
     Net::sizes;
 };
+
+/// @brief Net is a tg::sequential network holding a sequence layer (see chain::has_sequence_layers).
+template <class Net>
+concept sequence_network = network<Net> && requires { requires Net::has_sequence_layers; };
 
 }  // namespace typegrad

@@ -53,10 +53,16 @@ TYPEGRAD_ALWAYS_INLINE inline void row_partials(const T* W, const T* x, batch<T>
     constexpr std::size_t w = width<T>;
     B a[G];
     unroll<G>([&](auto g) TYPEGRAD_ALWAYS_INLINE { a[g] = B(T{}); });
-    std::size_t k = 0;
-    for (; k + w <= C; k += w) {
+    const auto batch_at = [&](std::size_t k) TYPEGRAD_ALWAYS_INLINE {
         const B xk = B::load_unaligned(x + k);
         unroll<G>([&](auto g) TYPEGRAD_ALWAYS_INLINE { a[g] = xsimd::fma(B::load_unaligned(W + g * C + k), xk, a[g]); });
+    };
+    std::size_t k = 0;
+    if constexpr (C / w <= 4) {  // a short row unrolled whole, at -O2 as at -O3
+        unroll<C / w>([&](auto j) TYPEGRAD_ALWAYS_INLINE { batch_at(j * w); });
+        k = C / w * w;
+    } else {
+        for (; k + w <= C; k += w) batch_at(k);
     }
     if constexpr (C % w != 0) {
         const B xk = load_head<C % w>(x + k);
@@ -157,6 +163,32 @@ constexpr void gemv_scalar(const T* W, const T* x, const T* b, T* y, F& f) noexc
     for (std::size_t r = 0; r < R; ++r) y[r] = f(z[r]);
 }
 
+/// gemv, inlined whole into its caller at every optimisation level (simd::gemv_interleaved's step).
+template <std::size_t R, std::size_t C, scalar T, class F>
+TYPEGRAD_ALWAYS_INLINE constexpr void gemv_inlined(const T* W, const T* x, const std::type_identity_t<T>* b, T* y,
+                                                  F f) noexcept {
+    constexpr std::size_t w = width<T>;
+    if (std::is_constant_evaluated()) {
+        gemv_scalar<R, C>(W, x, b, y, f);
+    } else if constexpr (4 * C <= w && !transposing_tree<T>) {
+        if constexpr (w % C == 0) gemv_narrow<R, C>(W, x, b, y, f);
+        else gemv_scalar<R, C>(W, x, b, y, f);
+    } else {
+        // Full blocks store W·x + b and f runs as a second pass over them: f's work for all blocks is
+        // then independent; as each block's epilogue (a long chain after the reduction, e.g.
+        // tanh) it ran about 15% slower. A partial last block keeps f in its epilogue.
+        std::size_t r = 0;
+        const auto none = [](auto z) { return z; };
+        for (; r + w <= R; r += w) gemv_block<w, C>(W + r * C, x, b ? b + r : b, y + r, none);
+        if constexpr (R >= w) map<R - R % w>(y, y, f);
+        if constexpr (R % w != 0 && R % w <= 2 && !transposing_tree<T>) {  // a row or two: their own reductions are cheaper
+            for (; r < R; ++r) y[r] = f(dot<C>(W + r * C, x) + (b ? b[r] : T{}));
+        } else if constexpr (R % w != 0) {
+            gemv_block<R % w, C>(W + r * C, x, b ? b + r : b, y + r, f);
+        }
+    }
+}
+
 }  // namespace detail
 
 /// y = f(W·x + b), W row-major R×C, x of C, b and y of R; b may be null (no bias). f is applied to
@@ -164,26 +196,7 @@ constexpr void gemv_scalar(const T* W, const T* x, const T* b, T* y, F& f) noexc
 /// run time and with T in constant expressions.
 template <std::size_t R, std::size_t C, scalar T, class F>
 constexpr void gemv(const T* W, const T* x, const std::type_identity_t<T>* b, T* y, F f) noexcept {
-    constexpr std::size_t w = width<T>;
-    if (std::is_constant_evaluated()) {
-        detail::gemv_scalar<R, C>(W, x, b, y, f);
-    } else if constexpr (4 * C <= w && !detail::transposing_tree<T>) {
-        if constexpr (w % C == 0) detail::gemv_narrow<R, C>(W, x, b, y, f);
-        else detail::gemv_scalar<R, C>(W, x, b, y, f);
-    } else {
-        // Full blocks store W·x + b and f runs as a second pass over them: f's work for all blocks is
-        // then independent; as each block's epilogue (a long chain after the reduction, e.g.
-        // tanh) it ran about 15% slower. A partial last block keeps f in its epilogue.
-        std::size_t r = 0;
-        const auto none = [](auto z) { return z; };
-        for (; r + w <= R; r += w) detail::gemv_block<w, C>(W + r * C, x, b ? b + r : b, y + r, none);
-        if constexpr (R >= w) map<R - R % w>(y, y, f);
-        if constexpr (R % w != 0 && R % w <= 2 && !detail::transposing_tree<T>) {  // a row or two: their own reductions are cheaper
-            for (; r < R; ++r) y[r] = f(dot<C>(W + r * C, x) + (b ? b[r] : T{}));
-        } else if constexpr (R % w != 0) {
-            detail::gemv_block<R % w, C>(W + r * C, x, b ? b + r : b, y + r, f);
-        }
-    }
+    detail::gemv_inlined<R, C>(W, x, b, y, f);
 }
 
 /// The dot products of Rows ≤ width consecutive rows of a row-major matrix of C columns with x, as one
