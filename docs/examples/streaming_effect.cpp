@@ -124,11 +124,17 @@ int main(int argc, char** argv) {
     effect fx;
     for (float v : input) target.push_back(fx(v));
 
-    // Streaming: one sample per call, the GRU's hidden state held in the stream. Timed over the 2 s.
+    // Streaming: one sample per call, the GRU's hidden state held in the stream. Timed over the 2 s, the
+    // best of 5 passes (each from a reset stream, each giving the same output), as the host may be busy.
     tg::stream<net> s;
-    const auto begin = std::chrono::steady_clock::now();
-    for (std::size_t t = 0; t < test_length; ++t) output[t] = s.step(p, tg::vec<float, 1>{input[t]})[0];
-    const std::chrono::duration<double, std::nano> took = std::chrono::steady_clock::now() - begin;
+    double took = 1e300;  // ns
+    for (int pass = 0; pass < 5; ++pass) {
+        s.reset();
+        const auto begin = std::chrono::steady_clock::now();
+        for (std::size_t t = 0; t < test_length; ++t) output[t] = s.step(p, tg::vec<float, 1>{input[t]})[0];
+        const std::chrono::duration<double, std::nano> pass_took = std::chrono::steady_clock::now() - begin;
+        took = std::min(took, pass_took.count());
+    }
 
     double error = 0, energy = 0;
     for (std::size_t t = 0; t < test_length; ++t) {
@@ -136,7 +142,7 @@ int main(int argc, char** argv) {
         energy += double(target[t]) * double(target[t]);
     }
     const double esr = error / energy, rmse = std::sqrt(error / test_length);
-    const double ns = took.count() / test_length, budget = 1e9 / sample_rate;
+    const double ns = took / test_length, budget = 1e9 / sample_rate;
     std::printf("test: %zu samples (%.1f s at 48 kHz): ESR %.5f, RMSE %.5f\n", test_length,
                 double(test_length) / sample_rate, esr, rmse);
     std::printf("streaming: %.0f ns per sample = %.2f %% of the 48 kHz budget (%.1f us)\n", ns, 100 * ns / budget,
@@ -150,11 +156,11 @@ int main(int argc, char** argv) {
     for (std::size_t t = 0; t < steps; ++t) differs = std::max(differs, std::abs(whole.row(t)[0] - output[t]));
     std::printf("streaming vs forward_sequence over %zu samples: largest difference %.2g\n", steps, differs);
 
-    // A slice of the test signal for the plot: 10 ms from 0.51 s, a chord's start.
+    // A slice of the test signal for the plot: 6 ms around 1 s, a sweep's end and a noise burst's start.
     std::FILE* signal_csv = std::fopen((dir + "/streaming_effect_signal.csv").c_str(), "w");
     if (!signal_csv) return 1;
     std::fprintf(signal_csv, "ms,input,target,output\n");
-    for (std::size_t t = 24400; t < 24400 + 480; ++t)
+    for (std::size_t t = 47904; t < 47904 + 288; ++t)
         std::fprintf(signal_csv, "%g,%g,%g,%g\n", 1000 * double(t) / sample_rate, input[t], target[t], output[t]);
     std::fclose(signal_csv);
 
