@@ -10,7 +10,7 @@ scripts/deps.sh
 jobs=${JOBS:-$(nproc)}
 examples=(seed_neurons seed_activations named_activations seed_two_lines regression_head classification_head
           gradient_descent losses optimizers blue_red_points vanishing_gradients dropout_batch_norm
-          per_sample_training batch_training_loop streaming_effect
+          per_sample_training batch_training_loop sequence_basics streaming_effect
           read_fashion_mnist read_csv save_load_safetensors)
 data=$(realpath -m "${TYPEGRAD_FASHION_MNIST:-/usr/share/datasets/fashion-mnist}")
 main=(fashion_mnist "$data" .)  # the program, its data and output directories
@@ -36,7 +36,7 @@ echo "== main job: ${main[0]}"
 
 echo "== plots"
 plots=(gradient_descent seed_activations named_activations regression_head optimizers blue_red_points vanishing_gradients
-       streaming_effect_loss streaming_effect_signal)
+       sequence_basics streaming_effect_loss streaming_effect_signal)
 [ "${main[0]}" = fashion_mnist ] && plots+=(fashion_mnist)
 for plot in "${plots[@]}"; do
     /usr/bin/python3 "docs/plots/$plot.py" "$out" "$out/$plot.png"  # Debian's python3-matplotlib

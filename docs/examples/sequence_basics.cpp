@@ -1,7 +1,8 @@
 // A sequence network (docs/sequences.md): two causal conv1d layers and a dense head learn a nonlinear
 // effect with memory, y(t) = tanh(3·(0.5·x(t) + 0.3·x(t - 2) + 0.2·x(t - 4))), from a generated signal,
 // trained on windows of 64 steps with tg::value_and_grad_sequence and Adam; then the trained network
-// streams the signal one sample at a time with tg::stream, as an audio callback would.
+// streams the signal one sample at a time with tg::stream, as an audio callback would. Writes the loss
+// per epoch and a slice of the streamed signal to sequence_basics_loss.csv and sequence_basics_signal.csv.
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -37,6 +38,9 @@ int main() {
     std::vector<tg::vec<float, 1>> targets(steps);
     tg::rng pick{5};
     float first = 0, last = 0;
+    std::FILE* loss_csv = std::fopen("sequence_basics_loss.csv", "w");
+    if (!loss_csv) return 1;
+    std::fprintf(loss_csv, "epoch,loss\n");
     for (int epoch = 1; epoch <= 400; ++epoch) {
         float total = 0;
         for (int batch = 0; batch < 8; ++batch) {
@@ -52,19 +56,29 @@ int main() {
         }
         if (epoch == 1) first = total / 8;
         last = total / 8;
+        std::fprintf(loss_csv, "%d,%g\n", epoch, total / 8);
         if (epoch == 1 || epoch % 100 == 0) std::printf("epoch %3d  mean squared error %.5f\n", epoch, total / 8);
     }
 
+    std::fclose(loss_csv);
+
     // Streaming: one sample per call, the state (each conv1d's past inputs) held in the stream.
     tg::stream<net> s;
+    std::vector<float> streamed(length);
     double error = 0;
     const auto begin = std::chrono::steady_clock::now();
     for (std::size_t t = 0; t < length; ++t) {
         const float out = s.step(p, tg::vec<float, 1>{x[t]})[0];
+        streamed[t] = out;
         error += (out - y[t]) * (out - y[t]);
     }
     const std::chrono::duration<double, std::nano> took = std::chrono::steady_clock::now() - begin;
     std::printf("streamed %zu samples: mean squared error %.5f, %.0f ns per sample (48 kHz allows %.0f ns)\n", length,
                 error / length, took.count() / length, 1e9 / 48000);
+    std::FILE* signal_csv = std::fopen("sequence_basics_signal.csv", "w");
+    if (!signal_csv) return 1;
+    std::fprintf(signal_csv, "t,input,target,output\n");
+    for (std::size_t t = 0; t < 256; ++t) std::fprintf(signal_csv, "%zu,%g,%g,%g\n", t, x[t], y[t], streamed[t]);
+    std::fclose(signal_csv);
     return last < 0.05f * first && error / length < 0.01 ? 0 : 1;  // the example fails if it stops learning
 }
