@@ -2,7 +2,8 @@
 """Plots the training loss written by docs/examples/streaming_effect: the mean squared error of each
 Adam step (8 generated clips of 512 samples) of a GRU 1 -> 16 + dense head learning y = tanh(4·lp(x)).
 
-Usage: streaming_effect_loss.py [CSV_DIR [OUTPUT]]   (defaults: build/demo, docs/images/streaming_effect_loss.png)
+Usage: streaming_effect_loss.py [CSV_DIR [OUTPUT]]
+       (defaults: build/demo, docs/images/streaming_effect_loss.png)
 """
 import csv
 import sys
@@ -30,7 +31,7 @@ ax.semilogy(step, loss, color="tab:blue", alpha=0.3, lw=0.8, label="each step (8
 ax.semilogy(step[window - 1:], smooth, color="tab:blue", lw=1.6, label=f"running mean of {window} steps")
 ax.set_xlabel("Adam step")
 ax.set_ylabel("mean squared error")
-ax.set_title("GRU 1 → 16 + dense learning tanh(4·lowpass₂ₖₕ₂(x)) at 48 kHz")
+ax.set_title("GRU 1 → 16 + dense learning tanh(4·lp(x)), lp: one-pole 2 kHz", fontsize=11)
 ax.legend()
 fig.tight_layout()
 output.parent.mkdir(parents=True, exist_ok=True)
