@@ -1,5 +1,6 @@
 // tg::evaluate, tg::accuracy, tg::confusion_matrix and tg::r2: how a network does on a data set, run
-// on the batch path in inference mode. A sample is classified as its largest output.
+// on the batch path in inference mode (a sequence network: each sample a sequence through
+// tg::forward_sequence, see train/sequence_data.hpp). A sample is classified as its largest output.
 #pragma once
 
 #include <algorithm>
@@ -16,6 +17,7 @@
 #include <typegrad/loss/loss.hpp>
 #include <typegrad/net/batch.hpp>
 #include <typegrad/net/params.hpp>
+#include <typegrad/train/sequence_data.hpp>
 
 namespace typegrad {
 
@@ -36,21 +38,29 @@ template <class Net, class T, class Data>
 constexpr void check_data() {
     static_assert(std::same_as<typename Data::value_type, T>,
                   "tg::fit / tg::evaluate: the data set's element type must be the parameters' (tg::params<Net, T>)");
-    static_assert(Data::input_size == Net::in_size,
-                  "tg::fit / tg::evaluate: the data set's sample size must be the network's in_size");
+    if constexpr (sequence_network<Net>) check_sequence_data<Net, T, Data>();
+    else
+        static_assert(Data::input_size == Net::in_size,
+                      "tg::fit / tg::evaluate: the data set's sample size must be the network's in_size");
 }
 
 /// Calls score(output row, sample index) for every sample of set, or for the samples `rows` lists when
-/// it is not empty, in chunks on the batch path.
+/// it is not empty, in chunks on the batch path (a sequence network: one sequence at a time).
 template <class Net, class T, class Data, class Score>
 void for_each_output(const params<Net, T>& p, const Data& set, Score score, std::span<const std::size_t> rows = {}) {
     constexpr std::size_t chunk = 256;
     const std::size_t count = rows.empty() ? set.size() : rows.size();
     const auto sample = [&](std::size_t i) { return rows.empty() ? i : rows[i]; };
-    batch_workspace<Net, T> ws(std::min(chunk, count));
-    infer_rows<Net>(
-        p, ws, 0, count, [&](std::size_t i) -> const auto& { return set.inputs[sample(i)]; },
-        [&](const T* out, std::size_t i) { score(out, sample(i)); });
+    if constexpr (sequence_network<Net>) {
+        sequence_workspace<Net, T> ws(sequence_steps<Net, Data>);
+        for (std::size_t i = 0; i < count; ++i)
+            score(forward_sample<Net>(p, set.inputs[sample(i)], ws, {}), sample(i));
+    } else {
+        batch_workspace<Net, T> ws(std::min(chunk, count));
+        infer_rows<Net>(
+            p, ws, 0, count, [&](std::size_t i) -> const auto& { return set.inputs[sample(i)]; },
+            [&](const T* out, std::size_t i) { score(out, sample(i)); });
+    }
 }
 
 /// tg::evaluate on the samples `rows` lists (all of set when it is empty), which must not be none.
