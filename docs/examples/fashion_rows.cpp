@@ -7,7 +7,7 @@
 //
 // Usage: fashion_rows [--threads=N] [--epochs=N] [DATA_DIR]
 //   DATA_DIR default $TYPEGRAD_FASHION_MNIST, else /usr/share/datasets/fashion-mnist;  N default 0 (every
-//   core) and 4 epochs
+//   core) and 5 epochs
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
@@ -28,7 +28,7 @@ constexpr int data_missing = 77;
 int main(int argc, char** argv) {
     const char* env_dir = std::getenv("TYPEGRAD_FASHION_MNIST");
     fs::path data = env_dir ? env_dir : "/usr/share/datasets/fashion-mnist";
-    std::size_t threads = 0, epochs = 4;
+    std::size_t threads = 0, epochs = 5;
     for (int i = 1; i < argc; ++i) {
         const std::string_view arg = argv[i];
         if (arg.starts_with("--threads=")) threads = std::strtoul(argv[i] + 10, nullptr, 10);
