@@ -359,6 +359,12 @@ struct sequence_part {
 /// fit_by_samples (each thread a slice, in thread order) and thread 0 updates.
 template <class Net, class T, std::size_t Steps>
 class fit_by_sequences {
+    static_assert(![]<std::size_t... I>(std::index_sequence<I...>) {
+        return (... || keeps_running_statistics<typename Net::template layer_type<I>, T, Net::sizes[I]>);
+    }(std::make_index_sequence<Net::layer_count>{}),
+                  "tg::fit does not train a sequence network holding tg::batch_norm: it would not update the "
+                  "running statistics");
+
 public:
     fit_by_sequences(std::size_t, std::size_t threads) {
         parts_.reserve(threads);
