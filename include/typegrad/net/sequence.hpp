@@ -276,7 +276,7 @@ void backward_sequence(const params<Net, T>& p, sequence_workspace<Net, T>& ws,
 
 namespace detail {
 
-/// forward_sequence of x's `steps` rows in training mode, then the loss of each output row r against
+/// forward_sequence of x's `steps` rows (with info), then the loss of each output row r against
 /// target(r), whose gradient times scale backward_sequence ADDS into grad; returns the loss sum (unscaled).
 /// value_and_grad_sequence (scale: one over the sequence's output rows) and tg::fit (one over the batch's).
 template <class Net, class T, class Target, class Loss>

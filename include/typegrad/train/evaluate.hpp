@@ -54,7 +54,7 @@ void for_each_output(const params<Net, T>& p, const Data& set, Score score, std:
     if constexpr (sequence_network<Net>) {
         sequence_workspace<Net, T> ws(sequence_steps<Net, Data>);
         for (std::size_t i = 0; i < count; ++i)
-            score(forward_sample<Net>(p, set.inputs[sample(i)], ws, {}), sample(i));
+            score(forward_sample<Net>(p, set.inputs[sample(i)], ws), sample(i));
     } else {
         batch_workspace<Net, T> ws(std::min(chunk, count));
         infer_rows<Net>(

@@ -9,7 +9,6 @@
 
 #include <typegrad/core/rows.hpp>
 #include <typegrad/core/vec.hpp>
-#include <typegrad/layers/layer.hpp>
 #include <typegrad/net/params.hpp>
 #include <typegrad/net/sequence.hpp>
 #include <typegrad/net/sequential.hpp>
@@ -36,13 +35,12 @@ void load_sample(const vec<T, N>& x, sequence_workspace<Net, T>& ws) noexcept {
     std::copy_n(x.data(), N, ws.template values<0>().data());
 }
 
-/// Runs the sequence of sample x through the network (ws holds sequence_steps steps) and returns its
-/// output row; with info.m == mode::training ws keeps what backward_sequence needs.
+/// Runs the sequence of sample x through the network in inference mode (ws holds sequence_steps steps)
+/// and returns its output row.
 template <class Net, class T, std::size_t N>
-const T* forward_sample(const params<Net, T>& p, const vec<T, N>& x, sequence_workspace<Net, T>& ws,
-                        const batch_info& info) {
+const T* forward_sample(const params<Net, T>& p, const vec<T, N>& x, sequence_workspace<Net, T>& ws) {
     load_sample(x, ws);
-    return forward_sequence<Net>(p, ws.template values<0>(), N / Net::in_size, ws, info).data();
+    return forward_sequence<Net>(p, ws.template values<0>(), N / Net::in_size, ws).data();
 }
 
 }  // namespace typegrad::detail
