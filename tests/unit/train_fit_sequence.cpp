@@ -1,9 +1,11 @@
 // tg::fit, tg::evaluate and tg::accuracy for sequence networks (train/sequence_data.hpp): a sample of
 // steps · In values is `steps` rows of In. A GRU and a conv1d network learn to tell two kinds of
-// generated sequences apart; one update is the batch's mean of value_and_grad_sequence; 1 and 2
-// threads give the same parameters up to summation order; bad input names what and where.
+// generated sequences apart and a GRU regresses their amplitude (tg::r2); one update is the batch's mean
+// of value_and_grad_sequence; 1 and 2 threads give the same parameters up to summation order; bad input
+// names what and where.
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <numbers>
 #include <span>
@@ -78,6 +80,28 @@ BOOST_AUTO_TEST_SUITE(train_fit_sequence)
 BOOST_AUTO_TEST_CASE(a_gru_learns_two_kinds_of_sequences) { learns_the_waves<gru_net>(7); }
 
 BOOST_AUTO_TEST_CASE(a_conv1d_network_learns_two_kinds_of_sequences) { learns_the_waves<conv_net>(7); }
+
+// Sequence to a vector: a GRU learns each wave's amplitude (its largest |x| over the steps, near amp),
+// scored by tg::r2.
+BOOST_AUTO_TEST_CASE(a_gru_regresses_a_vector_per_sequence) {
+    const auto to_amplitudes = [](const tg::dataset<float, steps * in>& waves) {
+        tg::dataset<float, steps * in, tg::vec<float, 1>> set;
+        for (const auto& x : waves.inputs) {
+            float amplitude = 0;
+            for (std::size_t t = 0; t < steps; ++t)
+                amplitude = std::max(amplitude, std::hypot(x[t * in], x[t * in + 1]));
+            set.push_back(x, tg::vec<float, 1>{amplitude});
+        }
+        return set;
+    };
+    using net = tg::sequential<tg::gru<in, 8>, tg::last_step, tg::dense<8, 1>>;
+    const auto train = to_amplitudes(waves<float>(400, 1)), test = to_amplitudes(waves<float>(200, 2));
+    auto p = tg::init<net>(3);
+    tg::adam opt{0.02};
+    tg::fit<net>(p, train, tg::mse{}, opt, {.epochs = 20, .batch_size = 16, .threads = 2, .report = tg::progress::none});
+    BOOST_TEST(tg::r2<net>(p, test) > 0.9);
+    BOOST_TEST(tg::evaluate<net>(p, test, tg::mse{}).loss < 0.01);
+}
 
 // One epoch of one batch: sgd's update is the learning rate times the mean over the batch of each
 // sequence's value_and_grad_sequence, and the reported loss is the mean of their losses.
