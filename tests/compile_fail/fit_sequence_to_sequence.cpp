@@ -1,5 +1,6 @@
-// tg::fit trains a sequence network from sequence to label: one output row per sequence, after tg::last_step.
-// expect: put tg::last_step after its last sequence layer
+// A network without tg::last_step maps a sequence to a sequence: its targets are vectors of one row per
+// step, not class indices.
+// expect: a sequence-to-sequence network's target is a tg::vec of steps × out_size values
 #include <typegrad/typegrad.hpp>
 
 namespace tg = typegrad;

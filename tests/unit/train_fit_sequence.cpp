@@ -103,6 +103,67 @@ BOOST_AUTO_TEST_CASE(a_gru_regresses_a_vector_per_sequence) {
     BOOST_TEST(tg::evaluate<net>(p, test, tg::mse{}).loss < 0.01);
 }
 
+// Sequence to sequence: a GRU with a dense layer at every step learns to repeat its input's first
+// channel one step late (0 at the first step); a target is one row of 1 value per step. One update
+// of sgd is the mean over the batch's sequences of value_and_grad_sequence (each the mean over its steps).
+using delay_net = tg::sequential<tg::gru<in, 8>, tg::dense<8, 1>>;
+
+template <class T>
+tg::dataset<T, steps * in, tg::vec<T, steps>> delayed(std::size_t n, std::uint64_t seed) {
+    const auto from = waves<T>(n, seed);
+    tg::dataset<T, steps * in, tg::vec<T, steps>> set;
+    for (const auto& x : from.inputs) {
+        tg::vec<T, steps> y{};
+        for (std::size_t t = 1; t < steps; ++t) y[t] = x[(t - 1) * in];
+        set.push_back(x, y);
+    }
+    return set;
+}
+
+BOOST_AUTO_TEST_CASE(sequence_to_sequence_learns_a_delay) {
+    const auto train = delayed<float>(400, 1), test = delayed<float>(200, 2);
+    auto p = tg::init<delay_net>(3);
+    const double before = tg::evaluate<delay_net>(p, test, tg::mse{}).loss;
+    tg::adam opt{0.02};
+    const auto result = tg::fit<delay_net>(p, train, tg::mse{}, opt,
+                                           {.epochs = 20, .batch_size = 16, .threads = 2, .report = tg::progress::none,
+                                            .validation_split = 0.1});
+    const double after = tg::evaluate<delay_net>(p, test, tg::mse{}).loss;
+    BOOST_TEST(after < 0.01);
+    BOOST_TEST(after < before / 20);
+    BOOST_TEST(result.history.back().validation_loss < 0.01);
+}
+
+BOOST_AUTO_TEST_CASE(a_sequence_to_sequence_update_is_the_batch_mean_of_value_and_grad_sequence) {
+    const auto data = delayed<double>(5, 4);
+    const auto start = tg::init<delay_net, double>(5);
+    tg::params<delay_net, double> sum{};
+    double loss = 0;
+    tg::sequence_workspace<delay_net, double> ws(steps);
+    tg::rows<double, in> x(steps);
+    std::vector<tg::vec<double, 1>> targets(steps);
+    for (std::size_t i = 0; i < data.size(); ++i) {
+        std::copy_n(data.inputs[i].data(), steps * in, x.data());
+        for (std::size_t t = 0; t < steps; ++t) targets[t][0] = data.targets[i][t];
+        loss += tg::value_and_grad_sequence<delay_net>(start, x, steps, std::span<const tg::vec<double, 1>>(targets),
+                                                       tg::mse{}, sum, ws);
+    }
+    auto expected = start;
+    tg::for_each_tensor(
+        [&](std::size_t, std::string_view, auto& w, const auto& g) {
+            for (std::size_t i = 0; i < w.size(); ++i) w.data()[i] -= 0.5 * g.data()[i] / double(data.size());
+        },
+        expected, sum);
+    for (std::size_t threads : {1, 2}) {
+        auto p = start;
+        tg::sgd opt{0.5};
+        const auto result = tg::fit<delay_net>(p, data, tg::mse{}, opt,
+                                               {.batch_size = 5, .threads = threads, .report = tg::progress::none});
+        BOOST_TEST(largest_difference(p, expected) < 1e-14);
+        BOOST_TEST(std::abs(result.history[0].loss - loss / double(data.size())) < 1e-14);  // per step
+    }
+}
+
 // One epoch of one batch: sgd's update is the learning rate times the mean over the batch of each
 // sequence's value_and_grad_sequence, and the reported loss is the mean of their losses.
 BOOST_AUTO_TEST_CASE(an_update_is_the_batch_mean_of_value_and_grad_sequence) {

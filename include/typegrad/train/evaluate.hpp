@@ -22,7 +22,8 @@
 namespace typegrad {
 
 struct evaluation {
-    double loss;      // the mean loss per sample (with class weights: Σ losses / Σ weights, as PyTorch's mean)
+    double loss;      // the mean loss per sample (with class weights: Σ losses / Σ weights, as PyTorch's mean;
+                      // sequence to sequence: per output row, each step's)
     double accuracy;  // the fraction classified right (labelled data); NaN for regression data
 };
 
@@ -69,14 +70,22 @@ evaluation evaluate_rows(const params<Net, T>& p, const Data& set, const Loss& l
                          std::span<const std::size_t> rows = {}) {
     double loss_sum = 0, weight_sum = 0;
     std::size_t right = 0;
+    const auto score_row = [&](const T* out, const auto& target) {
+        vec<T, Net::out_size> y;
+        std::copy_n(out, Net::out_size, y.data());
+        loss_sum += loss.value(y, target);
+        weight_sum += sample_weight<T, Net::out_size>(loss, target);
+    };
     for_each_output<Net>(
         p, set,
         [&](const T* out, std::size_t i) {
-            vec<T, Net::out_size> y;
-            std::copy_n(out, Net::out_size, y.data());
-            loss_sum += loss.value(y, set.targets[i]);
-            weight_sum += sample_weight<T, Net::out_size>(loss, set.targets[i]);
-            if constexpr (Data::labelled) right += argmax(out, Net::out_size) == set.targets[i];
+            if constexpr (sequence_network<Net> && !to_label<Net, T>) {
+                for (std::size_t r = 0; r < sequence_steps<Net, Data>; ++r)
+                    score_row(out + r * Net::out_size, row_target<Net, T>(set.targets[i], r));
+            } else {
+                score_row(out, set.targets[i]);
+                if constexpr (Data::labelled) right += argmax(out, Net::out_size) == set.targets[i];
+            }
         },
         rows);
     const double n = double(rows.empty() ? set.size() : rows.size());
@@ -169,6 +178,8 @@ template <network Net, class T, class Data>
 double r2(const params<Net, T>& p, const Data& set) {
     detail::check_data<Net, T, Data>();
     static_assert(!Data::labelled, "tg::r2 needs a regression data set (vector targets)");
+    if constexpr (sequence_network<Net>)
+        static_assert(detail::to_label<Net, T>, "tg::r2 scores one output row per sample: a sequence network ending in tg::last_step");
     set.check();
     if (set.empty()) throw value_error("tg::r2: the data set is empty");
     constexpr std::size_t outputs = Net::out_size;

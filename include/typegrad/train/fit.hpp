@@ -355,7 +355,8 @@ struct sequence_part {
 
 /// tg::fit's threads split a sequence network's batch by samples: each runs its share of the batch's
 /// sequences, one after the other, through forward_sequence and backward_sequence into a gradient of
-/// its own, each sequence's loss divided by the batch's weight; the gradients are summed as in
+/// its own, each output row's loss divided by the batch's weight (its output rows, or their summed class
+/// weights); the gradients are summed as in
 /// fit_by_samples (each thread a slice, in thread order) and thread 0 updates.
 template <class Net, class T, std::size_t Steps>
 class fit_by_sequences {
@@ -364,6 +365,8 @@ class fit_by_sequences {
     }(std::make_index_sequence<Net::layer_count>{}),
                   "tg::fit does not train a sequence network holding tg::batch_norm: it would not update the "
                   "running statistics");
+
+    static constexpr std::size_t out_rows = to_label<Net, T> ? 1 : Steps;  // per sequence
 
 public:
     fit_by_sequences(std::size_t, std::size_t threads) {
@@ -379,8 +382,9 @@ public:
         for (std::size_t b = 0; b < plan.batches; ++b) {
             const std::size_t begin = plan.begin(b), count = plan.count(b);
             const std::uint64_t key = batch_key(plan.seed, plan.epoch, b);
-            const T weight = batch_weight<T, Net::out_size>(
-                loss, count, [&](std::size_t r) -> const auto& { return train.targets[plan.order[begin + r]]; });
+            const T weight = batch_weight<T, Net::out_size>(loss, count * out_rows, [&](std::size_t r) -> decltype(auto) {
+                return row_target<Net, T>(train.targets[plan.order[begin + r / out_rows]], r % out_rows);
+            });
             auto job = [&](std::size_t t) {
                 sequence_part<Net, T>& part = parts_[t];
                 const std::size_t lo = count * t / threads, hi = count * (t + 1) / threads;
@@ -394,7 +398,7 @@ public:
                     load_sample(train.inputs[sample], part.ws);
                     part.loss += scaled_value_and_grad_sequence<Net>(
                         p, part.ws.template values<0>(), Steps,
-                        [&](std::size_t) -> const auto& { return train.targets[sample]; }, loss,
+                        [&](std::size_t k) -> decltype(auto) { return row_target<Net, T>(train.targets[sample], k); }, loss,
                         per_weight(T{1}, weight), *part.grad, part.ws, {mode::training, key, r * Steps});
                     if constexpr (Data::labelled)
                         part.right +=
@@ -621,7 +625,8 @@ fit_result fit_with(params<Net, T>& p, const Data& train, const Data* validation
 template <network Net, class T, class Data, class Loss, class Opt, class OnEpoch = detail::ignore_epochs>
     requires loss_for<Loss, T, Net::out_size> && optimizer<Opt, params<Net, T>> &&
              std::invocable<OnEpoch&, const epoch_report&> &&
-             std::convertible_to<typename Data::target_type, loss_target_t<Loss, T, Net::out_size>>
+             (std::convertible_to<typename Data::target_type, loss_target_t<Loss, T, Net::out_size>> ||
+              detail::sequence_targets<Data, Net, T, Loss>)
 fit_result fit(params<Net, T>& p, const Data& train, const Loss& loss, Opt& opt, const fit_options& options = {},
                OnEpoch on_epoch = {}) {
     return detail::fit_with(p, train, static_cast<const Data*>(nullptr), loss, opt, options, on_epoch);
@@ -631,7 +636,8 @@ fit_result fit(params<Net, T>& p, const Data& train, const Loss& loss, Opt& opt,
 template <network Net, class T, class Data, class Loss, class Opt, class OnEpoch = detail::ignore_epochs>
     requires loss_for<Loss, T, Net::out_size> && optimizer<Opt, params<Net, T>> &&
              std::invocable<OnEpoch&, const epoch_report&> &&
-             std::convertible_to<typename Data::target_type, loss_target_t<Loss, T, Net::out_size>>
+             (std::convertible_to<typename Data::target_type, loss_target_t<Loss, T, Net::out_size>> ||
+              detail::sequence_targets<Data, Net, T, Loss>)
 fit_result fit(params<Net, T>& p, const Data& train, const Data& validation, const Loss& loss, Opt& opt,
                const fit_options& options = {}, OnEpoch on_epoch = {}) {
     return detail::fit_with(p, train, &validation, loss, opt, options, on_epoch);
