@@ -274,6 +274,31 @@ void backward_sequence(const params<Net, T>& p, sequence_workspace<Net, T>& ws,
     });
 }
 
+namespace detail {
+
+/// forward_sequence of x's `steps` rows (with info), then the loss of each output row r against
+/// target(r), whose gradient times scale backward_sequence ADDS into grad; returns the loss sum (unscaled).
+/// value_and_grad_sequence (scale: one over the sequence's output rows) and tg::fit (one over the batch's).
+template <class Net, class T, class Target, class Loss>
+T scaled_value_and_grad_sequence(const params<Net, T>& p, const rows<T, Net::in_size>& x, std::size_t steps,
+                                 Target target, const Loss& loss, T scale, params<Net, T>& grad,
+                                 sequence_workspace<Net, T>& ws, const batch_info& info) {
+    constexpr std::size_t out = Net::out_size;
+    const auto& y = forward_sequence<Net>(p, x, steps, ws, info);
+    auto& grad_y = ws.template gradients<Net::layer_count>();
+    T sum{};
+    for (std::size_t r = 0; r < ws.output_rows(); ++r) {
+        vec<T, out> row, g;
+        std::copy_n(y.row(r), out, row.data());
+        sum += loss.value_and_grad(row, target(r), g);
+        std::transform(g.begin(), g.end(), grad_y.row(r), [scale](T v) { return v * scale; });
+    }
+    backward_sequence<Net>(p, ws, grad_y, grad);
+    return sum;
+}
+
+}  // namespace detail
+
 /// A whole sequence's loss, averaged over the output rows (each step's, or the one after
 /// tg::last_step), with targets[r] the target of output row r; ADDS its gradient into grad.
 template <network Net, class T, class Loss>
@@ -281,25 +306,14 @@ template <network Net, class T, class Loss>
 T value_and_grad_sequence(const params<Net, T>& p, const rows<T, Net::in_size>& x, std::size_t steps,
                           std::span<const loss_target_t<Loss, T, Net::out_size>> targets, const Loss& loss,
                           params<Net, T>& grad, sequence_workspace<Net, T>& ws) {
-    constexpr std::size_t out = Net::out_size;
     const std::size_t n = detail::sequence_plan<Net, T>::template rows_at<Net::layer_count>(steps);
     if (targets.size() != n)
         throw value_error(detail::message("tg::value_and_grad_sequence: ", targets.size(), " targets for ", n,
                                           " output rows, expected one target per output row (",
                                           n == steps ? "one per step" : "one per sequence, after tg::last_step", ")"));
-    const auto& y = forward_sequence<Net>(p, x, steps, ws, {mode::training});
     const auto target = [&](std::size_t r) -> const auto& { return targets[r]; };
-    const T scale = detail::per_weight(T{1}, detail::batch_weight<T, out>(loss, n, target));
-    auto& grad_y = ws.template gradients<Net::layer_count>();
-    T sum{};
-    for (std::size_t r = 0; r < n; ++r) {
-        vec<T, out> row, g;
-        std::copy_n(y.row(r), out, row.data());
-        sum += loss.value_and_grad(row, targets[r], g);
-        std::transform(g.begin(), g.end(), grad_y.row(r), [scale](T v) { return v * scale; });
-    }
-    backward_sequence<Net>(p, ws, grad_y, grad);
-    return sum * scale;
+    const T scale = detail::per_weight(T{1}, detail::batch_weight<T, Net::out_size>(loss, n, target));
+    return scale * detail::scaled_value_and_grad_sequence<Net>(p, x, steps, target, loss, scale, grad, ws, {mode::training});
 }
 
 }  // namespace typegrad

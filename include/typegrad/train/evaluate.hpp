@@ -1,5 +1,6 @@
 // tg::evaluate, tg::accuracy, tg::confusion_matrix and tg::r2: how a network does on a data set, run
-// on the batch path in inference mode. A sample is classified as its largest output.
+// on the batch path in inference mode (a sequence network: each sample a sequence through
+// tg::forward_sequence, see train/sequence_data.hpp). A sample is classified as its largest output.
 #pragma once
 
 #include <algorithm>
@@ -16,11 +17,13 @@
 #include <typegrad/loss/loss.hpp>
 #include <typegrad/net/batch.hpp>
 #include <typegrad/net/params.hpp>
+#include <typegrad/train/sequence_data.hpp>
 
 namespace typegrad {
 
 struct evaluation {
-    double loss;      // the mean loss per sample (with class weights: Σ losses / Σ weights, as PyTorch's mean)
+    double loss;      // the mean loss per sample (with class weights: Σ losses / Σ weights, as PyTorch's mean;
+                      // sequence to sequence: per output row, each step's)
     double accuracy;  // the fraction classified right (labelled data); NaN for regression data
 };
 
@@ -36,21 +39,29 @@ template <class Net, class T, class Data>
 constexpr void check_data() {
     static_assert(std::same_as<typename Data::value_type, T>,
                   "tg::fit / tg::evaluate: the data set's element type must be the parameters' (tg::params<Net, T>)");
-    static_assert(Data::input_size == Net::in_size,
-                  "tg::fit / tg::evaluate: the data set's sample size must be the network's in_size");
+    if constexpr (sequence_network<Net>) check_sequence_data<Net, T, Data>();
+    else
+        static_assert(Data::input_size == Net::in_size,
+                      "tg::fit / tg::evaluate: the data set's sample size must be the network's in_size");
 }
 
 /// Calls score(output row, sample index) for every sample of set, or for the samples `rows` lists when
-/// it is not empty, in chunks on the batch path.
+/// it is not empty, in chunks on the batch path (a sequence network: one sequence at a time).
 template <class Net, class T, class Data, class Score>
 void for_each_output(const params<Net, T>& p, const Data& set, Score score, std::span<const std::size_t> rows = {}) {
     constexpr std::size_t chunk = 256;
     const std::size_t count = rows.empty() ? set.size() : rows.size();
     const auto sample = [&](std::size_t i) { return rows.empty() ? i : rows[i]; };
-    batch_workspace<Net, T> ws(std::min(chunk, count));
-    infer_rows<Net>(
-        p, ws, 0, count, [&](std::size_t i) -> const auto& { return set.inputs[sample(i)]; },
-        [&](const T* out, std::size_t i) { score(out, sample(i)); });
+    if constexpr (sequence_network<Net>) {
+        sequence_workspace<Net, T> ws(sequence_steps<Net, Data>);
+        for (std::size_t i = 0; i < count; ++i)
+            score(forward_sample<Net>(p, set.inputs[sample(i)], ws), sample(i));
+    } else {
+        batch_workspace<Net, T> ws(std::min(chunk, count));
+        infer_rows<Net>(
+            p, ws, 0, count, [&](std::size_t i) -> const auto& { return set.inputs[sample(i)]; },
+            [&](const T* out, std::size_t i) { score(out, sample(i)); });
+    }
 }
 
 /// tg::evaluate on the samples `rows` lists (all of set when it is empty), which must not be none.
@@ -59,14 +70,22 @@ evaluation evaluate_rows(const params<Net, T>& p, const Data& set, const Loss& l
                          std::span<const std::size_t> rows = {}) {
     double loss_sum = 0, weight_sum = 0;
     std::size_t right = 0;
+    const auto score_row = [&](const T* out, const auto& target) {
+        vec<T, Net::out_size> y;
+        std::copy_n(out, Net::out_size, y.data());
+        loss_sum += loss.value(y, target);
+        weight_sum += sample_weight<T, Net::out_size>(loss, target);
+    };
     for_each_output<Net>(
         p, set,
         [&](const T* out, std::size_t i) {
-            vec<T, Net::out_size> y;
-            std::copy_n(out, Net::out_size, y.data());
-            loss_sum += loss.value(y, set.targets[i]);
-            weight_sum += sample_weight<T, Net::out_size>(loss, set.targets[i]);
-            if constexpr (Data::labelled) right += argmax(out, Net::out_size) == set.targets[i];
+            if constexpr (sequence_network<Net> && !to_label<Net, T>) {
+                for (std::size_t r = 0; r < sequence_steps<Net, Data>; ++r)
+                    score_row(out + r * Net::out_size, row_target<Net, T>(set.targets[i], r));
+            } else {
+                score_row(out, set.targets[i]);
+                if constexpr (Data::labelled) right += argmax(out, Net::out_size) == set.targets[i];
+            }
         },
         rows);
     const double n = double(rows.empty() ? set.size() : rows.size());
@@ -159,6 +178,8 @@ template <network Net, class T, class Data>
 double r2(const params<Net, T>& p, const Data& set) {
     detail::check_data<Net, T, Data>();
     static_assert(!Data::labelled, "tg::r2 needs a regression data set (vector targets)");
+    if constexpr (sequence_network<Net>)
+        static_assert(detail::to_label<Net, T>, "tg::r2 scores one output row per sample: a sequence network ending in tg::last_step");
     set.check();
     if (set.empty()) throw value_error("tg::r2: the data set is empty");
     constexpr std::size_t outputs = Net::out_size;

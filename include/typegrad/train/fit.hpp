@@ -2,7 +2,8 @@
 // the seed), cuts them into ⌈N / batch_size⌉ batches, the last one possibly smaller, and makes one
 // optimizer update per batch from the mean of its samples' gradients. A batch runs on the batch path,
 // split over threads: a network of dense layers and elementwise activations by neurons
-// (train/neuron_split.hpp), any other by samples, each thread summing its rows' gradients. Sums run in
+// (train/neuron_split.hpp), any other by samples, each thread summing its rows' gradients (a sequence
+// network's: its sequences' through backward_sequence, train/sequence_data.hpp). Sums run in
 // a fixed order, so a run is deterministic for a seed and a thread count. After every epoch fit may
 // validate on a set it does not train on, stop early when a metric stops improving, and keep the best
 // epoch's parameters (fit_options).
@@ -36,6 +37,7 @@
 #include <typegrad/train/evaluate.hpp>
 #include <typegrad/train/neuron_split.hpp>
 #include <typegrad/train/progress.hpp>
+#include <typegrad/train/sequence_data.hpp>
 #include <typegrad/train/thread_pool.hpp>
 
 namespace typegrad {
@@ -339,6 +341,103 @@ private:
     neuron_split<Net, T> split_;
 };
 
+/// One thread's share of a sequence network's batches: a workspace for one sequence, the gradient of
+/// its sequences and what they scored.
+template <class Net, class T>
+struct sequence_part {
+    explicit sequence_part(std::size_t steps) : ws(steps), grad(std::make_unique<params<Net, T>>()) {}
+    sequence_workspace<Net, T> ws;
+    std::unique_ptr<params<Net, T>> grad;
+    T loss{};
+    std::size_t right = 0;
+    bool finite = true;
+};
+
+/// tg::fit's threads split a sequence network's batch by samples: each runs its share of the batch's
+/// sequences, one after the other, through forward_sequence and backward_sequence into a gradient of
+/// its own, each output row's loss divided by the batch's weight (its output rows, or their summed class
+/// weights); the gradients are summed as in
+/// fit_by_samples (each thread a slice, in thread order) and thread 0 updates.
+template <class Net, class T, std::size_t Steps>
+class fit_by_sequences {
+    static_assert(![]<std::size_t... I>(std::index_sequence<I...>) {
+        return (... || keeps_running_statistics<typename Net::template layer_type<I>, T, Net::sizes[I]>);
+    }(std::make_index_sequence<Net::layer_count>{}),
+                  "tg::fit does not train a sequence network holding tg::batch_norm: it would not update the "
+                  "running statistics");
+
+    static constexpr std::size_t out_rows = to_label<Net, T> ? 1 : Steps;  // per sequence
+
+public:
+    fit_by_sequences(std::size_t, std::size_t threads) {
+        parts_.reserve(threads);
+        for (std::size_t t = 0; t < threads; ++t) parts_.emplace_back(Steps);
+    }
+
+    template <class Data, class Loss, class Opt>
+    epoch_totals epoch(params<Net, T>& p, const Data& train, const Loss& loss, Opt& opt, const epoch_plan& plan,
+                       thread_pool& pool, progress_printer& printer) {
+        const std::size_t threads = parts_.size();
+        epoch_totals totals;
+        for (std::size_t b = 0; b < plan.batches; ++b) {
+            const std::size_t begin = plan.begin(b), count = plan.count(b);
+            const std::uint64_t key = batch_key(plan.seed, plan.epoch, b);
+            const T weight = batch_weight<T, Net::out_size>(loss, count * out_rows, [&](std::size_t r) -> decltype(auto) {
+                return row_target<Net, T>(train.targets[plan.order[begin + r / out_rows]], r % out_rows);
+            });
+            auto job = [&](std::size_t t) {
+                sequence_part<Net, T>& part = parts_[t];
+                const std::size_t lo = count * t / threads, hi = count * (t + 1) / threads;
+                for_each_tensor([](std::size_t, std::string_view, auto& g) { std::fill_n(g.data(), g.size(), T{}); },
+                                *part.grad);
+                part.loss = T{};
+                part.right = 0;
+                for (std::size_t r = lo; r < hi; ++r) {
+                    const std::size_t sample = plan.order[begin + r];
+                    // Each sequence's step rows are rows (r · Steps …) of the batch, for dropout's masks.
+                    load_sample(train.inputs[sample], part.ws);
+                    part.loss += scaled_value_and_grad_sequence<Net>(
+                        p, part.ws.template values<0>(), Steps,
+                        [&](std::size_t k) -> decltype(auto) { return row_target<Net, T>(train.targets[sample], k); }, loss,
+                        per_weight(T{1}, weight), *part.grad, part.ws, {mode::training, key, r * Steps});
+                    if constexpr (Data::labelled)
+                        part.right +=
+                            argmax(part.ws.template values<Net::layer_count>().data(), Net::out_size) == train.targets[sample];
+                }
+            };
+            pool.run(job);
+            auto reduce = [&](std::size_t t) { parts_[t].finite = reduce_slice(parts_, t); };
+            pool.run(reduce);
+            double batch_loss = 0;
+            bool finite = true;
+            for (const auto& part : parts_) {
+                batch_loss += part.loss;
+                finite = finite && part.finite;
+            }
+            if (!std::isfinite(batch_loss) || !finite) throw not_finite(std::isfinite(batch_loss), plan, b);
+            opt.step(p, *parts_[0].grad);
+            totals.loss += batch_loss;
+            totals.weight += weight;
+            for (const auto& part : parts_) totals.right += part.right;
+            printer.batch(plan.epoch, plan.epochs, b + 1, plan.batches, totals.loss / totals.weight);
+        }
+        return totals;
+    }
+
+private:
+    std::vector<sequence_part<Net, T>> parts_;
+};
+
+/// The trainer tg::fit splits Net's batches of Data with.
+template <class Net, class T, class Data>
+struct trainer_of {
+    using type = std::conditional_t<splits_by_neurons<Net, T>, fit_by_neurons<Net, T>, fit_by_samples<Net, T>>;
+};
+template <sequence_network Net, class T, class Data>
+struct trainer_of<Net, T, Data> {
+    using type = fit_by_sequences<Net, T, sequence_steps<Net, Data>>;
+};
+
 }  // namespace detail
 
 namespace detail {
@@ -401,6 +500,7 @@ fit_result fit_with(params<Net, T>& p, const Data& train, const Data* validation
     check_data<Net, T, Data>();
     train.check();
     if (train.empty()) throw value_error("tg::fit: the training set is empty");
+    if constexpr (Data::labelled) check_labels<Net>("tg::fit", train);  // before a thread meets the label
     if (validation) {
         validation->check();
         if (validation->empty()) throw value_error("tg::fit: the validation set is empty");
@@ -420,8 +520,7 @@ fit_result fit_with(params<Net, T>& p, const Data& train, const Data* validation
     const std::size_t batches = (n + batch_size - 1) / batch_size;
     const std::size_t threads = std::min(batch_size, thread_count(options.threads));
 
-    std::conditional_t<splits_by_neurons<Net, T>, fit_by_neurons<Net, T>, fit_by_samples<Net, T>> trainer(batch_size,
-                                                                                                         threads);
+    typename trainer_of<Net, T, Data>::type trainer(batch_size, threads);
     thread_pool pool(threads);
     rng shuffler{options.seed};
     progress_printer printer(options.report, std::cerr);
@@ -526,7 +625,8 @@ fit_result fit_with(params<Net, T>& p, const Data& train, const Data* validation
 template <network Net, class T, class Data, class Loss, class Opt, class OnEpoch = detail::ignore_epochs>
     requires loss_for<Loss, T, Net::out_size> && optimizer<Opt, params<Net, T>> &&
              std::invocable<OnEpoch&, const epoch_report&> &&
-             std::convertible_to<typename Data::target_type, loss_target_t<Loss, T, Net::out_size>>
+             (std::convertible_to<typename Data::target_type, loss_target_t<Loss, T, Net::out_size>> ||
+              detail::sequence_targets<Data, Net, T, Loss>)
 fit_result fit(params<Net, T>& p, const Data& train, const Loss& loss, Opt& opt, const fit_options& options = {},
                OnEpoch on_epoch = {}) {
     return detail::fit_with(p, train, static_cast<const Data*>(nullptr), loss, opt, options, on_epoch);
@@ -536,7 +636,8 @@ fit_result fit(params<Net, T>& p, const Data& train, const Loss& loss, Opt& opt,
 template <network Net, class T, class Data, class Loss, class Opt, class OnEpoch = detail::ignore_epochs>
     requires loss_for<Loss, T, Net::out_size> && optimizer<Opt, params<Net, T>> &&
              std::invocable<OnEpoch&, const epoch_report&> &&
-             std::convertible_to<typename Data::target_type, loss_target_t<Loss, T, Net::out_size>>
+             (std::convertible_to<typename Data::target_type, loss_target_t<Loss, T, Net::out_size>> ||
+              detail::sequence_targets<Data, Net, T, Loss>)
 fit_result fit(params<Net, T>& p, const Data& train, const Data& validation, const Loss& loss, Opt& opt,
                const fit_options& options = {}, OnEpoch on_epoch = {}) {
     return detail::fit_with(p, train, &validation, loss, opt, options, on_epoch);
