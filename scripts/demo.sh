@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # typegrad's main job: runs the tutorial's quick examples in the order it tells them, then trains a
-# 784-256-128-10 network on Fashion-MNIST (docs/fashion-mnist.md) and plots every example's output,
-# all under build/demo.
+# 784-256-128-10 network on Fashion-MNIST (docs/fashion-mnist.md) and a GRU that reads the same images
+# row by row (docs/sequences.md), and plots every example's output, all under build/demo.
 # Installs missing Debian packages first; where the data set cannot be installed it says so and
 # trains the seed's blue/red points (docs/blue-red-points.md) as the main job instead.
 set -euo pipefail
@@ -22,7 +22,7 @@ fi
 
 echo "== building the examples in build/release"
 scripts/configure.sh build/release
-cmake --build build/release -j"$jobs" --target "${examples[@]}" fashion_mnist
+cmake --build build/release -j"$jobs" --target "${examples[@]}" fashion_mnist fashion_rows
 out=build/demo
 mkdir -p "$out"
 for example in "${examples[@]}"; do
@@ -33,6 +33,10 @@ done
 
 echo "== main job: ${main[0]}"
 (cd "$out" && "../release/docs/examples/${main[0]}" "${main[@]:1}")
+if [ "${main[0]}" = fashion_mnist ]; then
+    echo "== a sequence network on the same data: a GRU reads each image row by row (fashion_rows)"
+    build/release/docs/examples/fashion_rows "$data"
+fi
 
 echo "== plots"
 plots=(gradient_descent seed_activations named_activations regression_head optimizers blue_red_points vanishing_gradients
