@@ -68,3 +68,13 @@ target_link_libraries(check_recurrent PRIVATE typegrad_dev)
 if(TYPEGRAD_SYSTEM_PYTHON)
     typegrad_torch_test(torch_recurrent torch_recurrent.py check_recurrent ${CMAKE_CURRENT_BINARY_DIR}/tmp/torch_recurrent.safetensors)
 endif()
+# Whole networks: PyTorch's LSTM → Linear (sequence to sequence) and GRU → Tanh → last step → Linear
+# (sequence to label), loaded with tg::load, against tg::forward_sequence and tg::value_and_grad_sequence.
+add_executable(check_recurrent_net interop/check_recurrent_net.cpp)
+target_link_libraries(check_recurrent_net PRIVATE typegrad_dev)
+if(TYPEGRAD_SYSTEM_PYTHON)
+    typegrad_torch_test(torch_lstm_net torch_recurrent_net.py check_recurrent_net
+                        ${CMAKE_CURRENT_BINARY_DIR}/tmp/torch_lstm_net.safetensors lstm)
+    typegrad_torch_test(torch_gru_net torch_recurrent_net.py check_recurrent_net
+                        ${CMAKE_CURRENT_BINARY_DIR}/tmp/torch_gru_net.safetensors gru)
+endif()
