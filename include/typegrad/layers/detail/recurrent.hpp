@@ -53,12 +53,12 @@ void init_recurrent(recurrent_params<T, In, Hidden, Gates>& p, rng& r) {
 }
 
 /// Calls f(i, lanes) for i = 0, w, 2w, … over N elements (w the SIMD width), lanes an
-/// integral_constant: w, then N % w for the last, partial batch. Written out (simd::unroll) at -O2
-/// as at -O3, so that the batches' stores are seen to cover a vec and its zero fill is dropped.
+/// integral_constant: w, then N % w for the last, partial batch.
 template <std::size_t N, scalar T, class F>
 TYPEGRAD_ALWAYS_INLINE inline void for_batches(F&& f) {
     constexpr std::size_t w = simd::width<T>;
-    simd::unroll<N / w>([&](auto b) TYPEGRAD_ALWAYS_INLINE { f(b * w, std::integral_constant<std::size_t, w>{}); });
+    std::size_t i = 0;
+    for (; i + w <= N; i += w) f(i, std::integral_constant<std::size_t, w>{});
     if constexpr (N % w != 0) f(N - N % w, std::integral_constant<std::size_t, N % w>{});
 }
 
