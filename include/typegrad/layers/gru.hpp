@@ -59,7 +59,7 @@ struct gru {
                                gru_state<T, Hidden>& s) noexcept {
         vec<T, Hidden> h;
         cell_step<false>(p, x.data(), s.h.data(), static_cast<T*>(nullptr), h.data());
-        s.h = h;
+        detail::copy<Hidden>(h.data(), s.h.data());
         return h;
     }
 

@@ -61,7 +61,7 @@ struct lstm {
                                lstm_state<T, Hidden>& s) noexcept {
         vec<T, Hidden> h;
         cell_step<false>(p, x.data(), s.h.data(), s.c.data(), static_cast<T*>(nullptr), s.c.data(), h.data());
-        s.h = h;
+        detail::copy<Hidden>(h.data(), s.h.data());
         return h;
     }
 

@@ -52,20 +52,19 @@ constexpr V select_of(C condition, V a, V b) noexcept {
     else return xsimd::select(condition, a, b);
 }
 
-/// tanh in float: x·P(x²)/Q(x²), a minimax rational fit on [-9, 9] (beyond 9, tanh rounds to ±1 in
-/// float), the result clamped to [-1, 1]. Relative error at most 4e-7 (about 6 ulp; 3.9e-7 over
-/// every float) against std::tanh on every instruction set, tested in tests/unit/activation_tanh.cpp.
-/// |x| < 2^-12 gives x exactly. About twenty operations, no branch: about 2.5 times faster than xsimd::tanh.
-/// Exact = false (SIMD only) leaves out the last clamp and the tiny-x case, five of the operations:
-/// the result may then pass ±1 by an ulp and tiny x come out as x·(1 ± 1e-7), which the recurrent
-/// layers' gates, many per step, can take.
-template <class V, bool Exact = true>
-constexpr V tanh_float(V z) noexcept {
+/// tanh_float's rational x·P(x²)/Q(x²) in parts: x = z bounded to [-9, 9] (max(a, b) and min(a, b)
+/// return b when either is NaN, so NaN passes through), P(x²) and Q(x²). The caller forms x·P, so
+/// that whether it is fused with a following sum is in plain sight rather than the compiler's choice.
+template <class V>
+struct tanh_ratio {
+    V x, p, q;
+};
+template <class V>
+constexpr tanh_ratio<V> tanh_rational(V z) noexcept {
     const auto fma = [](V a, V b, V c) {
         if constexpr (std::is_floating_point_v<V>) return a * b + c;
         else return xsimd::fma(a, b, c);
     };
-    // The bound first: max(a, b) and min(a, b) return b when either is NaN, so NaN passes through.
     const V x = min_of(V(9.0f), max_of(V(-9.0f), z));
     const V t = x * x;
     const V t2 = t * t;  // Estrin's scheme: shorter chains than Horner's
@@ -74,6 +73,16 @@ constexpr V tanh_float(V z) noexcept {
                     t2, fma(V(0.12916382787553468f), t, V(1.0f)));
     const V q = fma(fma(V(0.00022769385731046448f), t, V(0.023750715176878816f)), t2,
                     fma(V(0.46249664825398296f), t, V(1.0f)));
+    return {x, p, q};
+}
+
+/// tanh in float: x·P(x²)/Q(x²), a minimax rational fit on [-9, 9] (beyond 9, tanh rounds to ±1 in
+/// float), the result clamped to [-1, 1]. Relative error at most 4e-7 (about 6 ulp; 3.9e-7 over
+/// every float) against std::tanh on every instruction set, tested in tests/unit/activation_tanh.cpp.
+/// |x| < 2^-12 gives x exactly. About twenty operations, no branch: about 2.5 times faster than xsimd::tanh.
+template <class V>
+constexpr V tanh_float(V z) noexcept {
+    const auto [x, p, q] = tanh_rational(z);
     const V num = x * p;
     if constexpr (std::is_floating_point_v<V>) {
         if (x < V(0x1p-12f) && x > V(-0x1p-12f)) return x;
@@ -88,7 +97,6 @@ constexpr V tanh_float(V z) noexcept {
         // returned there, and tiny inputs stay exact on every instruction set.
         const V r = xsimd::reciprocal(q);
         const V y = num * r;
-        if constexpr (!Exact) return xsimd::fma(r, xsimd::fnma(q, y, num), y);
         const V tanh = min_of(V(1.0f), max_of(V(-1.0f), xsimd::fma(r, xsimd::fnma(q, y, num), y)));
         return xsimd::select(xsimd::abs(x) < V(0x1p-12f), x, tanh);
     }

@@ -74,20 +74,37 @@ TYPEGRAD_ALWAYS_INLINE inline void store(T* p, simd::batch<T> b) noexcept {
     else simd::store_head<M>(p, b);
 }
 
-/// tanh of a batch for the gates: in float the rational tanh the activations use, without its last
-/// clamp and tiny-x case (detail::tanh_float<V, false>).
-template <class V>
-TYPEGRAD_ALWAYS_INLINE inline V gate_tanh(V z) noexcept {
-    if constexpr (std::is_same_v<V, simd::batch<float>>) return tanh_float<V, false>(z);
-    else return tanh_of(z);
+/// to = from, N elements, a batch at a time: a vec's copy assignment moves 16 bytes at a time, which
+/// the next step's 32-byte loads could not take from the store buffer.
+template <std::size_t N, scalar T>
+TYPEGRAD_ALWAYS_INLINE inline void copy(const T* from, T* to) noexcept {
+    for_batches<N, T>([&](std::size_t k, auto lanes) TYPEGRAD_ALWAYS_INLINE { store<lanes>(to + k, load<lanes>(from + k)); });
 }
 
-/// The logistic function of a batch. In float, (1 + tanh(z / 2)) / 2 from gate_tanh: no exponential
-/// and no division, about twice as fast, within 2.5e-7 of σ(z).
+/// tanh of a batch for the gates: in float x·P / Q, the rational tanh the activations use
+/// (detail::tanh_rational), by the divider rather than tg::tanh's reciprocal, its correction, its last
+/// clamp and its tiny-x case: the divider is otherwise idle in a step, while the FMA units, which
+/// the reciprocal's correction would take, bound it.
+template <class V>
+TYPEGRAD_ALWAYS_INLINE inline V gate_tanh(V z) noexcept {
+    if constexpr (std::is_same_v<V, simd::batch<float>>) {
+        const auto [x, p, q] = tanh_rational(z);
+        return x * p / q;
+    } else {
+        return tanh_of(z);
+    }
+}
+
+/// The logistic function of a batch. In float, (1 + tanh(z / 2)) / 2 with the same rational:
+/// (Q + x·P) / (Q + Q), by the divider; no exponential, within 2.5e-7 of σ(z).
 template <class V>
 TYPEGRAD_ALWAYS_INLINE inline V logistic(V z) noexcept {
-    if constexpr (std::is_same_v<V, simd::batch<float>>) return xsimd::fma(V(0.5f), gate_tanh(V(0.5f) * z), V(0.5f));
-    else return V(1) / (V(1) + xsimd::exp(-z));
+    if constexpr (std::is_same_v<V, simd::batch<float>>) {
+        const auto [x, p, q] = tanh_rational(V(0.5f) * z);
+        return xsimd::fma(x, p, q) / (q + q);
+    } else {
+        return V(1) / (V(1) + xsimd::exp(-z));
+    }
 }
 
 /// Rows r … r + M − 1 of W_ih·x + b_ih, as a batch (M ≤ width; later lanes junk).
