@@ -204,6 +204,32 @@ private:
     std::unique_ptr<params<Net, T>> saved_ = std::make_unique<params<Net, T>>();
 };
 
+/// Once every thread has filled its part of batch b: sums the parts' gradients into part 0's (each
+/// thread a slice) and returns the batch's loss, or throws not_finite when the loss or the summed
+/// gradient is not finite.
+template <class Part>
+double sum_parts(std::vector<Part>& parts, thread_pool& pool, const epoch_plan& plan, std::size_t b) {
+    pool.run([&](std::size_t t) { parts[t].finite = reduce_slice(parts, t); });
+    double loss = 0;
+    bool finite = true;
+    for (const auto& part : parts) {
+        loss += part.loss;
+        finite = finite && part.finite;
+    }
+    if (!std::isfinite(loss) || !finite) throw not_finite(std::isfinite(loss), plan, b);
+    return loss;
+}
+
+/// Adds batch b's loss, weight and right answers to the epoch's totals and shows its progress.
+template <class Part, class T>
+void count_batch(epoch_totals& totals, double loss, T weight, const std::vector<Part>& parts,
+                 progress_printer& printer, const epoch_plan& plan, std::size_t b) {
+    totals.loss += loss;
+    totals.weight += weight;
+    for (const auto& part : parts) totals.right += part.right;
+    printer.batch(plan.epoch, plan.epochs, b + 1, plan.batches, totals.loss / totals.weight);
+}
+
 /// tg::fit's threads split each batch by samples: each runs the batch path on its rows into a
 /// gradient of its own; the gradients are summed (each thread a slice) and thread 0 updates.
 template <class Net, class T>
@@ -245,21 +271,10 @@ public:
                         part.right += argmax(part.ws.output(r), Net::out_size) == train.targets[samples[r]];
             };
             pool.run(job);
-            auto reduce = [&](std::size_t t) { parts_[t].finite = reduce_slice(parts_, t); };
-            pool.run(reduce);
-            double batch_loss = 0;
-            bool finite = true;
-            for (const auto& part : parts_) {
-                batch_loss += part.loss;
-                finite = finite && part.finite;
-            }
-            if (!std::isfinite(batch_loss) || !finite) throw not_finite(std::isfinite(batch_loss), plan, b);
+            const double batch_loss = sum_parts(parts_, pool, plan, b);
             opt.step(p, *parts_[0].grad);
             update_running_statistics<Net>(p, parts_[0].ws);  // every thread holds the whole batch's statistics
-            totals.loss += batch_loss;
-            totals.weight += weight;
-            for (const auto& part : parts_) totals.right += part.right;
-            printer.batch(plan.epoch, plan.epochs, b + 1, plan.batches, totals.loss / totals.weight);
+            count_batch(totals, batch_loss, weight, parts_, printer, plan, b);
         }
         return totals;
     }
@@ -406,20 +421,9 @@ public:
                 }
             };
             pool.run(job);
-            auto reduce = [&](std::size_t t) { parts_[t].finite = reduce_slice(parts_, t); };
-            pool.run(reduce);
-            double batch_loss = 0;
-            bool finite = true;
-            for (const auto& part : parts_) {
-                batch_loss += part.loss;
-                finite = finite && part.finite;
-            }
-            if (!std::isfinite(batch_loss) || !finite) throw not_finite(std::isfinite(batch_loss), plan, b);
+            const double batch_loss = sum_parts(parts_, pool, plan, b);
             opt.step(p, *parts_[0].grad);
-            totals.loss += batch_loss;
-            totals.weight += weight;
-            for (const auto& part : parts_) totals.right += part.right;
-            printer.batch(plan.epoch, plan.epochs, b + 1, plan.batches, totals.loss / totals.weight);
+            count_batch(totals, batch_loss, weight, parts_, printer, plan, b);
         }
         return totals;
     }
