@@ -22,6 +22,7 @@
 #include "net_support.hpp"
 
 namespace tg = typegrad;
+using net_support::random_rows;
 using namespace net_support;
 using io_support::contains, io_support::message_of, io_support::tmp;
 
@@ -35,14 +36,6 @@ namespace {
 
 template <std::size_t N>
 using bn_params = tg::batch_norm_params<double, N>;
-
-template <class T, std::size_t N>
-tg::rows<T, N> random_rows(std::size_t n, std::uint64_t seed, double lo = -1, double hi = 1) {
-    tg::rows<T, N> x(n);
-    tg::rng r{seed};
-    for (std::size_t i = 0; i < n * N; ++i) x.data()[i] = static_cast<T>(r.uniform(lo, hi));
-    return x;
-}
 
 template <class T, std::size_t N>
 tg::batch_norm_params<T, N> random_bn(std::uint64_t seed) {

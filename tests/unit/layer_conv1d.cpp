@@ -12,8 +12,10 @@
 
 #include "gradient_check.hpp"
 #include "io_support.hpp"
+#include "net_support.hpp"
 
 namespace tg = typegrad;
+using net_support::random_rows;
 
 static_assert(tg::sequence_layer<tg::conv1d<3, 5, 3, 2>> && tg::sequence_layer<tg::conv1d<1, 8, 1>, double, 1>);
 static_assert(!tg::layer<tg::conv1d<3, 5, 3>> && !tg::ends_sequence<tg::conv1d<3, 5, 3>>);
@@ -23,14 +25,6 @@ static_assert(tg::sequential<tg::conv1d<3, 5, 3, 2>>::has_sequence_layers);
 static_assert(!tg::sequential<tg::dense<3, 5>>::has_sequence_layers);
 
 namespace {
-
-template <class T, std::size_t N>
-tg::rows<T, N> random_rows(std::size_t n, std::uint64_t seed) {
-    tg::rows<T, N> x(n);
-    tg::rng r{seed};
-    for (std::size_t i = 0; i < n * N; ++i) x.data()[i] = static_cast<T>(r.uniform(-1, 1));
-    return x;
-}
 
 }  // namespace
 

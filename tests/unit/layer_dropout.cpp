@@ -15,6 +15,7 @@
 #include "net_support.hpp"
 
 namespace tg = typegrad;
+using net_support::random_rows;
 using namespace net_support;
 
 static_assert(tg::layer<tg::dropout<80>> && tg::layer<tg::dropout<50>, double, 17>);
@@ -23,14 +24,6 @@ static_assert(tg::sequential<tg::dense<3, 5>, tg::dropout<80>>::out_size == 5);
 static_assert(tg::sequential<tg::dense<3, 5>, tg::dropout<80>>::param_count == 20);
 
 namespace {
-
-template <class T, std::size_t N>
-tg::rows<T, N> random_rows(std::size_t n, std::uint64_t seed) {
-    tg::rows<T, N> x(n);
-    tg::rng r{seed};
-    for (std::size_t i = 0; i < n * N; ++i) x.data()[i] = static_cast<T>(r.uniform(-1, 1));
-    return x;
-}
 
 // Runs rows [0, n) of x through dropout<K>'s batch forward with info, and returns the output rows.
 template <int K, class T, std::size_t N>

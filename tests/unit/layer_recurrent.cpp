@@ -13,8 +13,10 @@
 
 #include "alloc_counter.hpp"
 #include "gradient_check.hpp"
+#include "net_support.hpp"
 
 namespace tg = typegrad;
+using net_support::random_rows;
 
 static_assert(tg::sequence_layer<tg::lstm<3, 5>> && tg::sequence_layer<tg::lstm<3, 5>, double>);
 static_assert(tg::sequence_layer<tg::gru<3, 5>> && tg::sequence_layer<tg::gru<1, 40>, double>);
@@ -25,14 +27,6 @@ static_assert(tg::params_t<tg::gru<3, 5>, double, 3>::count == 3 * 5 * (3 + 5 + 
 static_assert(!tg::sequence_layer<tg::dense<3, 5>>);
 
 namespace {
-
-template <class T, std::size_t N>
-tg::rows<T, N> random_rows(std::size_t n, std::uint64_t seed) {
-    tg::rows<T, N> x(n);
-    tg::rng r{seed};
-    for (std::size_t i = 0; i < n * N; ++i) x.data()[i] = static_cast<T>(r.uniform(-1, 1));
-    return x;
-}
 
 template <class L, class T>
 tg::params_t<L, T, L::in_size> initialised(std::uint64_t seed) {

@@ -16,8 +16,10 @@
 #include "alloc_counter.hpp"
 #include "gradient_check.hpp"
 #include "io_support.hpp"
+#include "net_support.hpp"
 
 namespace tg = typegrad;
+using net_support::random_rows;
 
 using seq_to_seq = tg::sequential<tg::conv1d<3, 5, 3, 2>, tg::tanh, tg::conv1d<5, 4, 2, 3>, tg::dense<4, 2>>;
 using seq_to_label = tg::sequential<tg::conv1d<3, 5, 3, 2>, tg::relu, tg::last_step, tg::dense<5, 4>>;
@@ -31,14 +33,6 @@ static_assert(seq_to_label::out_size == 4 && tg::ends_sequence<tg::last_step, fl
 static_assert(!tg::sequence_network<tg::sequential<tg::dense<3, 5>, tg::tanh>>);
 
 namespace {
-
-template <class T, std::size_t N>
-tg::rows<T, N> random_rows(std::size_t n, std::uint64_t seed) {
-    tg::rows<T, N> x(n);
-    tg::rng r{seed};
-    for (std::size_t i = 0; i < n * N; ++i) x.data()[i] = static_cast<T>(r.uniform(-1, 1));
-    return x;
-}
 
 template <class Net, class T>
 tg::vec<T, Net::in_size> row_vec(const tg::rows<T, Net::in_size>& x, std::size_t t) {

@@ -43,6 +43,15 @@ std::vector<tg::vec<T, N>> random_vecs(std::size_t n, std::uint64_t seed) {
     return xs;
 }
 
+/// n rows of N entries uniform in [lo, hi).
+template <class T, std::size_t N>
+tg::rows<T, N> random_rows(std::size_t n, std::uint64_t seed, double lo = -1, double hi = 1) {
+    tg::rows<T, N> x(n);
+    tg::rng r{seed};
+    for (std::size_t i = 0; i < n * N; ++i) x.data()[i] = static_cast<T>(r.uniform(lo, hi));
+    return x;
+}
+
 /// max |a - b| over every parameter of two params values of one type, or with relative = true
 /// max |a - b| / max(|b|, 1); infinite if any is NaN.
 template <class P>

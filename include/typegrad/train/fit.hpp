@@ -209,7 +209,8 @@ private:
 /// gradient is not finite.
 template <class Part>
 double sum_parts(std::vector<Part>& parts, thread_pool& pool, const epoch_plan& plan, std::size_t b) {
-    pool.run([&](std::size_t t) { parts[t].finite = reduce_slice(parts, t); });
+    auto reduce = [&](std::size_t t) { parts[t].finite = reduce_slice(parts, t); };
+    pool.run(reduce);
     double loss = 0;
     bool finite = true;
     for (const auto& part : parts) {
