@@ -11,6 +11,7 @@ packages=(
     clang libclang-rt-14-dev                      # libFuzzer targets for the IDX, CSV and safetensors readers
     python3 python3-matplotlib                    # plots from the examples' output
     python3-torch                                 # the PyTorch parity tests (tests/interop), run, not skipped
+    libopenmpi-dev openmpi-bin libboost-mpi-dev   # typegrad::mpi (tg::mpi::fit): its tests and examples
 )
 # Wanted but not needed: without the data set, the demo trains on the seed's blue/red points instead
 # and the tests use small generated files.

@@ -183,8 +183,7 @@ struct basic_batch_norm {
         if (state.training) {
             b.own.measure(n, x);
             if (state.parts) {
-                b.batch = {};
-                state.parts->share(state.part, b.own, [&](const auto& other) { b.batch.merge(other); });
+                state.parts->share(state.part, b.own, b.batch, [](auto& total, const auto& other) { total.merge(other); });
             } else {
                 b.batch = b.own;
             }
@@ -235,8 +234,8 @@ struct basic_batch_norm {
         vec<T, N> mean_g, mean_g_x_hat;
         if (state.training) {
             if (state.parts) {
-                b.batch_sums = {};
-                state.parts->share(state.part, b.own_sums, [&](const auto& other) { b.batch_sums.add(other); });
+                state.parts->share(state.part, b.own_sums, b.batch_sums,
+                                   [](auto& total, const auto& other) { total.add(other); });
             } else {
                 b.batch_sums = b.own_sums;
             }

@@ -36,6 +36,7 @@
 #include <typegrad/simd.hpp>
 #include <typegrad/train/evaluate.hpp>
 #include <typegrad/train/neuron_split.hpp>
+#include <typegrad/train/processes.hpp>
 #include <typegrad/train/progress.hpp>
 #include <typegrad/train/sequence_data.hpp>
 #include <typegrad/train/thread_pool.hpp>
@@ -204,56 +205,92 @@ private:
     std::unique_ptr<params<Net, T>> saved_ = std::make_unique<params<Net, T>>();
 };
 
-/// Once every thread has filled its part of batch b: sums the parts' gradients into part 0's (each
-/// thread a slice) and returns the batch's loss, or throws not_finite when the loss or the summed
-/// gradient is not finite.
-template <class Part>
-double sum_parts(std::vector<Part>& parts, thread_pool& pool, const epoch_plan& plan, std::size_t b) {
-    auto reduce = [&](std::size_t t) { parts[t].finite = reduce_slice(parts, t); };
-    pool.run(reduce);
-    double loss = 0;
-    bool finite = true;
-    for (const auto& part : parts) {
-        loss += part.loss;
-        finite = finite && part.finite;
-    }
-    if (!std::isfinite(loss) || !finite) throw not_finite(std::isfinite(loss), plan, b);
-    return loss;
+/// Throws not_finite unless batch b's summed loss and gradient are finite.
+inline void check_finite(const tally& sum, const epoch_plan& plan, std::size_t b) {
+    if (!std::isfinite(sum.loss) || sum.not_finite > 0) throw not_finite(std::isfinite(sum.loss), plan, b);
 }
 
-/// Adds batch b's loss, weight and right answers to the epoch's totals and shows its progress.
-template <class Part, class T>
-void count_batch(epoch_totals& totals, double loss, T weight, const std::vector<Part>& parts,
-                 progress_printer& printer, const epoch_plan& plan, std::size_t b) {
-    totals.loss += loss;
+/// Once every thread has filled its part of batch b, or one of them failed with `failed`: sums the
+/// parts' gradients into part 0's (each thread a slice), then every process's (group), and returns the
+/// batch's tally. Throws when a process failed, or not_finite when the loss or a gradient is not finite.
+template <class Part, class Group>
+tally sum_parts(std::vector<Part>& parts, thread_pool& pool, Group& group, const std::exception_ptr& failed,
+                const epoch_plan& plan, std::size_t b) {
+    tally sum;
+    if (failed) {
+        sum.failed = 1;
+    } else {
+        auto reduce = [&](std::size_t t) { parts[t].finite = reduce_slice(parts, t); };
+        pool.run(reduce);
+        for (const auto& part : parts) {
+            sum.loss += double(part.loss);
+            sum.right += double(part.right);
+            sum.not_finite += !part.finite;
+        }
+    }
+    group.sum(sum, failed);
+    check_finite(sum, plan, b);
+    group.sum(*parts[0].grad);
+    return sum;
+}
+
+/// Adds batch b's tally and weight to the epoch's totals and shows its progress.
+template <class T>
+void count_batch(epoch_totals& totals, const tally& sum, T weight, progress_printer& printer, const epoch_plan& plan,
+                 std::size_t b) {
+    totals.loss += sum.loss;
     totals.weight += weight;
-    for (const auto& part : parts) totals.right += part.right;
+    totals.right += std::size_t(sum.right);
     printer.batch(plan.epoch, plan.epochs, b + 1, plan.batches, totals.loss / totals.weight);
 }
 
-/// tg::fit's threads split each batch by samples: each runs the batch path on its rows into a
-/// gradient of its own; the gradients are summed (each thread a slice) and thread 0 updates.
+/// Calls f(); the exception it threw, or null.
+template <class F>
+std::exception_ptr caught(F&& f) noexcept {
+    try {
+        f();
+    } catch (...) {
+        return std::current_exception();
+    }
+    return nullptr;
+}
+
+/// Tells the other processes of a failure after the last batch's tally: they learn of it at their next
+/// tally, the end of the epoch's.
+template <class Group>
+void tell_failure(Group& group, const std::exception_ptr& failed) {
+    if (!failed) return;
+    tally sum{.failed = 1};
+    group.sum(sum, failed);
+}
+
+/// tg::fit's threads split each batch by samples: each runs the batch path on its rows (of this
+/// process's shard) into a gradient of its own; the gradients are summed (each thread a slice, then
+/// across processes) and thread 0 updates.
 template <class Net, class T>
 class fit_by_samples {
 public:
-    fit_by_samples(std::size_t batch_size, std::size_t threads) : split_(threads) {
+    fit_by_samples(std::size_t capacity, std::size_t threads, const batch_processes* processes)
+        : split_(threads, processes), shared_(threads > 1 || processes) {
         parts_.reserve(threads);
-        for (std::size_t t = 0; t < threads; ++t) parts_.emplace_back((batch_size + threads - 1) / threads);
+        for (std::size_t t = 0; t < threads; ++t) parts_.emplace_back((capacity + threads - 1) / threads);
     }
 
-    template <class Data, class Loss, class Opt>
+    template <class Data, class Loss, class Opt, class Group>
     epoch_totals epoch(params<Net, T>& p, const Data& train, const Loss& loss, Opt& opt, const epoch_plan& plan,
-                       thread_pool& pool, progress_printer& printer) {
+                       thread_pool& pool, progress_printer& printer, Group& group) {
         const std::size_t threads = parts_.size();
         epoch_totals totals;
+        std::exception_ptr failed;  // this process's, told to the others at the next tally
         for (std::size_t b = 0; b < plan.batches; ++b) {
             const std::size_t begin = plan.begin(b), count = plan.count(b);
             const std::uint64_t key = batch_key(plan.seed, plan.epoch, b);
             const T weight = batch_weight<T, Net::out_size>(
                 loss, count, [&](std::size_t r) -> const auto& { return train.targets[plan.order[begin + r]]; });
+            const shard mine(group, count);
             auto job = [&](std::size_t t) {
                 batch_part<Net, T>& part = parts_[t];
-                const std::size_t lo = count * t / threads, rows = count * (t + 1) / threads - lo;
+                const std::size_t lo = mine.lo + mine.rows * t / threads, rows = mine.lo + mine.rows * (t + 1) / threads - lo;
                 const std::size_t* samples = plan.order + begin + lo;
                 part.right = 0;
                 // Even without rows a thread runs the pass: the others may wait for it in split_.share.
@@ -262,7 +299,7 @@ public:
                     part.loss = value_and_grad_rows<Net>(
                         p, part.ws, rows, [&](std::size_t r) -> const auto& { return train.targets[samples[r]]; },
                         loss, *part.grad, per_weight(T{1}, weight),
-                        batch_info{mode::training, key, lo, threads > 1 ? &split_ : nullptr, t}, grad_mode::assign);
+                        batch_info{mode::training, key, lo, shared_ ? &split_ : nullptr, t}, grad_mode::assign);
                 } catch (...) {
                     split_.abandon();
                     throw;
@@ -271,18 +308,22 @@ public:
                     for (std::size_t r = 0; r < rows; ++r)
                         part.right += argmax(part.ws.output(r), Net::out_size) == train.targets[samples[r]];
             };
-            pool.run(job);
-            const double batch_loss = sum_parts(parts_, pool, plan, b);
-            opt.step(p, *parts_[0].grad);
-            update_running_statistics<Net>(p, parts_[0].ws);  // every thread holds the whole batch's statistics
-            count_batch(totals, batch_loss, weight, parts_, printer, plan, b);
+            if (!failed) failed = caught([&] { pool.run(job); });
+            const tally sum = sum_parts(parts_, pool, group, failed, plan, b);
+            failed = caught([&] {
+                opt.step(p, *parts_[0].grad);
+                update_running_statistics<Net>(p, parts_[0].ws);  // every thread holds the whole batch's statistics
+            });
+            count_batch(totals, sum, weight, printer, plan, b);
         }
+        tell_failure(group, failed);
         return totals;
     }
 
 private:
     std::vector<batch_part<Net, T>> parts_;
-    batch_parts split_;  // lets batch_norm see the statistics of the other threads' rows
+    batch_parts split_;  // lets batch_norm see the statistics of the other threads' and processes' rows
+    bool shared_;        // whether the batch is split at all
 };
 
 /// The update an optimizer's start_step returns (int for one that cannot split its step).
@@ -296,47 +337,53 @@ struct update_of<Opt, P> {
     using type = decltype(std::declval<Opt&>().start_step(std::declval<P&>()));
 };
 
-/// tg::fit's threads split each batch by neurons (train/neuron_split.hpp): one run of the pool per
-/// epoch, the threads meeting at spin barriers; thread 0 checks, counts and reports each batch.
+/// tg::fit's threads split each batch (this process's shard of it) by neurons
+/// (train/neuron_split.hpp): one run of the pool per epoch, the threads meeting at spin barriers;
+/// thread 0 sums across processes, checks, counts and reports each batch.
 template <class Net, class T>
 class fit_by_neurons {
 public:
-    fit_by_neurons(std::size_t batch_size, std::size_t threads) : split_(batch_size, threads) {}
+    fit_by_neurons(std::size_t capacity, std::size_t threads, const batch_processes*) : split_(capacity, threads) {}
 
-    template <class Data, class Loss, class Opt>
+    template <class Data, class Loss, class Opt, class Group>
     epoch_totals epoch(params<Net, T>& p, const Data& train, const Loss& loss, Opt& opt, const epoch_plan& plan,
-                       thread_pool& pool, progress_printer& printer) {
+                       thread_pool& pool, progress_printer& printer, Group& group) {
         constexpr bool splittable = splittable_optimizer<Opt, params<Net, T>>;
         std::optional<typename update_of<Opt, params<Net, T>>::type> update;
         epoch_totals totals;
+        bool told = false;  // whether thread 0 failed in the processes' tally, which told them
         auto job = [&](std::size_t t) {
             const std::size_t threads = split_.threads();
             // Each thread loads the batch's inputs for itself: those of the next batch while it waits at
             // the step's barriers, and what is left of them after its update.
             const auto queue = [&](std::size_t b) {
-                const std::size_t* samples = plan.order + plan.begin(b);
-                split_.queue_inputs(t, plan.count(b), [&](std::size_t r) -> const auto& { return train.inputs[samples[r]]; });
+                const std::size_t* samples = plan.order + plan.begin(b) + shard(group, plan.count(b)).lo;
+                split_.queue_inputs(t, shard(group, plan.count(b)).rows,
+                                    [&](std::size_t r) -> const auto& { return train.inputs[samples[r]]; });
             };
             try {
                 queue(0);
                 split_.load_inputs(t);
                 for (std::size_t b = 0; b < plan.batches; ++b) {
                     const std::size_t begin = plan.begin(b), count = plan.count(b);
+                    const shard mine(group, count);
                     const std::size_t* samples = plan.order + begin;
                     if (b + 1 < plan.batches) queue(b + 1);
                     const auto target = [&](std::size_t r) -> const auto& { return train.targets[samples[r]]; };
                     const T weight = batch_weight<T, Net::out_size>(loss, count, target);  // the same in every thread
-                    split_.template value_and_grad<Data::labelled>(p, count, target, loss, per_weight(T{1}, weight), t);
+                    split_.template value_and_grad<Data::labelled>(
+                        p, mine.rows, [&](std::size_t r) -> const auto& { return target(mine.lo + r); }, loss,
+                        per_weight(T{1}, weight), t);
                     if (t == 0) {
-                        const double batch_loss = split_.loss();
-                        if (!std::isfinite(batch_loss) || !split_.finite())
-                            throw not_finite(std::isfinite(batch_loss), plan, b);
+                        tally sum{double(split_.loss()), double(split_.right()), double(!split_.finite())};
+                        told = true;
+                        group.sum(sum, nullptr);
+                        check_finite(sum, plan, b);
+                        group.sum(split_.grad());
+                        told = false;
                         if constexpr (splittable) update.emplace(opt.start_step(p));
                         else opt.step(p, split_.grad());
-                        totals.loss += batch_loss;
-                        totals.weight += weight;
-                        totals.right += split_.right();
-                        printer.batch(plan.epoch, plan.epochs, b + 1, plan.batches, totals.loss / totals.weight);
+                        count_batch(totals, sum, weight, printer, plan, b);
                     }
                     split_.wait(t);
                     if constexpr (splittable) (*update)(p, split_.grad(), params_part{t, threads});
@@ -349,7 +396,11 @@ public:
                 throw;
             }
         };
-        pool.run(job);
+        // A failure that the processes' tally did not throw: the others learn of it at their next tally.
+        if (std::exception_ptr failed = caught([&] { pool.run(job); })) {
+            if (told) std::rethrow_exception(failed);
+            tell_failure(group, failed);
+        }
         return totals;
     }
 
@@ -385,25 +436,27 @@ class fit_by_sequences {
     static constexpr std::size_t out_rows = to_label<Net, T> ? 1 : Steps;  // per sequence
 
 public:
-    fit_by_sequences(std::size_t, std::size_t threads) {
+    fit_by_sequences(std::size_t, std::size_t threads, const batch_processes*) {
         parts_.reserve(threads);
         for (std::size_t t = 0; t < threads; ++t) parts_.emplace_back(Steps);
     }
 
-    template <class Data, class Loss, class Opt>
+    template <class Data, class Loss, class Opt, class Group>
     epoch_totals epoch(params<Net, T>& p, const Data& train, const Loss& loss, Opt& opt, const epoch_plan& plan,
-                       thread_pool& pool, progress_printer& printer) {
+                       thread_pool& pool, progress_printer& printer, Group& group) {
         const std::size_t threads = parts_.size();
         epoch_totals totals;
+        std::exception_ptr failed;  // this process's, told to the others at the next tally
         for (std::size_t b = 0; b < plan.batches; ++b) {
             const std::size_t begin = plan.begin(b), count = plan.count(b);
             const std::uint64_t key = batch_key(plan.seed, plan.epoch, b);
             const T weight = batch_weight<T, Net::out_size>(loss, count * out_rows, [&](std::size_t r) -> decltype(auto) {
                 return row_target<Net, T>(train.targets[plan.order[begin + r / out_rows]], r % out_rows);
             });
+            const shard mine(group, count);
             auto job = [&](std::size_t t) {
                 sequence_part<Net, T>& part = parts_[t];
-                const std::size_t lo = count * t / threads, hi = count * (t + 1) / threads;
+                const std::size_t lo = mine.lo + mine.rows * t / threads, hi = mine.lo + mine.rows * (t + 1) / threads;
                 for_each_tensor([](std::size_t, std::string_view, auto& g) { std::fill_n(g.data(), g.size(), T{}); },
                                 *part.grad);
                 part.loss = T{};
@@ -421,11 +474,12 @@ public:
                             argmax(part.ws.template values<Net::layer_count>().data(), Net::out_size) == train.targets[sample];
                 }
             };
-            pool.run(job);
-            const double batch_loss = sum_parts(parts_, pool, plan, b);
-            opt.step(p, *parts_[0].grad);
-            count_batch(totals, batch_loss, weight, parts_, printer, plan, b);
+            if (!failed) failed = caught([&] { pool.run(job); });
+            const tally sum = sum_parts(parts_, pool, group, failed, plan, b);
+            failed = caught([&] { opt.step(p, *parts_[0].grad); });
+            count_batch(totals, sum, weight, printer, plan, b);
         }
+        tell_failure(group, failed);
         return totals;
     }
 
@@ -498,10 +552,10 @@ inline std::vector<std::size_t> split_samples(std::size_t n, const fit_options& 
     return order;
 }
 
-/// tg::fit, validated on *validation when it is not null.
-template <class Net, class T, class Data, class Loss, class Opt, class OnEpoch>
-fit_result fit_with(params<Net, T>& p, const Data& train, const Data* validation, const Loss& loss, Opt& opt,
-                    const fit_options& options, OnEpoch& on_epoch) {
+/// Throws value_error unless fit can train on train (validated on *validation when it is not null)
+/// with these options and this optimizer.
+template <class Net, class T, class Data, class Opt>
+void check_fit(const Data& train, const Data* validation, const fit_options& options, Opt& opt) {
     check_data<Net, T, Data>();
     train.check();
     if (train.empty()) throw value_error("tg::fit: the training set is empty");
@@ -516,6 +570,31 @@ fit_result fit_with(params<Net, T>& p, const Data& train, const Data* validation
                                   options.epochs, "): the epochs already run of the ", options.epochs, " to run"));
     check_validation_options<Data>(options, validation != nullptr);
     if constexpr (checked_optimizer<Opt, T>) opt.template check<T>();
+}
+
+/// tg::fit, validated on *validation when it is not null, on this process's shard of every batch of
+/// the group's.
+template <class Net, class T, class Data, class Loss, class Opt, class OnEpoch, class Group>
+fit_result fit_with(params<Net, T>& p, const Data& train, const Data* validation, const Loss& loss, Opt& opt,
+                    const fit_options& options, OnEpoch& on_epoch, Group& group) {
+    static_assert(process_group<Group, Net, T>);
+    {
+        std::exception_ptr failed;
+        try {
+            check_fit<Net, T>(train, validation, options, opt);
+        } catch (...) {
+            failed = std::current_exception();
+        }
+        tally checked{.failed = failed ? 1.0 : 0.0};
+        group.sum(checked, failed);
+        group.same(train.size(), "the training set's samples");
+        group.same(validation ? validation->size() : 0, "the validation set's samples");
+        for (const auto& [value, name] : {std::pair{options.batch_size, "fit_options::batch_size"},
+                                          {std::size_t(options.seed), "fit_options::seed"},
+                                          {options.epochs, "fit_options::epochs"},
+                                          {options.initial_epoch, "fit_options::initial_epoch"}})
+            group.same(value, name);
+    }
 
     std::vector<std::size_t> held_out;
     std::vector<std::size_t> order = split_samples(train.size(), options, held_out);
@@ -523,12 +602,13 @@ fit_result fit_with(params<Net, T>& p, const Data& train, const Data* validation
     const std::size_t n = order.size();
     const std::size_t batch_size = std::min(options.batch_size, n);
     const std::size_t batches = (n + batch_size - 1) / batch_size;
-    const std::size_t threads = std::min(batch_size, thread_count(options.threads));
+    const std::size_t capacity = (batch_size + group.size() - 1) / group.size();  // rows of this process's shard, at most
+    const std::size_t threads = std::min(capacity, thread_count(options.threads));
 
-    typename trainer_of<Net, T, Data>::type trainer(batch_size, threads);
+    typename trainer_of<Net, T, Data>::type trainer(capacity, threads, group.batch());
     thread_pool pool(threads);
     rng shuffler{options.seed};
-    progress_printer printer(options.report, std::cerr);
+    progress_printer printer(group.rank() == 0 ? options.report : progress::none, std::cerr);
     fit_result result;
     epoch_snapshot<Net, T> start_of_epoch;
     const bool watching = options.patience > 0 || options.restore_best;
@@ -557,7 +637,7 @@ fit_result fit_with(params<Net, T>& p, const Data& train, const Data* validation
         epoch_totals totals;
         try {
             totals = trainer.epoch(p, train, loss, opt, {order.data(), n, batch_size, batches, epoch, options.epochs, options.seed},
-                                   pool, printer);
+                                   pool, printer, group);
         } catch (const training_error& e) {
             // Thrown before the batch's update: the last update may have made p non-finite.
             if (start_of_epoch.finite(p))
@@ -574,30 +654,40 @@ fit_result fit_with(params<Net, T>& p, const Data& train, const Data* validation
                             Data::labelled ? double(totals.right) / double(n) : std::numeric_limits<double>::quiet_NaN(),
                             batches,
                             0};
-        if (validation || !held_out.empty()) {
-            const evaluation v = evaluate_rows<Net>(p, validation_set, loss, held_out);
-            report.validation_loss = v.loss;
-            report.validation_accuracy = v.accuracy;
-        }
-        report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-        printer.epoch(report);
-        result.history.push_back(report);
-
-        if (watching) {
-            const double x = figure(report, options.monitor);
-            const bool better = larger_is_better(options.monitor) ? x > best_figure + options.min_delta
-                                                                  : x < best_figure - options.min_delta;
-            if (result.best_epoch == 0 ? !std::isnan(x) : better) {
-                best_figure = x;
-                result.best_epoch = epoch;
-                waited = 0;
-                if (best) best->save(p);
-            } else {
-                ++waited;
+        tally ended;  // what the processes say at the end of the epoch: whether one failed or asks to stop
+        std::exception_ptr failed;
+        try {
+            if (validation || !held_out.empty()) {
+                const evaluation v = evaluate_rows<Net>(p, validation_set, loss, held_out);
+                report.validation_loss = v.loss;
+                report.validation_accuracy = v.accuracy;
             }
+            report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+            printer.epoch(report);
+            result.history.push_back(report);
+
+            if (watching) {
+                const double x = figure(report, options.monitor);
+                const bool better = larger_is_better(options.monitor) ? x > best_figure + options.min_delta
+                                                                      : x < best_figure - options.min_delta;
+                if (result.best_epoch == 0 ? !std::isnan(x) : better) {
+                    best_figure = x;
+                    result.best_epoch = epoch;
+                    waited = 0;
+                    if (best) best->save(p);
+                } else {
+                    ++waited;
+                }
+            }
+            if constexpr (epoch_counting<Opt>) opt.end_epoch();  // before the callback, which may save a checkpoint
+            ended.stop = stop_after(on_epoch, report);
+        } catch (...) {
+            failed = std::current_exception();
+            ended.failed = 1;
         }
-        if constexpr (epoch_counting<Opt>) opt.end_epoch();  // before the callback, which may save a checkpoint
-        if (stop_after(on_epoch, report)) {
+        group.sum(ended, failed);
+        group.same_params(p, epoch);
+        if (ended.stop > 0) {
             result.stopped = fit_stop::callback;
             break;
         }
@@ -634,7 +724,8 @@ template <network Net, class T, class Data, class Loss, class Opt, class OnEpoch
               detail::sequence_targets<Data, Net, T, Loss>)
 fit_result fit(params<Net, T>& p, const Data& train, const Loss& loss, Opt& opt, const fit_options& options = {},
                OnEpoch on_epoch = {}) {
-    return detail::fit_with(p, train, static_cast<const Data*>(nullptr), loss, opt, options, on_epoch);
+    detail::one_process alone;
+    return detail::fit_with(p, train, static_cast<const Data*>(nullptr), loss, opt, options, on_epoch, alone);
 }
 
 /// tg::fit validated on a set of its own after each epoch (options.validation_split must be 0).
@@ -645,7 +736,8 @@ template <network Net, class T, class Data, class Loss, class Opt, class OnEpoch
               detail::sequence_targets<Data, Net, T, Loss>)
 fit_result fit(params<Net, T>& p, const Data& train, const Data& validation, const Loss& loss, Opt& opt,
                const fit_options& options = {}, OnEpoch on_epoch = {}) {
-    return detail::fit_with(p, train, &validation, loss, opt, options, on_epoch);
+    detail::one_process alone;
+    return detail::fit_with(p, train, &validation, loss, opt, options, on_epoch, alone);
 }
 
 }  // namespace typegrad

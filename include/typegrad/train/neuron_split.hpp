@@ -34,6 +34,7 @@
 #include <immintrin.h>
 #endif
 
+#include <typegrad/layers/activations.hpp>
 #include <typegrad/net/batch.hpp>
 #include <typegrad/net/params.hpp>
 #include <typegrad/net/plan.hpp>
@@ -130,6 +131,8 @@ public:
     void wait(std::size_t t) {
         barrier_.arrive_and_wait([this, t] { return buffers_ > 1 && load_queued_row(t); });
     }
+    /// The batch's gradient, once value_and_grad has returned (tg::mpi::fit sums it across processes).
+    params<Net, T>& grad() noexcept { return *grad_; }
     const params<Net, T>& grad() const noexcept { return *grad_; }
     spin_barrier& barrier() noexcept { return barrier_; }
     std::size_t threads() const noexcept { return threads_; }

@@ -1,0 +1,68 @@
+// The processes one tg::fit spans. Alone (the default) it is one process; tg::mpi::fit
+// (typegrad/mpi.hpp) runs the same fit on every process of an MPI communicator, each on its shard of
+// every batch. fit talks to the others only through a process_group: after each batch it sums the
+// processes' tallies (loss, right answers, failures) and then their gradients, and it agrees with them
+// before training and after each epoch. A failure on one process reaches the others at the next
+// tally, and every process throws.
+#pragma once
+
+#include <concepts>
+#include <cstddef>
+#include <exception>
+#include <string_view>
+
+#include <typegrad/layers/batch_parts.hpp>
+#include <typegrad/net/params.hpp>
+
+namespace typegrad {
+
+/// What the processes of a fit add up at each meeting: a batch's loss and right answers, the processes
+/// whose gradient is not finite, that failed, or whose epoch callback asks to stop.
+struct tally {
+    double loss = 0, right = 0, not_finite = 0, failed = 0, stop = 0;
+};
+
+/// The processes a tg::fit spans (see the header's comment). `sum(t, e)` adds every process's tally
+/// into t; when a process failed (e is its exception), every process throws, the failed one e. `sum(g)`
+/// adds every process's gradient into g, giving each the same bits. `same(n, what)` throws on every
+/// process unless n is the same on all, and `same_params(p, epoch)` unless every process holds the same
+/// parameters after that epoch. `batch()` is what batch_parts needs to share values across them.
+template <class G, class Net, class T>
+concept process_group = requires(G& g, tally& t, std::exception_ptr e, params<Net, T>& grad, std::size_t n,
+                                  std::string_view what) {
+    { g.rank() } -> std::convertible_to<std::size_t>;
+    { g.size() } -> std::convertible_to<std::size_t>;
+    g.sum(t, e);
+    g.sum(grad);
+    g.same(n, what);
+    g.same_params(grad, n);
+    { g.batch() } -> std::convertible_to<const batch_processes*>;
+};
+
+namespace detail {
+
+/// One process alone: nothing to add up, and a failure is thrown as it is.
+struct one_process {
+    static constexpr std::size_t rank() noexcept { return 0; }
+    static constexpr std::size_t size() noexcept { return 1; }
+    static void sum(tally&, const std::exception_ptr& e) {
+        if (e) std::rethrow_exception(e);
+    }
+    template <class P>
+    static void sum(P&) noexcept {}
+    static void same(std::size_t, std::string_view) noexcept {}
+    template <class P>
+    static void same_params(const P&, std::size_t) noexcept {}
+    static constexpr const batch_processes* batch() noexcept { return nullptr; }
+};
+
+/// Rows [lo, lo + rows) of a batch of `count`: this process's shard of it.
+struct shard {
+    std::size_t lo, rows;
+    template <class G>
+    shard(const G& group, std::size_t count) noexcept
+        : lo(count * group.rank() / group.size()), rows(count * (group.rank() + 1) / group.size() - lo) {}
+};
+
+}  // namespace detail
+}  // namespace typegrad
