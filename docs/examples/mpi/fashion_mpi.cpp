@@ -76,6 +76,7 @@ int main(int argc, char** argv) {
         const double accuracy = tg::accuracy<mlp>(p, test);
         std::printf("%.3f s per epoch, of which %.3f s summing gradients (%zu batches of %zu bytes); test accuracy %.4f\n",
                     per_epoch, t.seconds / double(result.history.size()), t.batches, t.bytes / t.batches, accuracy);
+        fs::create_directories(out);
         tg::save(p, out / "fashion_mpi.safetensors");
         const fs::path csv_path = out / "fashion_mpi.csv";
         const bool fresh = !fs::exists(csv_path);
