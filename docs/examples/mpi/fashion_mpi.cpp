@@ -1,12 +1,13 @@
 // Fashion-MNIST on several processes (docs/distributed.md): the 784 -> 256 -> 128 -> 10 relu network of
 // fashion_mnist.cpp, trained with tg::mpi::fit. Every process reads the data set and takes its shard of
-// every batch of 64; the gradients are summed after each batch, so every process holds the same
-// parameters. Process 0 shows progress, measures the test accuracy, saves the weights and appends the
-// run's figures to fashion_mpi.csv (processes, threads, epoch seconds, time spent summing gradients),
-// from which docs/distributed.md's scaling table comes. Exits 77 (a skip) when the data set is missing.
+// every batch (64 images by default); the gradients are summed after each batch, so every process holds
+// the same parameters. Process 0 shows progress, measures the test accuracy, saves the weights and
+// appends the run's figures to fashion_mpi.csv (processes, threads, batch, epoch seconds, time spent
+// summing gradients), from which docs/distributed.md's scaling table comes. Exits 77 (a skip) when the
+// data set is missing.
 //
-//   mpirun -np 2 fashion_mpi [--epochs=N] [--threads=N] [--samples=N] [DATA_DIR [OUTPUT_DIR]]
-//     --epochs   default 3;  --threads: threads per process, default 1
+//   mpirun -np 2 fashion_mpi [--epochs=N] [--threads=N] [--batch=N] [--samples=N] [DATA_DIR [OUTPUT_DIR]]
+//     --epochs   default 3;  --threads: threads per process, default 1;  --batch: the global batch, default 64
 //     --samples  train on the first N training images (default all 60000); --quick = --epochs=1 --samples=6000
 #include <cstdio>
 #include <cstdlib>
@@ -32,11 +33,12 @@ int main(int argc, char** argv) {
     tg::mpi::session mpi(argc, argv);  // MPI_Init, and MPI_Finalize at the end of main
     const char* env_dir = std::getenv("TYPEGRAD_FASHION_MNIST");
     fs::path data = env_dir ? env_dir : "/usr/share/datasets/fashion-mnist", out = ".";
-    std::size_t epochs = 3, threads = 1, samples = 0;
+    std::size_t epochs = 3, threads = 1, batch = 64, samples = 0;
     for (int i = 1, positional = 0; i < argc; ++i) {
         const std::string_view arg = argv[i];
         if (arg.starts_with("--epochs=")) epochs = std::strtoul(argv[i] + 9, nullptr, 10);
         else if (arg.starts_with("--threads=")) threads = std::strtoul(argv[i] + 10, nullptr, 10);
+        else if (arg.starts_with("--batch=")) batch = std::strtoul(argv[i] + 8, nullptr, 10);
         else if (arg.starts_with("--samples=")) samples = std::strtoul(argv[i] + 10, nullptr, 10);
         else if (arg == "--quick") epochs = 1, samples = 6000;
         else if (positional++ == 0) data = arg;
@@ -58,13 +60,13 @@ int main(int argc, char** argv) {
         }
         if (mpi.root())
             std::printf("Fashion-MNIST, %zu training images, on %zu processes of %zu thread(s) each; 784-256-128-10 relu, "
-                        "Adam 1e-3, global batch 64, %zu epochs\n",
-                        train.size(), mpi.size(), threads, epochs);
+                        "Adam 1e-3, global batch %zu, %zu epochs\n",
+                        train.size(), mpi.size(), threads, batch, epochs);
         std::fflush(stdout);
 
         tg::params<mlp> p = tg::init<mlp>(/*seed=*/42);  // process 0's are every process's at the start
         tg::adam opt{1e-3};
-        const tg::fit_options options{.epochs = epochs, .batch_size = 64, .seed = 1, .threads = threads};
+        const tg::fit_options options{.epochs = epochs, .batch_size = batch, .seed = 1, .threads = threads};
         const tg::fit_result result = tg::mpi::fit<mlp>(mpi, p, train, tg::softmax_cross_entropy{}, opt, options);
 
         // Every process holds the same parameters; process 0 alone measures, saves and writes.
@@ -74,16 +76,19 @@ int main(int argc, char** argv) {
         const double per_epoch = seconds / double(result.history.size());
         const tg::mpi::traffic& t = mpi.traffic();
         const double accuracy = tg::accuracy<mlp>(p, test);
+        const std::size_t bytes = mlp::param_count * sizeof(float);  // summed per batch, with more than one process
         std::printf("%.3f s per epoch, of which %.3f s summing gradients (%zu batches of %zu bytes); test accuracy %.4f\n",
-                    per_epoch, t.seconds / double(result.history.size()), t.batches, t.bytes / t.batches, accuracy);
+                    per_epoch, t.seconds / double(result.history.size()), t.batches, bytes, accuracy);
         fs::create_directories(out);
         tg::save(p, out / "fashion_mpi.safetensors");
         const fs::path csv_path = out / "fashion_mpi.csv";
         const bool fresh = !fs::exists(csv_path);
         std::ofstream csv(csv_path, std::ios::app);
-        if (fresh) csv << "processes,threads,samples,epochs,epoch_seconds,allreduce_seconds_per_epoch,bytes_per_batch,test_accuracy\n";
-        csv << mpi.size() << ',' << threads << ',' << train.size() << ',' << result.history.size() << ',' << per_epoch << ','
-            << t.seconds / double(result.history.size()) << ',' << t.bytes / t.batches << ',' << accuracy << '\n';
+        if (fresh)
+            csv << "processes,threads,batch,samples,epochs,epoch_seconds,allreduce_seconds_per_epoch,bytes_per_batch,"
+                   "test_accuracy\n";
+        csv << mpi.size() << ',' << threads << ',' << batch << ',' << train.size() << ',' << result.history.size() << ',' << per_epoch << ','
+            << t.seconds / double(result.history.size()) << ',' << bytes << ',' << accuracy << '\n';
         if (!csv) throw tg::io_error("cannot write " + csv_path.string());
         std::printf("saved %s; appended to %s\n", (out / "fashion_mpi.safetensors").c_str(), csv_path.c_str());
         return 0;

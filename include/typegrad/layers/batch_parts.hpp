@@ -73,7 +73,8 @@ public:
 
     /// Called by a part that fails (throws) so that the others stop waiting for it; from then on,
     /// share() gives each part only its own values, and what the parts compute is to be thrown away.
-    /// Across processes the others are not told: batch passes do not throw between shares.
+    /// Other processes are not told, and would wait: a batch pass never fails between two shares (the
+    /// layers do not throw, and tg::value_and_grad_rows finishes its pass when the loss throws).
     void abandon() noexcept {
         {
             std::lock_guard lock(mutex_);

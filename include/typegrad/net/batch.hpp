@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <concepts>
 #include <cstddef>
+#include <exception>
 #include <span>
 #include <string_view>
 #include <type_traits>
@@ -255,14 +256,26 @@ void update_running_statistics(params<Net, T>& p, batch_workspace<Net, T>& ws) n
 
 /// The loss of n loaded rows, scored against target(r), and ∂(scale · Σ losses)/∂params ADDED into
 /// grad (assigned to it with grad_mode::assign); returns the sum of the rows' losses. Mini-batch
-/// training uses scale = 1 / (batch size), or 1 / (the batch's summed class weights).
+/// training uses scale = 1 / (batch size), or 1 / (the batch's summed class weights). A loss that
+/// throws (a bad target) leaves no pass halfway: the backward still runs, from a zero gradient, so that
+/// every value batch_norm shares with the other threads and processes (info.parts) is shared; then the
+/// loss's exception is thrown.
 template <network Net, class T, class Target, class Loss>
     requires loss_for<Loss, T, Net::out_size>
 T value_and_grad_rows(const params<Net, T>& p, batch_workspace<Net, T>& ws, std::size_t n, Target&& target,
                       const Loss& loss, params<Net, T>& grad, T scale, const batch_info& info,
                       grad_mode how = grad_mode::add) {
-    const T sum = detail::loss_rows<Net>(p, ws, n, target, loss, scale, info);
+    forward_batch<Net>(p, ws, n, info);
+    T sum{};
+    std::exception_ptr failed;
+    try {
+        sum = detail::row_losses(ws, 0, n, target, loss, scale);
+    } catch (...) {
+        failed = std::current_exception();
+        for (std::size_t r = 0; r < n; ++r) std::fill_n(ws.template gradients<Net::layer_count>().row(r), Net::out_size, T{});
+    }
     backward_batch<Net>(p, ws, n, grad, how);
+    if (failed) std::rethrow_exception(failed);
     return sum;
 }
 

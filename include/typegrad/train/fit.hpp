@@ -10,6 +10,7 @@
 #pragma once
 
 #include <algorithm>
+#include <bit>
 #include <chrono>
 #include <concepts>
 #include <cmath>
@@ -210,6 +211,15 @@ inline void check_finite(const tally& sum, const epoch_plan& plan, std::size_t b
     if (!std::isfinite(sum.loss) || sum.not_finite > 0) throw not_finite(std::isfinite(sum.loss), plan, b);
 }
 
+/// Sums every process's gradient of batch b into grad; throws not_finite when the sum overflowed
+/// (every process holds the same sum, so all throw).
+template <class Group, class Net, class T>
+void sum_gradients(Group& group, params<Net, T>& grad, const epoch_plan& plan, std::size_t b) {
+    if (group.size() == 1) return;
+    group.sum(grad);
+    if (!epoch_snapshot<Net, T>::finite(grad)) throw not_finite(true, plan, b);
+}
+
 /// Once every thread has filled its part of batch b, or one of them failed with `failed`: sums the
 /// parts' gradients into part 0's (each thread a slice), then every process's (group), and returns the
 /// batch's tally. Throws when a process failed, or not_finite when the loss or a gradient is not finite.
@@ -230,7 +240,7 @@ tally sum_parts(std::vector<Part>& parts, thread_pool& pool, Group& group, const
     }
     group.sum(sum, failed);
     check_finite(sum, plan, b);
-    group.sum(*parts[0].grad);
+    sum_gradients(group, *parts[0].grad, plan, b);
     return sum;
 }
 
@@ -262,6 +272,12 @@ void tell_failure(Group& group, const std::exception_ptr& failed) {
     if (!failed) return;
     tally sum{.failed = 1};
     group.sum(sum, failed);
+}
+
+/// A failed update: a process alone throws at once; in a group, the next batch's tally tells the others.
+template <class Group>
+void tell_failure_alone(const Group& group, const std::exception_ptr& failed) {
+    if (failed && group.size() == 1) std::rethrow_exception(failed);
 }
 
 /// tg::fit's threads split each batch by samples: each runs the batch path on its rows (of this
@@ -308,12 +324,15 @@ public:
                     for (std::size_t r = 0; r < rows; ++r)
                         part.right += argmax(part.ws.output(r), Net::out_size) == train.targets[samples[r]];
             };
-            if (!failed) failed = caught([&] { pool.run(job); });
+            // The pass runs after a failed update too: the other processes may wait for its batch_norm shares.
+            const std::exception_ptr pass_failed = caught([&] { pool.run(job); });
+            if (!failed) failed = pass_failed;
             const tally sum = sum_parts(parts_, pool, group, failed, plan, b);
             failed = caught([&] {
                 opt.step(p, *parts_[0].grad);
                 update_running_statistics<Net>(p, parts_[0].ws);  // every thread holds the whole batch's statistics
             });
+            tell_failure_alone(group, failed);
             count_batch(totals, sum, weight, printer, plan, b);
         }
         tell_failure(group, failed);
@@ -379,7 +398,7 @@ public:
                         told = true;
                         group.sum(sum, nullptr);
                         check_finite(sum, plan, b);
-                        group.sum(split_.grad());
+                        sum_gradients(group, split_.grad(), plan, b);
                         told = false;
                         if constexpr (splittable) update.emplace(opt.start_step(p));
                         else opt.step(p, split_.grad());
@@ -474,9 +493,11 @@ public:
                             argmax(part.ws.template values<Net::layer_count>().data(), Net::out_size) == train.targets[sample];
                 }
             };
-            if (!failed) failed = caught([&] { pool.run(job); });
+            const std::exception_ptr pass_failed = caught([&] { pool.run(job); });
+            if (!failed) failed = pass_failed;
             const tally sum = sum_parts(parts_, pool, group, failed, plan, b);
             failed = caught([&] { opt.step(p, *parts_[0].grad); });
+            tell_failure_alone(group, failed);
             count_batch(totals, sum, weight, printer, plan, b);
         }
         tell_failure(group, failed);
@@ -572,48 +593,67 @@ void check_fit(const Data& train, const Data* validation, const fit_options& opt
     if constexpr (checked_optimizer<Opt, T>) opt.template check<T>();
 }
 
+/// Throws value_error on every process of the group unless all train on the same data with the same
+/// options (threads and report aside).
+template <class Group, class Data>
+void check_same_everywhere(Group& group, const Data& train, const Data* validation, const fit_options& o) {
+    if (group.size() == 1) return;
+    group.same(train.size(), "the training set's samples");
+    group.same(fingerprint_of(train), "the training set's values (a fingerprint of them)");
+    group.same(validation ? validation->size() : 0, "the validation set's samples");
+    if (validation) group.same(fingerprint_of(*validation), "the validation set's values (a fingerprint of them)");
+    const auto bits = [](double x) { return std::bit_cast<std::uint64_t>(x); };
+    for (const auto& [value, name] : {std::pair<std::uint64_t, const char*>{o.epochs, "fit_options::epochs"},
+                                      {o.initial_epoch, "fit_options::initial_epoch"},
+                                      {o.batch_size, "fit_options::batch_size"},
+                                      {o.seed, "fit_options::seed"},
+                                      {o.shuffle, "fit_options::shuffle"},
+                                      {bits(o.validation_split), "fit_options::validation_split (its bits)"},
+                                      {std::uint64_t(o.monitor), "fit_options::monitor"},
+                                      {o.patience, "fit_options::patience"},
+                                      {bits(o.min_delta), "fit_options::min_delta (its bits)"},
+                                      {o.restore_best, "fit_options::restore_best"}})
+        group.same(value, name);
+}
+
 /// tg::fit, validated on *validation when it is not null, on this process's shard of every batch of
-/// the group's.
+/// the group's. Whatever a process decides alone, and may throw on, comes before a tally that tells
+/// the others: the checks and allocations before training, and each epoch's end.
 template <class Net, class T, class Data, class Loss, class Opt, class OnEpoch, class Group>
 fit_result fit_with(params<Net, T>& p, const Data& train, const Data* validation, const Loss& loss, Opt& opt,
                     const fit_options& options, OnEpoch& on_epoch, Group& group) {
     static_assert(process_group<Group, Net, T>);
+    std::vector<std::size_t> held_out, order;
+    std::size_t n = 0, batch_size = 0, batches = 0;
+    std::optional<typename trainer_of<Net, T, Data>::type> trainer;
+    std::optional<thread_pool> pool;
+    std::optional<epoch_snapshot<Net, T>> start_of_epoch, best;
     {
         std::exception_ptr failed;
         try {
             check_fit<Net, T>(train, validation, options, opt);
+            order = split_samples(train.size(), options, held_out);
+            n = order.size();
+            batch_size = std::min(options.batch_size, n);
+            batches = (n + batch_size - 1) / batch_size;
+            const std::size_t capacity = (batch_size + group.size() - 1) / group.size();  // rows of a process's shard, at most
+            const std::size_t threads = std::min(capacity, thread_count(options.threads));
+            trainer.emplace(capacity, threads, group.batch());
+            pool.emplace(threads);
+            start_of_epoch.emplace();
+            if (options.restore_best) best.emplace();
         } catch (...) {
             failed = std::current_exception();
         }
         tally checked{.failed = failed ? 1.0 : 0.0};
         group.sum(checked, failed);
-        group.same(train.size(), "the training set's samples");
-        group.same(validation ? validation->size() : 0, "the validation set's samples");
-        for (const auto& [value, name] : {std::pair{options.batch_size, "fit_options::batch_size"},
-                                          {std::size_t(options.seed), "fit_options::seed"},
-                                          {options.epochs, "fit_options::epochs"},
-                                          {options.initial_epoch, "fit_options::initial_epoch"}})
-            group.same(value, name);
+        check_same_everywhere(group, train, validation, options);
     }
-
-    std::vector<std::size_t> held_out;
-    std::vector<std::size_t> order = split_samples(train.size(), options, held_out);
     const Data& validation_set = validation ? *validation : train;
-    const std::size_t n = order.size();
-    const std::size_t batch_size = std::min(options.batch_size, n);
-    const std::size_t batches = (n + batch_size - 1) / batch_size;
-    const std::size_t capacity = (batch_size + group.size() - 1) / group.size();  // rows of this process's shard, at most
-    const std::size_t threads = std::min(capacity, thread_count(options.threads));
-
-    typename trainer_of<Net, T, Data>::type trainer(capacity, threads, group.batch());
-    thread_pool pool(threads);
     rng shuffler{options.seed};
     progress_printer printer(group.rank() == 0 ? options.report : progress::none, std::cerr);
     fit_result result;
-    epoch_snapshot<Net, T> start_of_epoch;
     const bool watching = options.patience > 0 || options.restore_best;
-    std::optional<epoch_snapshot<Net, T>> best;
-    if (options.restore_best) best.emplace();
     double best_figure = 0;
     std::size_t waited = 0;
 
@@ -628,65 +668,73 @@ fit_result fit_with(params<Net, T>& p, const Data& train, const Data* validation
     for (std::size_t epoch = options.initial_epoch + 1; epoch <= options.epochs; ++epoch) {
         const auto start = std::chrono::steady_clock::now();
         shuffle();
-        start_of_epoch.save(p);
+        start_of_epoch->save(p);
         const auto restored = [&] {
-            start_of_epoch.restore(p);
+            start_of_epoch->restore(p);
             return message("; the parameters are restored to their values at the start of epoch ", epoch,
                            ", but the optimizer's state (its step count, velocity or moments) is not");
         };
         epoch_totals totals;
         try {
-            totals = trainer.epoch(p, train, loss, opt, {order.data(), n, batch_size, batches, epoch, options.epochs, options.seed},
-                                   pool, printer, group);
+            totals = trainer->epoch(p, train, loss, opt, {order.data(), n, batch_size, batches, epoch, options.epochs, options.seed},
+                                    *pool, printer, group);
         } catch (const training_error& e) {
             // Thrown before the batch's update: the last update may have made p non-finite.
-            if (start_of_epoch.finite(p))
+            if (start_of_epoch->finite(p))
                 throw training_error(message(e.what(), "; the parameters are left as the last update made them",
                                              " (a smaller learning rate may help)"));
             throw training_error(message(e.what(), restored(), " (a smaller learning rate may help)"));
         }
-        if (!start_of_epoch.finite(p))
-            throw training_error(message("tg::fit: an update of epoch ", epoch, " made a parameter not finite", restored(),
-                                         " (a smaller learning rate may help)"));
         epoch_report report{epoch,
                             options.epochs,
                             totals.loss / totals.weight,
                             Data::labelled ? double(totals.right) / double(n) : std::numeric_limits<double>::quiet_NaN(),
                             batches,
                             0};
-        tally ended;  // what the processes say at the end of the epoch: whether one failed or asks to stop
+        // The epoch's end, told to the other processes at once: whether the parameters are finite, whether
+        // this process failed (validation, the callback), asks to stop, or saw the monitored figure improve.
+        tally ended{.not_finite = start_of_epoch->finite(p) ? 0.0 : 1.0};
         std::exception_ptr failed;
-        try {
-            if (validation || !held_out.empty()) {
-                const evaluation v = evaluate_rows<Net>(p, validation_set, loss, held_out);
-                report.validation_loss = v.loss;
-                report.validation_accuracy = v.accuracy;
-            }
-            report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-            printer.epoch(report);
-            result.history.push_back(report);
-
-            if (watching) {
-                const double x = figure(report, options.monitor);
-                const bool better = larger_is_better(options.monitor) ? x > best_figure + options.min_delta
-                                                                      : x < best_figure - options.min_delta;
-                if (result.best_epoch == 0 ? !std::isnan(x) : better) {
-                    best_figure = x;
-                    result.best_epoch = epoch;
-                    waited = 0;
-                    if (best) best->save(p);
-                } else {
-                    ++waited;
+        double figure_now = 0;
+        if (ended.not_finite == 0) {
+            try {
+                if (validation || !held_out.empty()) {
+                    const evaluation v = evaluate_rows<Net>(p, validation_set, loss, held_out);
+                    report.validation_loss = v.loss;
+                    report.validation_accuracy = v.accuracy;
                 }
+                report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+                printer.epoch(report);
+                result.history.push_back(report);
+                if (watching) {
+                    figure_now = figure(report, options.monitor);
+                    const bool better = larger_is_better(options.monitor) ? figure_now > best_figure + options.min_delta
+                                                                          : figure_now < best_figure - options.min_delta;
+                    ended.better = result.best_epoch == 0 ? !std::isnan(figure_now) : better;
+                }
+                if constexpr (epoch_counting<Opt>) opt.end_epoch();  // before the callback, which may save a checkpoint
+                ended.stop = stop_after(on_epoch, report);
+            } catch (...) {
+                failed = std::current_exception();
+                ended.failed = 1;
             }
-            if constexpr (epoch_counting<Opt>) opt.end_epoch();  // before the callback, which may save a checkpoint
-            ended.stop = stop_after(on_epoch, report);
-        } catch (...) {
-            failed = std::current_exception();
-            ended.failed = 1;
         }
         group.sum(ended, failed);
+        if (ended.not_finite > 0)
+            throw training_error(message("tg::fit: an update of epoch ", epoch, " made a parameter not finite", restored(),
+                                         " (a smaller learning rate may help)"));
         group.same_params(p, epoch);
+
+        if (watching) {
+            if (ended.better == double(group.size())) {  // improved on every process, which is every process's view
+                best_figure = figure_now;
+                result.best_epoch = epoch;
+                waited = 0;
+                if (best) best->save(p);
+            } else {
+                ++waited;
+            }
+        }
         if (ended.stop > 0) {
             result.stopped = fit_stop::callback;
             break;

@@ -8,7 +8,9 @@
 
 #include <concepts>
 #include <cstddef>
+#include <cstdint>
 #include <exception>
+#include <functional>
 #include <string_view>
 
 #include <typegrad/layers/batch_parts.hpp>
@@ -16,19 +18,20 @@
 
 namespace typegrad {
 
-/// What the processes of a fit add up at each meeting: a batch's loss and right answers, the processes
-/// whose gradient is not finite, that failed, or whose epoch callback asks to stop.
+/// What the processes of a fit add up at each meeting: a batch's loss and right answers; the processes
+/// whose gradient (after a batch) or parameters (after an epoch) are not finite, that failed, that ask
+/// to stop (the epoch callback or patience), or whose monitored figure improved this epoch.
 struct tally {
-    double loss = 0, right = 0, not_finite = 0, failed = 0, stop = 0;
+    double loss = 0, right = 0, not_finite = 0, failed = 0, stop = 0, better = 0;
 };
 
 /// The processes a tg::fit spans (see the header's comment). `sum(t, e)` adds every process's tally
 /// into t; when a process failed (e is its exception), every process throws, the failed one e. `sum(g)`
 /// adds every process's gradient into g, giving each the same bits. `same(n, what)` throws on every
-/// process unless n is the same on all, and `same_params(p, epoch)` unless every process holds the same
+/// process unless n (a count, an option or a fingerprint) is the same on all, and `same_params(p, epoch)` unless every process holds the same
 /// parameters after that epoch. `batch()` is what batch_parts needs to share values across them.
 template <class G, class Net, class T>
-concept process_group = requires(G& g, tally& t, std::exception_ptr e, params<Net, T>& grad, std::size_t n,
+concept process_group = requires(G& g, tally& t, std::exception_ptr e, params<Net, T>& grad, std::uint64_t n,
                                   std::string_view what) {
     { g.rank() } -> std::convertible_to<std::size_t>;
     { g.size() } -> std::convertible_to<std::size_t>;
@@ -41,6 +44,28 @@ concept process_group = requires(G& g, tally& t, std::exception_ptr e, params<Ne
 
 namespace detail {
 
+/// A fingerprint of arrays of values (their bytes), to tell whether processes hold the same.
+struct fingerprint {
+    std::uint64_t value = 0;
+    template <class T>
+    void add(const T* x, std::size_t n) noexcept {
+        const std::string_view bytes(reinterpret_cast<const char*>(x), n * sizeof(T));
+        value = value * 0x9E3779B97F4A7C15ull + std::hash<std::string_view>{}(bytes);
+    }
+};
+
+/// The fingerprint of a data set's samples and targets.
+template <class Data>
+std::uint64_t fingerprint_of(const Data& set) noexcept {
+    fingerprint f;
+    for (std::size_t i = 0; i < set.size(); ++i) {
+        f.add(set.inputs[i].data(), Data::input_size);
+        if constexpr (Data::labelled) f.add(&set.targets[i], 1);
+        else f.add(set.targets[i].data(), set.targets[i].size());
+    }
+    return f.value;
+}
+
 /// One process alone: nothing to add up, and a failure is thrown as it is.
 struct one_process {
     static constexpr std::size_t rank() noexcept { return 0; }
@@ -50,7 +75,7 @@ struct one_process {
     }
     template <class P>
     static void sum(P&) noexcept {}
-    static void same(std::size_t, std::string_view) noexcept {}
+    static void same(std::uint64_t, std::string_view) noexcept {}
     template <class P>
     static void same_params(const P&, std::size_t) noexcept {}
     static constexpr const batch_processes* batch() noexcept { return nullptr; }
