@@ -30,7 +30,6 @@
 #include <string_view>
 #include <type_traits>
 
-#include <boost/mpi/collectives/broadcast.hpp>
 #include <boost/mpi/communicator.hpp>
 #include <boost/mpi/environment.hpp>
 #include <mpi.h>
@@ -114,10 +113,19 @@ inline std::string what_of(const std::exception_ptr& e) {
     }
 }
 
-/// The processes of a session, as tg::fit talks to them (typegrad::process_group).
+/// The processes of a session, as tg::fit talks to them (typegrad::process_group), on a communicator of
+/// their own (a copy of the session's, so that fit's collectives never meet the caller's) whose errors
+/// abort the job: Boost.MPI has the world's return them, and a collective that failed unnoticed would
+/// train on a partial sum.
 class group {
 public:
-    explicit group(session& s) : session_(s), comm_(s.communicator()), batch_{s.size(), this, &all_gather} {}
+    explicit group(session& s) : session_(s), batch_{s.size(), this, &all_gather} {
+        MPI_Comm_dup(s.communicator(), &comm_);
+        MPI_Comm_set_errhandler(comm_, MPI_ERRORS_ARE_FATAL);
+    }
+    ~group() { MPI_Comm_free(&comm_); }
+    group(const group&) = delete;
+    group& operator=(const group&) = delete;
 
     std::size_t rank() const { return session_.rank(); }
     std::size_t size() const { return session_.size(); }
@@ -186,12 +194,14 @@ private:
 
     /// The processes that failed agree on the first of them, which tells the others its message.
     [[noreturn]] void fail(const std::exception_ptr& failed) {
-        const boost::mpi::communicator& world = session_.communicator();
-        int first = failed ? world.rank() : world.size();
+        int first = failed ? int(rank()) : int(size());
         MPI_Allreduce(MPI_IN_PLACE, &first, 1, MPI_INT, MPI_MIN, comm_);
         std::string what;
-        if (first == world.rank()) what = what_of(failed);
-        boost::mpi::broadcast(world, what, first);
+        if (first == int(rank())) what = what_of(failed);
+        int length = int(what.size());
+        MPI_Bcast(&length, 1, MPI_INT, first, comm_);
+        what.resize(std::size_t(length));
+        MPI_Bcast(what.data(), length, MPI_CHAR, first, comm_);
         if (failed) std::rethrow_exception(failed);
         throw rank_error(std::size_t(first), size(), what);
     }
@@ -203,16 +213,15 @@ private:
     }
 
     session& session_;
-    MPI_Comm comm_;
+    MPI_Comm comm_ = MPI_COMM_NULL;
     batch_processes batch_;
 };
 
-/// tg::mpi::fit: process 0's parameters to every process, then tg::fit's loop on every process's shard.
+/// tg::mpi::fit: tg::fit's loop on every process's shard.
 template <class Net, class T, class Data, class Loss, class Opt, class OnEpoch>
 fit_result fit_on(session& s, params<Net, T>& p, const Data& train, const Data* validation, const Loss& loss, Opt& opt,
                   const fit_options& options, OnEpoch& on_epoch) {
     group processes(s);
-    processes.broadcast(p);
     return typegrad::detail::fit_with(p, train, validation, loss, opt, options, on_epoch, processes);
 }
 

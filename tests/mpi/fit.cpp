@@ -127,6 +127,9 @@ BOOST_AUTO_TEST_CASE(the_processes_train_as_one_process_on_the_same_batches) {
     // batch_norm's statistics are the whole batch's (rows on every process), dropout's masks each row's.
     trains_as_one_process<normed_net>(line_points(61, 3), tg::softmax_cross_entropy{}, tg::sgd{0.1},
                                       {.epochs = 2, .batch_size = 12, .seed = 5, .threads = 2});
+    // Processes may run different numbers of threads.
+    trains_as_one_process<normed_net>(line_points(61, 3), tg::softmax_cross_entropy{}, tg::sgd{0.1},
+                                      {.epochs = 2, .batch_size = 12, .seed = 5, .threads = 1 + mpi->rank() % 2});
     trains_as_one_process<gru_net>(ramps(40, 4), tg::softmax_cross_entropy{}, tg::adam{0.02},
                                    {.epochs = 2, .batch_size = 9, .seed = 6, .threads = 1});
     // Validation, early stopping and restore_best decide alike on every process.
@@ -221,8 +224,63 @@ BOOST_AUTO_TEST_CASE(a_callback_that_throws_on_one_process_stops_every_process) 
                                     if (r.epoch == 2 && mpi->rank() == last_rank()) throw tg::io_error("disk full");
                                 });
     };
-    if (mpi->rank() == last_rank()) BOOST_TEST(throws<tg::io_error>(run, "disk full"));
-    else BOOST_TEST(throws<tg::mpi::rank_error>(run, "disk full"));
+    if (mpi->rank() == last_rank()) {
+        BOOST_TEST(throws<tg::io_error>(run, "disk full"));
+    } else {
+        try {
+            run();
+            BOOST_TEST(false, "fit returned");
+        } catch (const tg::mpi::rank_error& e) {
+            BOOST_TEST(e.rank() == last_rank());
+            BOOST_TEST(std::string_view(e.what()).find("disk full") != std::string_view::npos);
+        }
+    }
+}
+
+// An optimizer that throws on the last process at its `when`-th step.
+struct fragile_sgd {
+    std::size_t when, steps = 0;
+    template <class Net, class T>
+    void step(tg::params<Net, T>& p, const tg::params<Net, T>& grad) {
+        if (mpi->rank() == last_rank() && ++steps == when) throw tg::value_error("fragile_sgd: a bad step");
+        tg::sgd{0.1}.step(p, grad);
+    }
+};
+
+// The last batch's update fails on one process: every process stops before validating and before the
+// callback, which therefore runs nowhere, and so cannot be left waiting in a collective of its own.
+BOOST_AUTO_TEST_CASE(a_failed_last_update_stops_every_process_before_the_callback) {
+    const auto check = [&]<class Net>(Net, std::size_t threads) {
+        auto p = tg::init<Net, double>(1);
+        fragile_sgd opt{4};
+        std::size_t callbacks = 0;
+        const auto run = [&] {
+            tg::mpi::fit<Net>(*mpi, p, line_points(20, 11), line_points(10, 12), tg::softmax_cross_entropy{}, opt,
+                              {.epochs = 2, .batch_size = 5, .threads = threads, .report = tg::progress::none},
+                              [&](const tg::epoch_report&) {
+                                  ++callbacks;
+                                  MPI_Barrier(MPI_COMM_WORLD);
+                              });
+        };
+        if (mpi->rank() == last_rank()) BOOST_TEST(throws<tg::value_error>(run, "fragile_sgd: a bad step"));
+        else BOOST_TEST(throws<tg::mpi::rank_error>(run, "fragile_sgd: a bad step"));
+        BOOST_TEST(callbacks == 0u);
+    };
+    check(small_net{}, 1);
+    check(wide_net{}, 2);
+}
+
+// Processes whose parameters drift apart (here their learning rates differ) stop after the epoch.
+BOOST_AUTO_TEST_CASE(parameters_that_differ_stop_every_process) {
+    if (mpi->size() == 1) return;
+    auto p = tg::init<small_net, double>(1);
+    tg::sgd opt{mpi->rank() == last_rank() ? 0.2 : 0.1};
+    BOOST_TEST(throws<tg::training_error>(
+        [&] {
+            tg::mpi::fit<small_net>(*mpi, p, line_points(20, 13), tg::softmax_cross_entropy{}, opt,
+                                    {.epochs = 2, .batch_size = 5, .report = tg::progress::none});
+        },
+        "after epoch 1 the"));
 }
 
 BOOST_AUTO_TEST_CASE(a_stop_on_one_process_stops_every_process) {
@@ -257,14 +315,24 @@ BOOST_AUTO_TEST_CASE(processes_that_disagree_stop_before_training) {
     BOOST_TEST(refused(data, data, {.patience = last ? 3u : 2u}, "differ in fit_options::patience"));
     BOOST_TEST(refused(data, data, {.min_delta = last ? 1e-3 : 0.0}, "differ in fit_options::min_delta"));
     BOOST_TEST(max_difference(p, before) == 0);
+    // Another network: found before process 0's parameters are broadcast.
+    using other_net = tg::sequential<tg::dense<2, 4>, tg::relu, tg::dense<4, 2>>;
+    auto q = tg::init<other_net, double>(1);
+    const auto other_fit = [&] {
+        if (last) tg::mpi::fit<other_net>(*mpi, q, data, tg::softmax_cross_entropy{}, opt, {.report = tg::progress::none});
+        else tg::mpi::fit<small_net>(*mpi, p, data, tg::softmax_cross_entropy{}, opt, {.report = tg::progress::none});
+    };
+    BOOST_TEST(throws<tg::value_error>(other_fit, "differ in the network"));
+    BOOST_TEST(max_difference(p, before) == 0);
 }
 
-// Inputs that make the loss not finite: every process sees the summed loss, and all stop at that batch.
-BOOST_AUTO_TEST_CASE(a_loss_that_is_not_finite_stops_every_process) {
+// An input that makes the loss not finite, in the last process's shard of the first batch only: every
+// process sees the summed loss, and all stop at that batch.
+BOOST_AUTO_TEST_CASE(a_loss_that_is_not_finite_on_one_process_stops_every_process) {
     tg::sgd opt{0.1};
     auto p = tg::init<small_net, double>(1);
     auto data = line_points(20, 9);
-    for (auto& x : data.inputs) x[0] = std::numeric_limits<double>::quiet_NaN();
+    data.inputs[5][0] = std::numeric_limits<double>::quiet_NaN();  // the batch's last row: the last process's
     BOOST_TEST(throws<tg::training_error>(
         [&] {
             tg::mpi::fit<small_net>(*mpi, p, data, tg::softmax_cross_entropy{}, opt,

@@ -257,9 +257,9 @@ void update_running_statistics(params<Net, T>& p, batch_workspace<Net, T>& ws) n
 /// The loss of n loaded rows, scored against target(r), and ∂(scale · Σ losses)/∂params ADDED into
 /// grad (assigned to it with grad_mode::assign); returns the sum of the rows' losses. Mini-batch
 /// training uses scale = 1 / (batch size), or 1 / (the batch's summed class weights). A loss that
-/// throws (a bad target) leaves no pass halfway: the backward still runs, from a zero gradient, so that
-/// every value batch_norm shares with the other threads and processes (info.parts) is shared; then the
-/// loss's exception is thrown.
+/// throws (a bad target) leaves grad as it was; but when other threads or processes share the pass
+/// (info.parts), the backward still runs, from a zero gradient, so that every value batch_norm shares
+/// with them is shared, before the loss's exception is thrown (grad is then to be thrown away).
 template <network Net, class T, class Target, class Loss>
     requires loss_for<Loss, T, Net::out_size>
 T value_and_grad_rows(const params<Net, T>& p, batch_workspace<Net, T>& ws, std::size_t n, Target&& target,
@@ -271,6 +271,7 @@ T value_and_grad_rows(const params<Net, T>& p, batch_workspace<Net, T>& ws, std:
     try {
         sum = detail::row_losses(ws, 0, n, target, loss, scale);
     } catch (...) {
+        if (!info.parts) throw;
         failed = std::current_exception();
         for (std::size_t r = 0; r < n; ++r) std::fill_n(ws.template gradients<Net::layer_count>().row(r), Net::out_size, T{});
     }

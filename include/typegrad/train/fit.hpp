@@ -23,6 +23,7 @@
 #include <optional>
 #include <string_view>
 #include <type_traits>
+#include <typeinfo>
 #include <utility>
 #include <vector>
 
@@ -163,10 +164,12 @@ struct epoch_plan {
 };
 
 /// What an epoch's batches scored: their summed loss, the summed weights of their samples (their
-/// count, without class weights) and their right answers.
+/// count, without class weights) and their right answers; and a failure of this process after the last
+/// batch's tally (its update), which the other processes have not heard of yet.
 struct epoch_totals {
     double loss = 0, weight = 0;
     std::size_t right = 0;
+    std::exception_ptr failed;
 };
 
 /// The error that stops tg::fit at batch b of an epoch whose loss or gradient is not finite. fit adds
@@ -265,19 +268,26 @@ std::exception_ptr caught(F&& f) noexcept {
     return nullptr;
 }
 
-/// Tells the other processes of a failure after the last batch's tally: they learn of it at their next
-/// tally, the end of the epoch's.
+/// A failed update: a process alone throws at once; in a group, the next tally tells the others (the
+/// next batch's, or after the last batch the epoch's, from epoch_totals::failed).
 template <class Group>
-void tell_failure(Group& group, const std::exception_ptr& failed) {
-    if (!failed) return;
-    tally sum{.failed = 1};
-    group.sum(sum, failed);
+void throw_if_alone(const Group& group, const std::exception_ptr& failed) {
+    if (failed && group.size() == 1) std::rethrow_exception(failed);
 }
 
-/// A failed update: a process alone throws at once; in a group, the next batch's tally tells the others.
-template <class Group>
-void tell_failure_alone(const Group& group, const std::exception_ptr& failed) {
-    if (failed && group.size() == 1) std::rethrow_exception(failed);
+/// Runs body(t) and tells the other processes whether it failed, with what it put into t (summed over the
+/// processes on return). Throws on every process when one failed.
+template <class Group, class Body>
+tally agree(Group& group, Body&& body, tally t = {}) {
+    std::exception_ptr failed;
+    try {
+        body(t);
+    } catch (...) {
+        failed = std::current_exception();
+        t.failed = 1;
+    }
+    group.sum(t, failed);
+    return t;
 }
 
 /// tg::fit's threads split each batch by samples: each runs the batch path on its rows (of this
@@ -332,10 +342,10 @@ public:
                 opt.step(p, *parts_[0].grad);
                 update_running_statistics<Net>(p, parts_[0].ws);  // every thread holds the whole batch's statistics
             });
-            tell_failure_alone(group, failed);
+            throw_if_alone(group, failed);
             count_batch(totals, sum, weight, printer, plan, b);
         }
-        tell_failure(group, failed);
+        totals.failed = failed;
         return totals;
     }
 
@@ -418,7 +428,8 @@ public:
         // A failure that the processes' tally did not throw: the others learn of it at their next tally.
         if (std::exception_ptr failed = caught([&] { pool.run(job); })) {
             if (told) std::rethrow_exception(failed);
-            tell_failure(group, failed);
+            throw_if_alone(group, failed);
+            totals.failed = failed;
         }
         return totals;
     }
@@ -497,10 +508,10 @@ public:
             if (!failed) failed = pass_failed;
             const tally sum = sum_parts(parts_, pool, group, failed, plan, b);
             failed = caught([&] { opt.step(p, *parts_[0].grad); });
-            tell_failure_alone(group, failed);
+            throw_if_alone(group, failed);
             count_batch(totals, sum, weight, printer, plan, b);
         }
-        tell_failure(group, failed);
+        totals.failed = failed;
         return totals;
     }
 
@@ -595,9 +606,13 @@ void check_fit(const Data& train, const Data* validation, const fit_options& opt
 
 /// Throws value_error on every process of the group unless all train on the same data with the same
 /// options (threads and report aside).
-template <class Group, class Data>
+template <class Net, class T, class Group, class Data>
 void check_same_everywhere(Group& group, const Data& train, const Data* validation, const fit_options& o) {
     if (group.size() == 1) return;
+    fingerprint network;  // the network and its element type, by their (mangled) names
+    const std::string_view name = typeid(params<Net, T>).name();
+    network.add(name.data(), name.size());
+    group.same(network.value, "the network or its element type (a fingerprint of their names)");
     group.same(train.size(), "the training set's samples");
     group.same(fingerprint_of(train), "the training set's values (a fingerprint of them)");
     group.same(validation ? validation->size() : 0, "the validation set's samples");
@@ -618,7 +633,7 @@ void check_same_everywhere(Group& group, const Data& train, const Data* validati
 
 /// tg::fit, validated on *validation when it is not null, on this process's shard of every batch of
 /// the group's. Whatever a process decides alone, and may throw on, comes before a tally that tells
-/// the others: the checks and allocations before training, and each epoch's end.
+/// the others (agree): the checks and allocations before training, and each step of an epoch's end.
 template <class Net, class T, class Data, class Loss, class Opt, class OnEpoch, class Group>
 fit_result fit_with(params<Net, T>& p, const Data& train, const Data* validation, const Loss& loss, Opt& opt,
                     const fit_options& options, OnEpoch& on_epoch, Group& group) {
@@ -628,27 +643,21 @@ fit_result fit_with(params<Net, T>& p, const Data& train, const Data* validation
     std::optional<typename trainer_of<Net, T, Data>::type> trainer;
     std::optional<thread_pool> pool;
     std::optional<epoch_snapshot<Net, T>> start_of_epoch, best;
-    {
-        std::exception_ptr failed;
-        try {
-            check_fit<Net, T>(train, validation, options, opt);
-            order = split_samples(train.size(), options, held_out);
-            n = order.size();
-            batch_size = std::min(options.batch_size, n);
-            batches = (n + batch_size - 1) / batch_size;
-            const std::size_t capacity = (batch_size + group.size() - 1) / group.size();  // rows of a process's shard, at most
-            const std::size_t threads = std::min(capacity, thread_count(options.threads));
-            trainer.emplace(capacity, threads, group.batch());
-            pool.emplace(threads);
-            start_of_epoch.emplace();
-            if (options.restore_best) best.emplace();
-        } catch (...) {
-            failed = std::current_exception();
-        }
-        tally checked{.failed = failed ? 1.0 : 0.0};
-        group.sum(checked, failed);
-        check_same_everywhere(group, train, validation, options);
-    }
+    agree(group, [&](tally&) {
+        check_fit<Net, T>(train, validation, options, opt);
+        order = split_samples(train.size(), options, held_out);
+        n = order.size();
+        batch_size = std::min(options.batch_size, n);
+        batches = (n + batch_size - 1) / batch_size;
+        const std::size_t capacity = (batch_size + group.size() - 1) / group.size();  // rows of a process's shard, at most
+        const std::size_t threads = std::min(capacity, thread_count(options.threads));
+        trainer.emplace(capacity, threads, group.batch());
+        pool.emplace(threads);
+        start_of_epoch.emplace();
+        if (options.restore_best) best.emplace();
+    });
+    check_same_everywhere<Net, T>(group, train, validation, options);
+    group.broadcast(p);  // every process starts from process 0's parameters
     const Data& validation_set = validation ? *validation : train;
     rng shuffler{options.seed};
     progress_printer printer(group.rank() == 0 ? options.report : progress::none, std::cerr);
@@ -691,42 +700,34 @@ fit_result fit_with(params<Net, T>& p, const Data& train, const Data* validation
                             Data::labelled ? double(totals.right) / double(n) : std::numeric_limits<double>::quiet_NaN(),
                             batches,
                             0};
-        // The epoch's end, told to the other processes at once: whether the parameters are finite, whether
-        // this process failed (validation, the callback), asks to stop, or saw the monitored figure improve.
-        tally ended{.not_finite = start_of_epoch->finite(p) ? 0.0 : 1.0};
-        std::exception_ptr failed;
-        double figure_now = 0;
-        if (ended.not_finite == 0) {
-            try {
-                if (validation || !held_out.empty()) {
-                    const evaluation v = evaluate_rows<Net>(p, validation_set, loss, held_out);
-                    report.validation_loss = v.loss;
-                    report.validation_accuracy = v.accuracy;
-                }
-                report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-                printer.epoch(report);
-                result.history.push_back(report);
-                if (watching) {
-                    figure_now = figure(report, options.monitor);
-                    const bool better = larger_is_better(options.monitor) ? figure_now > best_figure + options.min_delta
-                                                                          : figure_now < best_figure - options.min_delta;
-                    ended.better = result.best_epoch == 0 ? !std::isnan(figure_now) : better;
-                }
-                if constexpr (epoch_counting<Opt>) opt.end_epoch();  // before the callback, which may save a checkpoint
-                ended.stop = stop_after(on_epoch, report);
-            } catch (...) {
-                failed = std::current_exception();
-                ended.failed = 1;
-            }
-        }
-        group.sum(ended, failed);
-        if (ended.not_finite > 0)
+        // The epoch's end, in three steps every process takes together: whether training failed or left a
+        // parameter not finite; validation and whether the monitored figure improved; the callback.
+        const tally trained = agree(group, [&](tally& t) {
+            if (totals.failed) std::rethrow_exception(totals.failed);
+            t.not_finite = !start_of_epoch->finite(p);
+        });
+        if (trained.not_finite > 0)
             throw training_error(message("tg::fit: an update of epoch ", epoch, " made a parameter not finite", restored(),
                                          " (a smaller learning rate may help)"));
         group.same_params(p, epoch);
-
+        double figure_now = 0;
+        const tally validated = agree(group, [&](tally& t) {
+            if (validation || !held_out.empty()) {
+                const evaluation v = evaluate_rows<Net>(p, validation_set, loss, held_out);
+                report.validation_loss = v.loss;
+                report.validation_accuracy = v.accuracy;
+            }
+            report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+            printer.epoch(report);
+            result.history.push_back(report);
+            if (!watching) return;
+            figure_now = figure(report, options.monitor);
+            const bool better = larger_is_better(options.monitor) ? figure_now > best_figure + options.min_delta
+                                                                  : figure_now < best_figure - options.min_delta;
+            t.better = result.best_epoch == 0 ? !std::isnan(figure_now) : better;
+        });
         if (watching) {
-            if (ended.better == double(group.size())) {  // improved on every process, which is every process's view
+            if (validated.better == double(group.size())) {  // improved on every process, which is every process's view
                 best_figure = figure_now;
                 result.best_epoch = epoch;
                 waited = 0;
@@ -735,6 +736,10 @@ fit_result fit_with(params<Net, T>& p, const Data& train, const Data* validation
                 ++waited;
             }
         }
+        const tally ended = agree(group, [&](tally& t) {
+            if constexpr (epoch_counting<Opt>) opt.end_epoch();  // before the callback, which may save a checkpoint
+            t.stop = stop_after(on_epoch, report);
+        });
         if (ended.stop > 0) {
             result.stopped = fit_stop::callback;
             break;

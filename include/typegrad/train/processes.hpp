@@ -9,8 +9,8 @@
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <exception>
-#include <functional>
 #include <string_view>
 
 #include <typegrad/layers/batch_parts.hpp>
@@ -19,8 +19,8 @@
 namespace typegrad {
 
 /// What the processes of a fit add up at each meeting: a batch's loss and right answers; the processes
-/// whose gradient (after a batch) or parameters (after an epoch) are not finite, that failed, that ask
-/// to stop (the epoch callback or patience), or whose monitored figure improved this epoch.
+/// whose gradient (after a batch) or parameters (after an epoch) are not finite, that failed, whose
+/// epoch callback asks to stop, or whose monitored figure improved this epoch.
 struct tally {
     double loss = 0, right = 0, not_finite = 0, failed = 0, stop = 0, better = 0;
 };
@@ -28,7 +28,8 @@ struct tally {
 /// The processes a tg::fit spans (see the header's comment). `sum(t, e)` adds every process's tally
 /// into t; when a process failed (e is its exception), every process throws, the failed one e. `sum(g)`
 /// adds every process's gradient into g, giving each the same bits. `same(n, what)` throws on every
-/// process unless n (a count, an option or a fingerprint) is the same on all, and `same_params(p, epoch)` unless every process holds the same
+/// process unless n (a count, an option or a fingerprint) is the same on all; `broadcast(p)` gives every
+/// process process 0's parameters; `same_params(p, epoch)` throws unless every process holds the same
 /// parameters after that epoch. `batch()` is what batch_parts needs to share values across them.
 template <class G, class Net, class T>
 concept process_group = requires(G& g, tally& t, std::exception_ptr e, params<Net, T>& grad, std::uint64_t n,
@@ -38,19 +39,37 @@ concept process_group = requires(G& g, tally& t, std::exception_ptr e, params<Ne
     g.sum(t, e);
     g.sum(grad);
     g.same(n, what);
+    g.broadcast(grad);
     g.same_params(grad, n);
     { g.batch() } -> std::convertible_to<const batch_processes*>;
 };
 
 namespace detail {
 
-/// A fingerprint of arrays of values (their bytes), to tell whether processes hold the same.
+/// A fingerprint of arrays of values (their bytes, 8 at a time, mixed by a multiply and a shift), to
+/// tell whether processes hold the same. Defined here, not by the standard library, so that processes
+/// built with different ones agree.
 struct fingerprint {
-    std::uint64_t value = 0;
+    std::uint64_t value = 0x243F6A8885A308D3ull;
     template <class T>
     void add(const T* x, std::size_t n) noexcept {
-        const std::string_view bytes(reinterpret_cast<const char*>(x), n * sizeof(T));
-        value = value * 0x9E3779B97F4A7C15ull + std::hash<std::string_view>{}(bytes);
+        const auto* bytes = reinterpret_cast<const unsigned char*>(x);
+        const std::size_t size = n * sizeof(T);
+        std::size_t i = 0;
+        for (; i + 8 <= size; i += 8) mix(load(bytes + i, 8));
+        if (i < size) mix(load(bytes + i, size - i));
+        mix(size);
+    }
+
+private:
+    static std::uint64_t load(const unsigned char* p, std::size_t k) noexcept {
+        std::uint64_t w = 0;
+        std::memcpy(&w, p, k);
+        return w;
+    }
+    void mix(std::uint64_t w) noexcept {
+        value = (value ^ w) * 0x9E3779B97F4A7C15ull;
+        value ^= value >> 29;
     }
 };
 
@@ -76,6 +95,8 @@ struct one_process {
     template <class P>
     static void sum(P&) noexcept {}
     static void same(std::uint64_t, std::string_view) noexcept {}
+    template <class P>
+    static void broadcast(P&) noexcept {}
     template <class P>
     static void same_params(const P&, std::size_t) noexcept {}
     static constexpr const batch_processes* batch() noexcept { return nullptr; }
