@@ -50,7 +50,7 @@ mpirun -np 3 --oversubscribe build/release/docs/examples/sweep_mpi
 echo "== plots"
 plots=(gradient_descent seed_activations named_activations regression_head optimizers blue_red_points vanishing_gradients
        sequence_basics streaming_effect_loss streaming_effect_signal)
-[ "${main[0]}" = fashion_mnist ] && plots+=(fashion_mnist)
+[ "${main[0]}" = fashion_mnist ] && plots+=(fashion_mnist distributed_scaling)
 for plot in "${plots[@]}"; do
     /usr/bin/python3 "docs/plots/$plot.py" "$out" "$out/$plot.png"  # Debian's python3-matplotlib
 done

@@ -8,6 +8,10 @@ demo=build/demo
 [ -f "$demo/gradient_descent_1d.csv" ] || { echo "doc-images: no demo outputs in $demo: run scripts/demo.sh first" >&2; exit 1; }
 for script in docs/plots/*.py; do
     plot=$(basename "$script" .py)
+    if [ "$plot" = distributed_scaling ]; then
+        echo "doc-images: docs/images/$plot.png comes from the scaling runs in docs/distributed.md, not the demo; kept"
+        continue
+    fi
     if [ "$plot" = fashion_mnist ] && [ ! -f "$demo/fashion_mnist.csv" ]; then
         echo "doc-images: $demo has no Fashion-MNIST run; docs/images/$plot.png is kept as it is"
         continue

@@ -5,7 +5,7 @@
 //     int main(int argc, char** argv) {
 //         tg::mpi::session mpi(argc, argv);   // MPI_Init … MPI_Finalize
 //         …                                   // every process loads the same data and options
-//         tg::mpi::fit(mpi, p, train, loss, opt, options, [&](const tg::epoch_report& r) {
+//         tg::mpi::fit<net>(mpi, p, train, loss, opt, options, [&](const tg::epoch_report&) {
 //             if (mpi.root()) tg::save(p, "model.safetensors");
 //         });
 //     }
