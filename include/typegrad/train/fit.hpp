@@ -278,7 +278,8 @@ void throw_if_alone(const Group& group, const std::exception_ptr& failed) {
 /// Runs body(t) and tells the other processes whether it failed, with what it put into t (summed over the
 /// processes on return). Throws on every process when one failed.
 template <class Group, class Body>
-tally agree(Group& group, Body&& body, tally t = {}) {
+tally agree(Group& group, Body&& body) {
+    tally t;
     std::exception_ptr failed;
     try {
         body(t);
@@ -610,8 +611,8 @@ template <class Net, class T, class Group, class Data>
 void check_same_everywhere(Group& group, const Data& train, const Data* validation, const fit_options& o) {
     if (group.size() == 1) return;
     fingerprint network;  // the network and its element type, by their (mangled) names
-    const std::string_view name = typeid(params<Net, T>).name();
-    network.add(name.data(), name.size());
+    const std::string_view type_name = typeid(params<Net, T>).name();
+    network.add(type_name.data(), type_name.size());
     group.same(network.value, "the network or its element type (a fingerprint of their names)");
     group.same(train.size(), "the training set's samples");
     group.same(fingerprint_of(train), "the training set's values (a fingerprint of them)");
