@@ -11,22 +11,17 @@
 
 #include <typegrad/typegrad.hpp>
 
+#include "parity.hpp"
+
 namespace tg = typegrad;
 
 using torch_net = tg::sequential<tg::conv1d<3, 5, 3, 2>, tg::tanh, tg::conv1d<5, 4, 2, 3>>;
 
 namespace {
 
-int failures = 0;
-std::size_t compared = 0;
-
-void compare(const std::string& what, const double* ours, const std::vector<double>& theirs) {
-    for (std::size_t i = 0; i < theirs.size(); ++i, ++compared)
-        if (!(std::abs(ours[i] - theirs[i]) <= 1e-12 * (1 + std::abs(theirs[i])))) {
-            std::printf("%s[%zu]: typegrad %.17g, PyTorch %.17g\n", what.c_str(), i, ours[i], theirs[i]);
-            ++failures;
-        }
-}
+using parity::compare;
+using parity::compared;
+using parity::failures;
 
 template <std::size_t N>
 tg::rows<double, N> rows_of(const std::vector<double>& values) {

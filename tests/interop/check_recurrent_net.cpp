@@ -14,6 +14,8 @@
 
 #include <typegrad/typegrad.hpp>
 
+#include "parity.hpp"
+
 namespace tg = typegrad;
 
 // Sequence to sequence: the dense layer at every step.
@@ -23,16 +25,9 @@ using gru_net = tg::sequential<tg::gru<2, 4>, tg::tanh, tg::last_step, tg::dense
 
 namespace {
 
-int failures = 0;
-std::size_t compared = 0;
-
-void compare(const std::string& what, const double* ours, const std::vector<double>& theirs) {
-    for (std::size_t i = 0; i < theirs.size(); ++i, ++compared)
-        if (!(std::abs(ours[i] - theirs[i]) <= 1e-12 * (1 + std::abs(theirs[i])))) {
-            std::printf("%s[%zu]: typegrad %.17g, PyTorch %.17g\n", what.c_str(), i, ours[i], theirs[i]);
-            ++failures;
-        }
-}
+using parity::compare;
+using parity::compared;
+using parity::failures;
 
 template <class Net>
 void check(const char* path) {
