@@ -179,11 +179,14 @@ inline void pack_columns(std::size_t ns, std::size_t k0, std::size_t K, const T*
     constexpr std::size_t w = width<T>;
     for (std::size_t s0 = 0; s0 < ns; s0 += w) {
         const std::size_t rows = std::min(w, ns - s0);
-        const auto square = [&](std::size_t k, std::size_t cols, auto load) {
+        // Written out (simd::unroll), so that -O2 too keeps the square in registers.
+        const auto square = [&](std::size_t k, std::size_t cols, auto load) TYPEGRAD_ALWAYS_INLINE {
             V r[w];
-            for (std::size_t i = 0; i < w; ++i) r[i] = i < rows ? load(X + (s0 + i) * In + k0 + k) : V(T{});
+            unroll<w>([&](auto i) TYPEGRAD_ALWAYS_INLINE { r[i] = i < rows ? load(X + (s0 + i) * In + k0 + k) : V(T{}); });
             transpose(r);
-            for (std::size_t c = 0; c < cols; ++c) r[c].store_aligned(xt + (k + c) * NB + s0);
+            unroll<w>([&](auto c) TYPEGRAD_ALWAYS_INLINE {
+                if (c < cols) r[c].store_aligned(xt + (k + c) * NB + s0);
+            });
         };
         std::size_t k = 0;
         for (; k + w <= K; k += w) square(k, w, [](const T* x) { return V::load_unaligned(x); });
