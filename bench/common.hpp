@@ -102,12 +102,14 @@ public:
             if (slash == std::string::npos || name.substr(slash + 1) != "typegrad") continue;
             const std::string stem = name.substr(0, slash);
             const double ours = best_ns.at(name);
+            // A case that declares no "flop" counter gets a dash, not 0%.
             const auto flop = flops.find(name);
-            const double percent = flop == flops.end() ? 0 : flop->second / ours / peak * 100;
+            char percent[16] = "-";
+            if (flop != flops.end()) std::snprintf(percent, sizeof percent, "%.1f%%", flop->second / ours / peak * 100);
             for (const std::string& other : order) {
                 if (other == name || other.rfind(stem + "/", 0) != 0) continue;
-                std::printf("%-26s %12.1f %12s %12.1f %10.3f %8.1f%%\n", stem.c_str(), ours,
-                            other.substr(slash + 1).c_str(), best_ns.at(other), ours / best_ns.at(other), percent);
+                std::printf("%-26s %12.1f %12s %12.1f %10.3f %9s\n", stem.c_str(), ours, other.substr(slash + 1).c_str(),
+                            best_ns.at(other), ours / best_ns.at(other), percent);
             }
         }
     }
