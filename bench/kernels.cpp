@@ -10,6 +10,7 @@
 // typegrad first: its simd door includes the intrinsic headers under a pragma for a GCC 12 false
 // warning (see simd/batch.hpp), which then covers Eigen's use of them too.
 #include <typegrad/core.hpp>
+#include <typegrad/layers/activations.hpp>
 #include <typegrad/simd.hpp>
 
 // GCC 12 misreads a loop in Eigen's row-major GEMV as overflowing (a false warning in Eigen's code).
@@ -151,6 +152,21 @@ void register_vector_kernels() {
     benchmark::RegisterBenchmark(("map_relu/" + n + "/eigen").c_str(), [ops](benchmark::State& s) {
         for (auto _ : s) {
             ops->eyt = ops->ex.cwiseMax(0.0f);
+            benchmark::DoNotOptimize(ops->eyt.data());
+            benchmark::ClobberMemory();
+        }
+    });
+    // tg::tanh's rational approximation against Eigen's (both float, both vectorised).
+    benchmark::RegisterBenchmark(("map_tanh/" + n + "/typegrad").c_str(), [ops](benchmark::State& s) {
+        for (auto _ : s) {
+            simd::map<N>(ops->x.data(), ops->yt.data(), [](auto z) { return tg::tanh::value(z); });
+            benchmark::DoNotOptimize(ops->yt.data());
+            benchmark::ClobberMemory();
+        }
+    });
+    benchmark::RegisterBenchmark(("map_tanh/" + n + "/eigen").c_str(), [ops](benchmark::State& s) {
+        for (auto _ : s) {
+            ops->eyt = ops->ex.array().tanh().matrix();
             benchmark::DoNotOptimize(ops->eyt.data());
             benchmark::ClobberMemory();
         }
