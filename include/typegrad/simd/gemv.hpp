@@ -58,7 +58,7 @@ TYPEGRAD_ALWAYS_INLINE inline void row_partials(const T* W, const T* x, batch<T>
         unroll<G>([&](auto g) TYPEGRAD_ALWAYS_INLINE { a[g] = xsimd::fma(B::load_unaligned(W + g * C + k), xk, a[g]); });
     };
     std::size_t k = 0;
-    if constexpr (C / w <= 4) {  // a short row unrolled whole, at -O2 as at -O3
+    if constexpr (C / w <= 8) {  // a row of up to eight batches unrolled whole, at -O2 as at -O3
         unroll<C / w>([&](auto j) TYPEGRAD_ALWAYS_INLINE { batch_at(j * w); });
         k = C / w * w;
     } else {
