@@ -1,5 +1,6 @@
-// What the io tests share: a scratch path under TYPEGRAD_TEST_TMP, the message of an expected
-// error, a substring check that prints the whole message when it fails, and gzip compression.
+// What the io tests share: a scratch path under TYPEGRAD_TEST_TMP (or the system's temporary
+// directory), the message of an expected error, a substring check that prints the whole message when
+// it fails, and gzip compression.
 #pragma once
 
 #include <boost/test/unit_test.hpp>
@@ -14,7 +15,8 @@
 namespace io_support {
 
 inline std::filesystem::path tmp(const std::string& name) {
-    return std::filesystem::path(std::getenv("TYPEGRAD_TEST_TMP")) / name;
+    const char* dir = std::getenv("TYPEGRAD_TEST_TMP");  // set by CTest; a test run by hand uses the system's
+    return (dir ? std::filesystem::path(dir) : std::filesystem::temp_directory_path()) / name;
 }
 
 /// Runs f, which must throw Error, and returns its message.
