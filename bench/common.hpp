@@ -1,5 +1,5 @@
 // Shared by the benchmark programs: this machine's single-core FP32 FMA peak, measured in the same
-// run, and a reporter that pairs each "<case>/typegrad" run with its "<case>/<baseline>" runs and
+// run, and a reporter that pairs each "<case>/typegrad[-<how>]" run with its "<case>/<baseline>" runs and
 // prints a table of times, ratios and the fraction of peak after the benchmarks have run.
 #pragma once
 
@@ -91,25 +91,28 @@ public:
         }
     }
 
-    /// One line per case that has a typegrad run: its time, each baseline's time and the ratio
-    /// typegrad / baseline (below 1 means typegrad is faster), and GFLOP/s and % of peak.
+    /// One line per typegrad run ("<case>/typegrad", or a variant "<case>/typegrad-<how>") and
+    /// baseline of its case: the times, the ratio typegrad / baseline (below 1 means typegrad is
+    /// faster), and GFLOP/s and % of peak.
     void print_summary(double peak) const {
+        const auto ours = [](const std::string& leaf) { return leaf.rfind("typegrad", 0) == 0; };
         std::printf("\nsingle-core FP32 FMA peak: %.1f GFLOP/s\n", peak);
-        std::printf("%-26s %12s %12s %12s %10s %9s\n", "case", "typegrad ns", "baseline", "baseline ns", "ratio",
+        std::printf("%-34s %12s %12s %12s %10s %9s\n", "case", "typegrad ns", "baseline", "baseline ns", "ratio",
                     "% peak");
         for (const std::string& name : order) {
             const auto slash = name.rfind('/');
-            if (slash == std::string::npos || name.substr(slash + 1) != "typegrad") continue;
-            const std::string stem = name.substr(0, slash);
-            const double ours = best_ns.at(name);
+            if (slash == std::string::npos || !ours(name.substr(slash + 1))) continue;
+            const std::string stem = name.substr(0, slash), leaf = name.substr(slash + 1);
+            const std::string label = leaf == "typegrad" ? stem : stem + " (" + leaf.substr(9) + ")";
+            const double ns = best_ns.at(name);
             // A case that declares no "flop" counter gets a dash, not 0%.
             const auto flop = flops.find(name);
             char percent[16] = "-";
-            if (flop != flops.end()) std::snprintf(percent, sizeof percent, "%.1f%%", flop->second / ours / peak * 100);
+            if (flop != flops.end()) std::snprintf(percent, sizeof percent, "%.1f%%", flop->second / ns / peak * 100);
             for (const std::string& other : order) {
-                if (other == name || other.rfind(stem + "/", 0) != 0) continue;
-                std::printf("%-26s %12.1f %12s %12.1f %10.3f %9s\n", stem.c_str(), ours, other.substr(slash + 1).c_str(),
-                            best_ns.at(other), ours / best_ns.at(other), percent);
+                if (other.rfind(stem + "/", 0) != 0 || ours(other.substr(slash + 1))) continue;
+                std::printf("%-34s %12.1f %12s %12.1f %10.3f %9s\n", label.c_str(), ns, other.substr(slash + 1).c_str(),
+                            best_ns.at(other), ns / best_ns.at(other), percent);
             }
         }
     }

@@ -1,10 +1,11 @@
 // Streaming an audio effect (docs/sequences.md): a GRU of 16 units and a dense head learn a nonlinear
 // effect with memory, a one-pole low-pass filter at 2 kHz followed by a tanh waveshaper with drive 4,
 // y = tanh(4·lp(x)), at 48 kHz, from generated clips (sine sweeps, noise bursts, chords) with
-// tg::value_and_grad_sequence and Adam. The trained network then streams a held-out test signal of 2 s
-// one sample at a time with tg::stream, as an audio callback would: the example prints the test's
-// error-to-signal ratio (ESR) and RMSE and the time per sample against the 48 kHz budget, and writes
-// streaming_effect_loss.csv and streaming_effect_signal.csv into DIR (default: the working directory).
+// tg::value_and_grad_sequence and Adam. The trained network, prepared with tg::inference_params, then
+// streams a held-out test signal of 2 s one sample at a time with tg::stream, as an audio callback
+// would: the example prints the test's error-to-signal ratio (ESR) and RMSE and the time per sample
+// against the 48 kHz budget, and writes streaming_effect_loss.csv and streaming_effect_signal.csv into
+// DIR (default: the working directory).
 //
 // Usage: streaming_effect [--quick] [DIR]. --quick (the CTest test) trains for fewer steps and checks
 // the same things against a looser bound. The example fails (exit 1) when the streamed ESR is above its
@@ -124,14 +125,17 @@ int main(int argc, char** argv) {
     effect fx;
     for (float v : input) target.push_back(fx(v));
 
-    // Streaming: one sample per call, the GRU's hidden state held in the stream. Timed over the 2 s, the
-    // best of 5 passes (each from a reset stream, each giving the same output), as the host may be busy.
+    // Streaming: one sample per call, the GRU's hidden state held in the stream, from the trained
+    // parameters prepared for inference (the GRU keeps W_hh transposed in blocks of hidden units there,
+    // the head Wᵀ). Timed over the 2 s, the best of 5 passes (each from a reset stream, each giving the
+    // same output), as the host may be busy.
+    const tg::inference_params<net> prepared(p);
     tg::stream<net> s;
     double took = 1e300;  // ns
     for (int pass = 0; pass < 5; ++pass) {
         s.reset();
         const auto begin = std::chrono::steady_clock::now();
-        for (std::size_t t = 0; t < test_length; ++t) output[t] = s.step(p, tg::vec<float, 1>{input[t]})[0];
+        for (std::size_t t = 0; t < test_length; ++t) output[t] = s.step(prepared, tg::vec<float, 1>{input[t]})[0];
         const std::chrono::duration<double, std::nano> pass_took = std::chrono::steady_clock::now() - begin;
         took = std::min(took, pass_took.count());
     }

@@ -1,7 +1,8 @@
 // tg::lstm and tg::gru: finite-difference gradients of backward_sequence through time (parameters and
-// inputs, odd sizes), streaming steps equal to the whole-sequence forward, the forward against a scalar
-// reference, exact values of tiny cases worked by hand, PyTorch's init range, gradients added rather
-// than assigned, no allocation once the cache exists, and the error for a sequence longer than its rows.
+// inputs, odd sizes), streaming steps (from params and from their prepared layout) equal to the
+// whole-sequence forward, the forward against a scalar reference, exact values of tiny cases worked by
+// hand, PyTorch's init range, gradients added rather than assigned, no allocation once the cache
+// exists, and the error for a sequence longer than its rows.
 #include <boost/test/unit_test.hpp>
 
 #include <cmath>
@@ -25,6 +26,8 @@ static_assert(tg::lstm<3, 5>::in_size == 3 && tg::lstm<3, 5>::out_size_for<3> ==
 static_assert(tg::params_t<tg::lstm<3, 5>, float, 3>::count == 4 * 5 * (3 + 5 + 2));
 static_assert(tg::params_t<tg::gru<3, 5>, double, 3>::count == 3 * 5 * (3 + 5 + 2));
 static_assert(!tg::sequence_layer<tg::dense<3, 5>>);
+static_assert(tg::streams_prepared<tg::lstm<3, 5>> && tg::streams_prepared<tg::gru<1, 40>, double>);
+static_assert(!tg::streams_prepared<tg::conv1d<2, 3, 2>> && !tg::streams_prepared<tg::dense<3, 5>>);
 
 namespace {
 
@@ -79,29 +82,38 @@ void check_gradients(std::size_t steps) {
         grad, twice);
 }
 
-// Streaming step by step from a reset state gives forward_sequence's rows exactly, twice over.
+template <class T>
+constexpr double tolerance = std::is_same_v<T, float> ? 1e-6 : 1e-14;
+
+// Streaming step by step from a reset state gives forward_sequence's rows exactly, twice over; and from
+// the parameters prepared for streaming (W_hh transposed in blocks of hidden units, summed in another
+// order), the same rows up to rounding.
 template <class L, class T>
 void check_streaming(std::size_t steps) {
     constexpr std::size_t In = L::in_size, Out = L::template out_size_for<In>;
     const auto p = initialised<L, T>(11);
+    typename L::template inference_params_type<T, In> prepared;
+    L::prepare(p, prepared);
     const auto x = random_rows<T, In>(steps, 13);
     tg::rows<T, Out> y(steps);
     typename L::template sequence_cache_type<T, In> cache(steps);
     L::forward_sequence(p, steps, x, y, cache);
-    typename L::template state_type<T, In> state{};
+    typename L::template state_type<T, In> state{}, prepared_state{};
     for (int round = 0; round < 2; ++round) {
         for (std::size_t t = 0; t < steps; ++t) {
             tg::vec<T, In> xt;
             for (std::size_t i = 0; i < In; ++i) xt[i] = x.row(t)[i];
             const auto yt = L::step(p, xt, state);
-            for (std::size_t j = 0; j < Out; ++j) BOOST_TEST(yt[j] == y.row(t)[j]);
+            const auto zt = L::step(prepared, xt, prepared_state);
+            for (std::size_t j = 0; j < Out; ++j) {
+                BOOST_TEST(yt[j] == y.row(t)[j]);
+                BOOST_TEST(std::abs(zt[j] - y.row(t)[j]) < tolerance<T>);
+            }
         }
         state.reset();
+        prepared_state.reset();
     }
 }
-
-template <class T>
-constexpr double tolerance = std::is_same_v<T, float> ? 1e-6 : 1e-14;
 
 }  // namespace
 
@@ -117,7 +129,8 @@ BOOST_AUTO_TEST_CASE(gru_gradients_through_time) {
     check_gradients<tg::gru<2, 1>>(1);
 }
 
-// Streaming steps and, once its cache exists, a whole sequence forward and backward allocate nothing.
+// Streaming steps (from params and prepared) and, once its cache exists, a whole sequence forward and
+// backward allocate nothing.
 template <class L>
 void check_no_allocation() {
     constexpr std::size_t In = L::in_size, Out = L::template out_size_for<In>, steps = 9;
@@ -128,9 +141,12 @@ void check_no_allocation() {
     tg::rows<float, In> grad_x(steps);
     typename L::template sequence_cache_type<float, In> cache(steps);
     typename L::template state_type<float, In> state{};
+    typename L::template inference_params_type<float, In> prepared;
+    L::prepare(p, prepared);
     const std::size_t before = alloc_counter::allocations;
     float sum = 0;
     for (std::size_t t = 0; t < steps; ++t) sum += L::step(p, tg::vec<float, In>{x.row(t)[0]}, state)[0];
+    for (std::size_t t = 0; t < steps; ++t) sum += L::step(prepared, tg::vec<float, In>{x.row(t)[0]}, state)[0];
     L::forward_sequence(p, steps, x, y, cache);
     L::backward_sequence(p, steps, x, y, cache, y, &grad_x, grad);
     BOOST_TEST(alloc_counter::allocations == before);
@@ -151,6 +167,14 @@ BOOST_AUTO_TEST_CASE(streaming_equals_whole_sequence) {
     check_streaming<tg::gru<3, 5>, double>(7);
     check_streaming<tg::gru<1, 40>, float>(20);
     check_streaming<tg::gru<4, 17>, double>(9);
+    // Blocks of hidden units for the prepared step: one unit, a partial batch, several blocks with a
+    // partial last one, at every SIMD width.
+    check_streaming<tg::lstm<1, 1>, double>(5);
+    check_streaming<tg::lstm<2, 13>, float>(9);
+    check_streaming<tg::lstm<1, 40>, float>(9);
+    check_streaming<tg::gru<1, 1>, float>(5);
+    check_streaming<tg::gru<2, 33>, float>(9);
+    check_streaming<tg::gru<3, 70>, double>(5);
 }
 
 namespace {

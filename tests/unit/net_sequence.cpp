@@ -41,22 +41,29 @@ tg::vec<T, Net::in_size> row_vec(const tg::rows<T, Net::in_size>& x, std::size_t
     return v;
 }
 
-// The largest |stream output - forward_sequence output| over `steps` steps, run twice with a reset between.
+// The largest |stream output - forward_sequence output| over `steps` steps, run twice with a reset between,
+// streaming from the parameters and from tg::inference_params.
 template <class Net, class T>
 double stream_vs_sequence(const tg::params<Net, T>& p, const tg::rows<T, Net::in_size>& x, std::size_t steps) {
     tg::sequence_workspace<Net, T> ws(steps);
     const auto& y = tg::forward_sequence<Net>(p, x, steps, ws);
     const bool to_label = ws.output_rows() == 1;
-    tg::stream<Net, T> s;
+    const tg::inference_params<Net, T> prepared(p);
+    tg::stream<Net, T> s, from_prepared;
     double worst = 0;
     for (int pass = 0; pass < 2; ++pass) {
         for (std::size_t t = 0; t < steps; ++t) {
             const auto out = s.step(p, row_vec<Net>(x, t));
+            const auto out_prepared = from_prepared.step(prepared, row_vec<Net>(x, t));
             if (to_label && t + 1 < steps) continue;
-            for (std::size_t o = 0; o < Net::out_size; ++o)
-                worst = std::max(worst, double(std::abs(out[o] - y.row(to_label ? 0 : t)[o])));
+            for (std::size_t o = 0; o < Net::out_size; ++o) {
+                const T expected = y.row(to_label ? 0 : t)[o];
+                worst = std::max({worst, double(std::abs(out[o] - expected)),
+                                  double(std::abs(out_prepared[o] - expected))});
+            }
         }
         s.reset();
+        from_prepared.reset();
     }
     return worst;
 }

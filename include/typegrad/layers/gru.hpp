@@ -63,6 +63,28 @@ struct gru {
         return h;
     }
 
+    template <scalar T, std::size_t>
+    using inference_params_type = recurrent_stream_params<T, In, Hidden, 3>;
+
+    template <scalar T>
+    static constexpr void prepare(const recurrent_params<T, In, Hidden, 3>& p,
+                                  recurrent_stream_params<T, In, Hidden, 3>& q) noexcept {
+        detail::prepare_stream(p, q);
+    }
+
+    /// step from parameters prepared by tg::inference_params: the same result up to rounding, each
+    /// block's gates computed right after its products (see recurrent_stream_params).
+    template <scalar T>
+    static vec<T, Hidden> step(const recurrent_stream_params<T, In, Hidden, 3>& q, const vec<T, In>& x,
+                               gru_state<T, Hidden>& s) noexcept {
+        vec<T, Hidden> h;
+        detail::for_hidden_blocks(q, s.h.data(), [&](std::size_t k, auto lanes, auto b) TYPEGRAD_ALWAYS_INLINE {
+            cell_units<false>(q, k, lanes, x.data(), s.h.data(), b, static_cast<T*>(nullptr), h.data());
+        });
+        detail::copy<Hidden>(h.data(), s.h.data());
+        return h;
+    }
+
     /// y's row t = h at step t, for t < steps, from the zero state; the cache keeps what backward needs.
     template <scalar T>
     static void forward_sequence(const recurrent_params<T, In, Hidden, 3>& p, std::size_t steps, const rows<T, In>& x,
@@ -123,29 +145,38 @@ struct gru {
 
 private:
     /// One step from h: h' to h_out (which may be h) and with Keep r, z, n and b_n to `gates`.
-    /// b = W_hh·h + b_hh first, in one gemv; then for each batch of lanes the gates' input rows a,
-    /// their activations and h'.
+    /// b = W_hh·h + b_hh first, in one gemv; then the units' gates a batch at a time.
     template <bool Keep, scalar T>
     TYPEGRAD_ALWAYS_INLINE static void cell_step(const recurrent_params<T, In, Hidden, 3>& p, const T* x, const T* h,
                                                  T* gates, T* h_out) noexcept {
-        constexpr std::size_t H = Hidden;
-        alignas(64) T b[3 * H];
-        simd::gemv<3 * H, H>(p.W_hh.data(), h, p.b_hh.data(), b);
-        detail::for_batches<H, T>([&](std::size_t k, auto lanes) TYPEGRAD_ALWAYS_INLINE {
-            constexpr std::size_t m = lanes;
-            using B = simd::batch<T>;
-            const B r = detail::logistic(detail::input_rows<m>(p, k, x) + detail::load<m>(b + k));
-            const B z = detail::logistic(detail::input_rows<m>(p, H + k, x) + detail::load<m>(b + H + k));
-            const B bn = detail::load<m>(b + 2 * H + k);
-            const B n = detail::gate_tanh(xsimd::fma(r, bn, detail::input_rows<m>(p, 2 * H + k, x)));
-            if constexpr (Keep) {
-                detail::store<m>(gates + k, r);
-                detail::store<m>(gates + H + k, z);
-                detail::store<m>(gates + 2 * H + k, n);
-                detail::store<m>(gates + 3 * H + k, bn);
-            }
-            detail::store<m>(h_out + k, xsimd::fma(z, detail::load<m>(h + k) - n, n));
+        alignas(64) T b[3 * Hidden];
+        simd::gemv<3 * Hidden, Hidden>(p.W_hh.data(), h, p.b_hh.data(), b);
+        detail::for_batches<Hidden, T>([&](std::size_t k, auto lanes) TYPEGRAD_ALWAYS_INLINE {
+            cell_units<Keep>(p, k, lanes, x, h, [&](std::size_t gate) TYPEGRAD_ALWAYS_INLINE {
+                return detail::load<lanes>(b + gate * Hidden + k);
+            }, gates, h_out);
         });
+    }
+
+    /// Units k … k + lanes − 1 of a step, given their sums W_hh·h + b_hh of each gate, b(gate): the
+    /// gates' input rows a, their activations and h' (and with Keep r, z, n and b_n). P is
+    /// recurrent_params or recurrent_stream_params.
+    template <bool Keep, class P, scalar T, class Lanes, class Bh>
+    TYPEGRAD_ALWAYS_INLINE static void cell_units(const P& p, std::size_t k, Lanes, const T* x, const T* h, Bh b,
+                                                  T* gates, T* h_out) noexcept {
+        constexpr std::size_t H = Hidden, m = Lanes::value;
+        using B = simd::batch<T>;
+        const B r = detail::logistic(detail::input_rows<m>(p, k, x) + b(0));
+        const B z = detail::logistic(detail::input_rows<m>(p, H + k, x) + b(1));
+        const B bn = b(2);
+        const B n = detail::gate_tanh(xsimd::fma(r, bn, detail::input_rows<m>(p, 2 * H + k, x)));
+        if constexpr (Keep) {
+            detail::store<m>(gates + k, r);
+            detail::store<m>(gates + H + k, z);
+            detail::store<m>(gates + 2 * H + k, n);
+            detail::store<m>(gates + 3 * H + k, bn);
+        }
+        detail::store<m>(h_out + k, xsimd::fma(z, detail::load<m>(h + k) - n, n));
     }
 };
 

@@ -326,6 +326,18 @@ concept sequence_layer =
         L::init(gp, r, init_scheme::glorot_uniform);
     };
 
+/// @brief L, a sequence layer, also streams from parameters of its own layout
+/// (inference_params_type<T, In>, what tg::inference_params keeps for it), made by
+/// prepare(params, inference_params): step(inference_params, x, state&), equal to
+/// step(params, x, state&) up to rounding.
+template <class L, class T = float, std::size_t In = probe_in_size<L>>
+concept streams_prepared = sequence_layer<L, T, In> && requires { typename L::template inference_params_type<T, In>; } &&
+    requires(const params_t<L, T, In>& p, typename L::template inference_params_type<T, In>& q, const vec<T, In>& x,
+             typename L::template state_type<T, In>& s) {
+        L::prepare(p, q);
+        { L::step(std::as_const(q), x, s) } -> std::same_as<vec<T, out_size_v<L, In>>>;
+    };
+
 /// @brief L is a sequence layer that ends the sequence (tg::last_step): its forward_sequence writes one
 /// output row, from the last step, and its backward_sequence reads that row's gradient; streaming, its
 /// step passes every step through.

@@ -65,6 +65,28 @@ struct lstm {
         return h;
     }
 
+    template <scalar T, std::size_t>
+    using inference_params_type = recurrent_stream_params<T, In, Hidden, 4>;
+
+    template <scalar T>
+    static constexpr void prepare(const recurrent_params<T, In, Hidden, 4>& p,
+                                  recurrent_stream_params<T, In, Hidden, 4>& q) noexcept {
+        detail::prepare_stream(p, q);
+    }
+
+    /// step from parameters prepared by tg::inference_params: the same result up to rounding, each
+    /// block's gates computed right after its products (see recurrent_stream_params).
+    template <scalar T>
+    static vec<T, Hidden> step(const recurrent_stream_params<T, In, Hidden, 4>& q, const vec<T, In>& x,
+                               lstm_state<T, Hidden>& s) noexcept {
+        vec<T, Hidden> h;
+        detail::for_hidden_blocks(q, s.h.data(), [&](std::size_t k, auto lanes, auto zh) TYPEGRAD_ALWAYS_INLINE {
+            cell_units<false>(q, k, lanes, x.data(), s.c.data(), zh, static_cast<T*>(nullptr), s.c.data(), h.data());
+        });
+        detail::copy<Hidden>(h.data(), s.h.data());
+        return h;
+    }
+
     /// y's row t = h at step t, for t < steps, from the zero state; the cache keeps what backward needs.
     template <scalar T>
     static void forward_sequence(const recurrent_params<T, In, Hidden, 4>& p, std::size_t steps, const rows<T, In>& x,
@@ -124,32 +146,42 @@ struct lstm {
 
 private:
     /// One step from h and c: c' to c_out and h' to h_out (which may be c and h), and with Keep the
-    /// gates after their activations to `gates`. W_hh·h + b_hh first, in one gemv; then for each batch
-    /// of lanes the gates' input rows, their activations, c' and h'.
+    /// gates after their activations to `gates`. W_hh·h + b_hh first, in one gemv; then the units' gates
+    /// a batch at a time.
     template <bool Keep, scalar T>
     TYPEGRAD_ALWAYS_INLINE static void cell_step(const recurrent_params<T, In, Hidden, 4>& p, const T* x, const T* h,
                                                  const T* c, T* gates, T* c_out, T* h_out) noexcept {
-        constexpr std::size_t H = Hidden;
-        alignas(64) T zh[4 * H];
-        simd::gemv<4 * H, H>(p.W_hh.data(), h, p.b_hh.data(), zh);
-        detail::for_batches<H, T>([&](std::size_t k, auto lanes) TYPEGRAD_ALWAYS_INLINE {
-            constexpr std::size_t m = lanes;
-            using B = simd::batch<T>;
-            const auto z = [&](std::size_t gate) TYPEGRAD_ALWAYS_INLINE {
-                return detail::input_rows<m>(p, gate * H + k, x) + detail::load<m>(zh + gate * H + k);
-            };
-            const B i = detail::logistic(z(0)), f = detail::logistic(z(1)), g = detail::gate_tanh(z(2)),
-                    o = detail::logistic(z(3));
-            const B c_new = xsimd::fma(f, detail::load<m>(c + k), i * g);
-            if constexpr (Keep) {
-                detail::store<m>(gates + k, i);
-                detail::store<m>(gates + H + k, f);
-                detail::store<m>(gates + 2 * H + k, g);
-                detail::store<m>(gates + 3 * H + k, o);
-            }
-            detail::store<m>(c_out + k, c_new);
-            detail::store<m>(h_out + k, o * detail::gate_tanh(c_new));
+        alignas(64) T zh[4 * Hidden];
+        simd::gemv<4 * Hidden, Hidden>(p.W_hh.data(), h, p.b_hh.data(), zh);
+        detail::for_batches<Hidden, T>([&](std::size_t k, auto lanes) TYPEGRAD_ALWAYS_INLINE {
+            cell_units<Keep>(p, k, lanes, x, c, [&](std::size_t gate) TYPEGRAD_ALWAYS_INLINE {
+                return detail::load<lanes>(zh + gate * Hidden + k);
+            }, gates, c_out, h_out);
         });
+    }
+
+    /// Units k … k + lanes − 1 of a step, given their sums W_hh·h + b_hh of each gate, zh(gate): the gates'
+    /// input rows and activations, c' and h' (and with Keep the gates). P is recurrent_params or
+    /// recurrent_stream_params.
+    template <bool Keep, class P, scalar T, class Lanes, class Zh>
+    TYPEGRAD_ALWAYS_INLINE static void cell_units(const P& p, std::size_t k, Lanes, const T* x, const T* c, Zh zh,
+                                                  T* gates, T* c_out, T* h_out) noexcept {
+        constexpr std::size_t H = Hidden, m = Lanes::value;
+        using B = simd::batch<T>;
+        const auto z = [&](std::size_t gate) TYPEGRAD_ALWAYS_INLINE {
+            return detail::input_rows<m>(p, gate * H + k, x) + zh(gate);
+        };
+        const B i = detail::logistic(z(0)), f = detail::logistic(z(1)), g = detail::gate_tanh(z(2)),
+                o = detail::logistic(z(3));
+        const B c_new = xsimd::fma(f, detail::load<m>(c + k), i * g);
+        if constexpr (Keep) {
+            detail::store<m>(gates + k, i);
+            detail::store<m>(gates + H + k, f);
+            detail::store<m>(gates + 2 * H + k, g);
+            detail::store<m>(gates + 3 * H + k, o);
+        }
+        detail::store<m>(c_out + k, c_new);
+        detail::store<m>(h_out + k, o * detail::gate_tanh(c_new));
     }
 };
 

@@ -6,6 +6,7 @@
 #include <type_traits>
 
 #include <typegrad/simd/batch.hpp>
+#include <typegrad/simd/unroll.hpp>
 
 namespace typegrad::detail {
 
@@ -60,7 +61,7 @@ struct tanh_ratio {
     V x, p, q;
 };
 template <class V>
-constexpr tanh_ratio<V> tanh_rational(V z) noexcept {
+TYPEGRAD_ALWAYS_INLINE constexpr tanh_ratio<V> tanh_rational(V z) noexcept {
     const auto fma = [](V a, V b, V c) {
         if constexpr (std::is_floating_point_v<V>) return a * b + c;
         else return xsimd::fma(a, b, c);

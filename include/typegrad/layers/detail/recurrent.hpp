@@ -3,6 +3,7 @@
 // SIMD batches, and the check that a sequence fits the rows it is given.
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <string_view>
@@ -39,7 +40,94 @@ struct recurrent_params {
     friend constexpr bool operator==(const recurrent_params&, const recurrent_params&) noexcept = default;
 };
 
+/// recurrent_params as tg::inference_params keeps them for streaming (tg::stream::step from them):
+/// W_ih and b_ih as they are, and W_hh transposed, in blocks of hidden units. Block j holds, for
+/// each column c of W_hh, the rows of the block's units in every gate, contiguous: gate k's units at
+/// k·block_units (units past Hidden are zero). A step then forms W_hh·h + b_hh a block at a time as a
+/// sum of W_hh's columns scaled by h, each gate's units held in registers, with no horizontal sum; and
+/// the block's gates run while the next block's products do.
+template <scalar T, std::size_t In, std::size_t Hidden, std::size_t Gates>
+struct recurrent_stream_params {
+    static constexpr std::size_t width = simd::width<T>;
+    static constexpr std::size_t block_batches = 8 / Gates;  // the block's gates in at most eight registers
+    static constexpr std::size_t block_units = block_batches * width;
+    static constexpr std::size_t blocks = (Hidden + block_units - 1) / block_units;
+    static constexpr std::size_t column = Gates * block_units;  // one column of W_hh within a block
+
+    mat<T, Gates * Hidden, In> W_ih;
+    vec<T, Gates * Hidden> b_ih;
+    vec<T, blocks * Hidden * column> W_hh;  // block j, column c at (j·Hidden + c)·column
+    vec<T, blocks * column> b_hh;           // block j at j·column
+};
+
 namespace detail {
+
+/// p in recurrent_stream_params' layout.
+template <scalar T, std::size_t In, std::size_t Hidden, std::size_t Gates>
+constexpr void prepare_stream(const recurrent_params<T, In, Hidden, Gates>& p,
+                              recurrent_stream_params<T, In, Hidden, Gates>& q) noexcept {
+    using Q = recurrent_stream_params<T, In, Hidden, Gates>;
+    q.W_ih = p.W_ih;
+    q.b_ih = p.b_ih;
+    q.W_hh = {};
+    q.b_hh = {};
+    for (std::size_t k = 0; k < Gates; ++k)
+        for (std::size_t u = 0; u < Hidden; ++u) {
+            const std::size_t block = u / Q::block_units, at = k * Q::block_units + u % Q::block_units;
+            q.b_hh[block * Q::column + at] = p.b_hh[k * Hidden + u];
+            for (std::size_t c = 0; c < Hidden; ++c)
+                q.W_hh[(block * Hidden + c) * Q::column + at] = p.W_hh(k * Hidden + u, c);
+        }
+}
+
+/// W_hh·h + b_hh from q, a block of hidden units at a time: after each block's products, calls
+/// f(first, lanes, z) for each batch of its units (first … first + lanes − 1, lanes an
+/// integral_constant), z(k) the batch's sums for gate k.
+template <scalar T, std::size_t In, std::size_t Hidden, std::size_t Gates, class F>
+TYPEGRAD_ALWAYS_INLINE inline void for_hidden_blocks(const recurrent_stream_params<T, In, Hidden, Gates>& q, const T* h,
+                                                     F&& f) noexcept {
+    using Q = recurrent_stream_params<T, In, Hidden, Gates>;
+    using B = simd::batch<T>;
+    constexpr std::size_t w = Q::width, stride = Q::column;
+    simd::unroll<Q::blocks>([&](auto block) TYPEGRAD_ALWAYS_INLINE {
+        constexpr std::size_t first = block * Q::block_units;
+        constexpr std::size_t units = std::min(Q::block_units, Hidden - first), n = (units + w - 1) / w;
+        const T* W = q.W_hh.data() + block * Hidden * stride;
+        const T* b = q.b_hh.data() + block * stride;
+        // At least eight accumulators in flight to cover the FMA latency: the columns are split over
+        // `chains` interleaved sums when the block's gates have fewer batches than that.
+        constexpr std::size_t chains = std::min<std::size_t>((8 + Gates * n - 1) / (Gates * n), Hidden);
+        B acc[chains][Gates][n];
+        const auto each = [](auto&& f) TYPEGRAD_ALWAYS_INLINE {
+            simd::unroll<Gates>([&](auto k) TYPEGRAD_ALWAYS_INLINE {
+                simd::unroll<n>([&](auto i) TYPEGRAD_ALWAYS_INLINE { f(k, i); });
+            });
+        };
+        each([&](auto k, auto i) TYPEGRAD_ALWAYS_INLINE {
+            acc[0][k][i] = B::load_aligned(b + k * Q::block_units + i * w);
+            simd::unroll<chains - 1>([&](auto s) TYPEGRAD_ALWAYS_INLINE { acc[s + 1][k][i] = B(T{}); });
+        });
+        const auto add_column = [&](std::size_t c, auto s) TYPEGRAD_ALWAYS_INLINE {
+            const B hc(h[c]);
+            each([&](auto k, auto i) TYPEGRAD_ALWAYS_INLINE {
+                const B column = B::load_aligned(W + c * stride + k * Q::block_units + i * w);
+                acc[s][k][i] = xsimd::fma(hc, column, acc[s][k][i]);
+            });
+        };
+        std::size_t c = 0;
+        for (; c + chains <= Hidden; c += chains)
+            simd::unroll<chains>([&](auto s) TYPEGRAD_ALWAYS_INLINE { add_column(c + s, s); });
+        simd::unroll<Hidden % chains>([&](auto s) TYPEGRAD_ALWAYS_INLINE { add_column(c + s, s); });
+        each([&](auto k, auto i) TYPEGRAD_ALWAYS_INLINE {
+            simd::unroll<chains - 1>([&](auto s) TYPEGRAD_ALWAYS_INLINE { acc[0][k][i] += acc[s + 1][k][i]; });
+        });
+        simd::unroll<n>([&](auto i) TYPEGRAD_ALWAYS_INLINE {
+            constexpr std::size_t at = first + i * w;
+            f(at, std::integral_constant<std::size_t, std::min(w, Hidden - at)>{},
+              [&](std::size_t k) TYPEGRAD_ALWAYS_INLINE { return acc[0][k][i]; });
+        });
+    });
+}
 
 /// PyTorch's init of nn.LSTM and nn.GRU: every weight and bias uniform in ±1/√Hidden.
 template <scalar T, std::size_t In, std::size_t Hidden, std::size_t Gates>
@@ -108,9 +196,10 @@ TYPEGRAD_ALWAYS_INLINE inline V logistic(V z) noexcept {
 }
 
 /// Rows r … r + M − 1 of W_ih·x + b_ih, as a batch (M ≤ width; later lanes junk).
-template <std::size_t M, scalar T, std::size_t In, std::size_t Hidden, std::size_t Gates>
-TYPEGRAD_ALWAYS_INLINE inline simd::batch<T> input_rows(const recurrent_params<T, In, Hidden, Gates>& p, std::size_t r,
-                                                        const T* x) noexcept {
+/// P is recurrent_params or recurrent_stream_params (the same W_ih and b_ih).
+template <std::size_t M, class P, scalar T>
+TYPEGRAD_ALWAYS_INLINE inline simd::batch<T> input_rows(const P& p, std::size_t r, const T* x) noexcept {
+    constexpr std::size_t In = decltype(p.W_ih)::col_count;
     if constexpr (In == 1) return xsimd::fma(load<M>(p.W_ih.data() + r), simd::batch<T>(x[0]), load<M>(p.b_ih.data() + r));
     else return simd::row_block<M, In>(p.W_ih.data() + r * In, x) + load<M>(p.b_ih.data() + r);
 }
