@@ -1,5 +1,6 @@
-// gemv_t (y = Wᵀ·x, and f(Wᵀ·x + b)) and outer_acc (G += u·vᵀ) against plain scalar loops: square sizes 1..67 and
-// 256, tall and wide shapes with 3 columns or rows, the networks' shapes, in float and double.
+// gemv_t (y = Wᵀ·x, and f(Wᵀ·x + b)), outer_acc (G += u·vᵀ) and gemv_t_update (both in one pass: y = Wᵀ·u,
+// then W += u·(a·v)ᵀ) against plain scalar loops: square sizes 1..67 and 256, tall and wide shapes with 3 columns or
+// rows, the networks' shapes, in float and double.
 #include <boost/test/unit_test.hpp>
 
 #include <cmath>
@@ -49,8 +50,30 @@ void check_outer_acc() {
     }
 }
 
+// y from W before the update, and the update itself: the fused backward and SGD step of a dense layer.
+template <class T, std::size_t R, std::size_t C>
+void check_gemv_t_update() {
+    array<T> W(R * C, 39), before(R * C, 39), u(R, 40), v(C, 41), y(C, 42);
+    const T a = T(-0.375);
+    simd::gemv_t_update<R, C>(W.data(), u.data(), v.data(), a, y.data());
+    for (std::size_t c = 0; c < C; ++c) {
+        long double exact = 0, magnitude = 0;
+        for (std::size_t r = 0; r < R; ++r) {
+            exact += (long double)before[r * C + c] * u[r];
+            magnitude += std::fabs((long double)before[r * C + c] * u[r]);
+        }
+        expect(close(y[c], exact, R, magnitude), name<T>("gemv_t_update's Wᵀ·u", R, C), c);
+    }
+    for (std::size_t i = 0; i < R * C; ++i) {
+        const long double exact = before[i] + (long double)u[i / C] * a * v[i % C];
+        expect(close(W[i], exact, 2, 2), name<T>("gemv_t_update's W", R, C), i);
+    }
+}
+
 template <std::size_t R, std::size_t C>
 void check_all() {
+    check_gemv_t_update<float, R, C>();
+    check_gemv_t_update<double, R, C>();
     check_gemv_t<float, R, C>();
     check_gemv_t<double, R, C>();
     check_outer_acc<float, R, C>();

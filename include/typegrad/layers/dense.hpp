@@ -227,8 +227,8 @@ struct dense {
     static constexpr vec<T, In> backward_update(dense_params<T, In, Out>& p, const dense_cache<T, In>& cache,
                                                 const vec<T, Out>& grad_out, T alpha) noexcept {
         vec<T, In> grad_in;
-        simd::gemv_t<Out, In>(p.W.data(), grad_out.data(), grad_in.data());
-        backward_update_params(p, cache, grad_out, alpha);
+        simd::gemv_t_update<Out, In>(p.W.data(), grad_out.data(), cache.x.data(), alpha, grad_in.data());
+        simd::axpy<Out>(alpha, grad_out.data(), p.b.data());
         return grad_in;
     }
 
