@@ -21,11 +21,7 @@ void check_gemv() {
     simd::gemv<R, C>(W.data(), x.data(), b.data(), y.data());
     simd::gemv<R, C>(W.data(), x.data(), nullptr, z.data());
     for (std::size_t r = 0; r < R; ++r) {
-        long double exact = 0, magnitude = 0;
-        for (std::size_t c = 0; c < C; ++c) {
-            exact += (long double)W[r * C + c] * x[c];
-            magnitude += std::fabs((long double)W[r * C + c] * x[c]);
-        }
+        const auto [exact, magnitude] = exact_sum(C, [&](std::size_t c) { return (long double)W[r * C + c] * x[c]; });
         expect(close(z[r], exact, C, magnitude), name<T>("gemv without bias", R, C), r);
         expect(close(y[r], exact + b[r], C + 1, magnitude + std::fabs(b[r])), name<T>("gemv", R, C), r);
     }

@@ -28,11 +28,7 @@ void check_gemv_t() {
     };
     simd::gemv_t<R, C>(W.data(), x.data(), b.data(), z.data(), shifted_relu);
     for (std::size_t c = 0; c < C; ++c) {
-        long double exact = 0, magnitude = 0;
-        for (std::size_t r = 0; r < R; ++r) {
-            exact += (long double)W[r * C + c] * x[r];
-            magnitude += std::fabs((long double)W[r * C + c] * x[r]);
-        }
+        const auto [exact, magnitude] = exact_sum(R, [&](std::size_t r) { return (long double)W[r * C + c] * x[r]; });
         expect(close(y[c], exact, R, magnitude), name<T>("gemv_t", R, C), c);
         const long double biased = exact + b[c];
         const long double expected = (biased > 0 ? biased : 0) + 0.5L;
@@ -57,11 +53,7 @@ void check_gemv_t_update() {
     const T a = T(-0.375);
     simd::gemv_t_update<R, C>(W.data(), u.data(), v.data(), a, y.data());
     for (std::size_t c = 0; c < C; ++c) {
-        long double exact = 0, magnitude = 0;
-        for (std::size_t r = 0; r < R; ++r) {
-            exact += (long double)before[r * C + c] * u[r];
-            magnitude += std::fabs((long double)before[r * C + c] * u[r]);
-        }
+        const auto [exact, magnitude] = exact_sum(R, [&](std::size_t r) { return (long double)before[r * C + c] * u[r]; });
         expect(close(y[c], exact, R, magnitude), name<T>("gemv_t_update's Wᵀ·u", R, C), c);
     }
     for (std::size_t i = 0; i < R * C; ++i) {

@@ -19,12 +19,8 @@ void check_gemv() {
     array<T> W(R * C, 21), x(C, 22), b(R, 23), y(R, 24);
     simd::gemv<R, C>(W.data(), x.data(), b.data(), y.data());
     for (std::size_t r = 0; r < R; ++r) {
-        long double exact = b[r], magnitude = std::fabs(b[r]);
-        for (std::size_t c = 0; c < C; ++c) {
-            exact += (long double)W[r * C + c] * x[c];
-            magnitude += std::fabs((long double)W[r * C + c] * x[c]);
-        }
-        expect(close(y[r], exact, C + 1, magnitude), name<T>("gemv", R, C), r);
+        const auto [exact, magnitude] = exact_sum(C, [&](std::size_t c) { return (long double)W[r * C + c] * x[c]; });
+        expect(close(y[r], exact + b[r], C + 1, magnitude + std::fabs(b[r])), name<T>("gemv", R, C), r);
     }
 }
 

@@ -83,6 +83,18 @@ inline void expect(bool ok, const std::string& what, std::size_t index = 0) {
     BOOST_TEST(ok, what << " at element " << index);
 }
 
+/// The sum of term(i) over i < n in long double, and the sum of the terms' magnitudes (for close's bound).
+template <class Term>
+std::pair<long double, long double> exact_sum(std::size_t n, Term term) {
+    long double sum = 0, magnitude = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+        const long double t = term(i);
+        sum += t;
+        magnitude += std::fabs(t);
+    }
+    return {sum, magnitude};
+}
+
 /// |got - exact| within the bound for a sum of n terms whose magnitudes add up to magnitude.
 template <class T>
 bool close(T got, long double exact, std::size_t n, long double magnitude) {

@@ -18,11 +18,7 @@ namespace {
 template <class T, std::size_t N>
 void check_dot() {
     array<T> a(N, 1), b(N, 2);
-    long double exact = 0, magnitude = 0;
-    for (std::size_t i = 0; i < N; ++i) {
-        exact += (long double)a[i] * b[i];
-        magnitude += std::fabs((long double)a[i] * b[i]);
-    }
+    const auto [exact, magnitude] = exact_sum(N, [&](std::size_t i) { return (long double)a[i] * b[i]; });
     expect(close(simd::dot<N>(a.data(), b.data()), exact, N, magnitude), name<T>("dot", N));
 }
 
