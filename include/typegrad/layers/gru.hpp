@@ -33,25 +33,14 @@ struct gru_sequence_cache {
 };
 
 template <std::size_t In, std::size_t Hidden>
-struct gru {
+struct gru : detail::recurrent_layer<In, Hidden, 3> {
     static constexpr std::string_view name = "gru";
     static_assert(In > 0 && Hidden > 0, "tg::gru<In, Hidden> needs In >= 1 and Hidden >= 1");
 
-    static constexpr std::size_t in_size = In;
-    template <std::size_t>
-    static constexpr std::size_t out_size_for = Hidden;
-    template <scalar T, std::size_t>
-    using params_type = recurrent_params<T, In, Hidden, 3>;
     template <scalar T, std::size_t>
     using state_type = gru_state<T, Hidden>;
     template <scalar T, std::size_t>
     using sequence_cache_type = gru_sequence_cache<T, Hidden>;
-
-    /// PyTorch's init: every tensor uniform in ±1/√Hidden, whatever the scheme.
-    template <scalar T>
-    static void init(recurrent_params<T, In, Hidden, 3>& p, rng& r, init_scheme) {
-        detail::init_recurrent(p, r);
-    }
 
     /// One step from h, streaming: the state becomes the step's h', which is returned.
     template <scalar T>
@@ -61,15 +50,6 @@ struct gru {
         cell_step<false>(p, x.data(), s.h.data(), static_cast<T*>(nullptr), h.data());
         detail::copy<Hidden>(h.data(), s.h.data());
         return h;
-    }
-
-    template <scalar T, std::size_t>
-    using inference_params_type = recurrent_stream_params<T, In, Hidden, 3>;
-
-    template <scalar T>
-    static constexpr void prepare(const recurrent_params<T, In, Hidden, 3>& p,
-                                  recurrent_stream_params<T, In, Hidden, 3>& q) noexcept {
-        detail::prepare_stream(p, q);
     }
 
     /// step from parameters prepared by tg::inference_params: the same result up to rounding, each

@@ -35,25 +35,14 @@ struct lstm_sequence_cache {
 };
 
 template <std::size_t In, std::size_t Hidden>
-struct lstm {
+struct lstm : detail::recurrent_layer<In, Hidden, 4> {
     static constexpr std::string_view name = "lstm";
     static_assert(In > 0 && Hidden > 0, "tg::lstm<In, Hidden> needs In >= 1 and Hidden >= 1");
 
-    static constexpr std::size_t in_size = In;
-    template <std::size_t>
-    static constexpr std::size_t out_size_for = Hidden;
-    template <scalar T, std::size_t>
-    using params_type = recurrent_params<T, In, Hidden, 4>;
     template <scalar T, std::size_t>
     using state_type = lstm_state<T, Hidden>;
     template <scalar T, std::size_t>
     using sequence_cache_type = lstm_sequence_cache<T, Hidden>;
-
-    /// PyTorch's init: every tensor uniform in ±1/√Hidden, whatever the scheme.
-    template <scalar T>
-    static void init(recurrent_params<T, In, Hidden, 4>& p, rng& r, init_scheme) {
-        detail::init_recurrent(p, r);
-    }
 
     /// One step from (h, c), streaming: the state becomes the step's (h', c') and h' is returned.
     template <scalar T>
@@ -63,15 +52,6 @@ struct lstm {
         cell_step<false>(p, x.data(), s.h.data(), s.c.data(), static_cast<T*>(nullptr), s.c.data(), h.data());
         detail::copy<Hidden>(h.data(), s.h.data());
         return h;
-    }
-
-    template <scalar T, std::size_t>
-    using inference_params_type = recurrent_stream_params<T, In, Hidden, 4>;
-
-    template <scalar T>
-    static constexpr void prepare(const recurrent_params<T, In, Hidden, 4>& p,
-                                  recurrent_stream_params<T, In, Hidden, 4>& q) noexcept {
-        detail::prepare_stream(p, q);
     }
 
     /// step from parameters prepared by tg::inference_params: the same result up to rounding, each

@@ -1,6 +1,7 @@
 // What tg::lstm and tg::gru share: PyTorch's parameter layout (Gates stacked blocks of Hidden rows in
-// weight_ih_l0, weight_hh_l0, bias_ih_l0, bias_hh_l0) and its init, the gates' elementwise loop over
-// SIMD batches, and the check that a sequence fits the rows it is given.
+// weight_ih_l0, weight_hh_l0, bias_ih_l0, bias_hh_l0) and its init, the streaming layout and its
+// products (both layers derive from detail::recurrent_layer), the gates' elementwise loop over SIMD
+// batches, and the check that a sequence fits the rows it is given.
 #pragma once
 
 #include <algorithm>
@@ -62,24 +63,6 @@ struct recurrent_stream_params {
 
 namespace detail {
 
-/// p in recurrent_stream_params' layout.
-template <scalar T, std::size_t In, std::size_t Hidden, std::size_t Gates>
-constexpr void prepare_stream(const recurrent_params<T, In, Hidden, Gates>& p,
-                              recurrent_stream_params<T, In, Hidden, Gates>& q) noexcept {
-    using Q = recurrent_stream_params<T, In, Hidden, Gates>;
-    q.W_ih = p.W_ih;
-    q.b_ih = p.b_ih;
-    q.W_hh = {};
-    q.b_hh = {};
-    for (std::size_t k = 0; k < Gates; ++k)
-        for (std::size_t u = 0; u < Hidden; ++u) {
-            const std::size_t block = u / Q::block_units, at = k * Q::block_units + u % Q::block_units;
-            q.b_hh[block * Q::column + at] = p.b_hh[k * Hidden + u];
-            for (std::size_t c = 0; c < Hidden; ++c)
-                q.W_hh[(block * Hidden + c) * Q::column + at] = p.W_hh(k * Hidden + u, c);
-        }
-}
-
 /// W_hh·h + b_hh from q, a block of hidden units at a time: after each block's products, calls
 /// f(first, lanes, z) for each batch of its units (first … first + lanes − 1, lanes an
 /// integral_constant), z(k) the batch's sums for gate k.
@@ -129,16 +112,47 @@ TYPEGRAD_ALWAYS_INLINE inline void for_hidden_blocks(const recurrent_stream_para
     });
 }
 
-/// PyTorch's init of nn.LSTM and nn.GRU: every weight and bias uniform in ±1/√Hidden.
-template <scalar T, std::size_t In, std::size_t Hidden, std::size_t Gates>
-void init_recurrent(recurrent_params<T, In, Hidden, Gates>& p, rng& r) {
-    const double limit = 1.0 / std::sqrt(double(Hidden));
-    recurrent_params<T, In, Hidden, Gates>::for_each_tensor(
-        [&](std::string_view, auto& tensor) {
-            for (T& w : tensor) w = static_cast<T>(r.uniform(-limit, limit));
-        },
-        p);
-}
+/// What tg::lstm (Gates = 4: i, f, g, o) and tg::gru (Gates = 3: r, z, n) declare alike: the sizes,
+/// PyTorch's parameters and init, and the layout tg::inference_params keeps for streaming.
+template <std::size_t In, std::size_t Hidden, std::size_t Gates>
+struct recurrent_layer {
+    static constexpr std::size_t in_size = In;
+    template <std::size_t>
+    static constexpr std::size_t out_size_for = Hidden;
+    template <scalar T, std::size_t>
+    using params_type = recurrent_params<T, In, Hidden, Gates>;
+    template <scalar T, std::size_t>
+    using inference_params_type = recurrent_stream_params<T, In, Hidden, Gates>;
+
+    /// PyTorch's init: every weight and bias uniform in ±1/√Hidden, whatever the scheme.
+    template <scalar T>
+    static void init(recurrent_params<T, In, Hidden, Gates>& p, rng& r, init_scheme) {
+        const double limit = 1.0 / std::sqrt(double(Hidden));
+        recurrent_params<T, In, Hidden, Gates>::for_each_tensor(
+            [&](std::string_view, auto& tensor) {
+                for (T& w : tensor) w = static_cast<T>(r.uniform(-limit, limit));
+            },
+            p);
+    }
+
+    /// p in recurrent_stream_params' layout.
+    template <scalar T>
+    static constexpr void prepare(const recurrent_params<T, In, Hidden, Gates>& p,
+                                  recurrent_stream_params<T, In, Hidden, Gates>& q) noexcept {
+        using Q = recurrent_stream_params<T, In, Hidden, Gates>;
+        q.W_ih = p.W_ih;
+        q.b_ih = p.b_ih;
+        q.W_hh = {};
+        q.b_hh = {};
+        for (std::size_t k = 0; k < Gates; ++k)
+            for (std::size_t u = 0; u < Hidden; ++u) {
+                const std::size_t block = u / Q::block_units, at = k * Q::block_units + u % Q::block_units;
+                q.b_hh[block * Q::column + at] = p.b_hh[k * Hidden + u];
+                for (std::size_t c = 0; c < Hidden; ++c)
+                    q.W_hh[(block * Hidden + c) * Q::column + at] = p.W_hh(k * Hidden + u, c);
+            }
+    }
+};
 
 /// Calls f(i, lanes) for i = 0, w, 2w, … over N elements (w the SIMD width), lanes an
 /// integral_constant: w, then N % w for the last, partial batch.
