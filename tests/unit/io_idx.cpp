@@ -241,6 +241,33 @@ BOOST_AUTO_TEST_CASE(gzip_bomb_inflates_no_more_than_the_header_gives) {
     BOOST_TEST(text.find('[') == std::string::npos);  // neither timed out nor crashed
 }
 
+// A header that claims more data than a compressed file can hold (deflate expands at most 1032 times)
+// is refused before anything more is inflated: here 200 MiB of zeros, whose header claims either more
+// than SIZE_MAX bytes or about 2^64 of them. Under an address space of 64 MiB more than the child maps,
+// inflating them would fail.
+BOOST_AUTO_TEST_CASE(gzip_claims_beyond_what_deflate_can_hold_are_refused_before_inflating) {
+    constexpr std::size_t mib = std::size_t{1} << 20;
+    for (const std::uint32_t rows : {3u, 1u}) {  // (2^32 - 1)^2 x 3 overflows a size_t; x 1 fits it
+        bytes first{0, 0, 8, 3};
+        for (const std::uint32_t d : {0xffffffffu, 0xffffffffu, rows}) put_u32(first, d);
+        first.resize(mib);
+        bytes bomb = gzip_member(first);
+        const bytes zeros = gzip_member(bytes(mib));
+        for (int i = 1; i < 200; ++i) bomb.insert(bomb.end(), zeros.begin(), zeros.end());
+        const auto p = write("claims.idx3.gz", bomb);
+        const std::string text = fault_support::in_child(60, [&] {
+            fault_support::limit_memory(64 * mib);
+            return message_of<tg::format_error>([&] { tg::read_idx_images(p); });
+        });
+        BOOST_TEST(contains(text, tg::detail::message("IDX file '", p.string(), " (decompressed)', byte 16: file is "
+                                                      "truncated: images of shape 4294967295 x 4294967295 x ", rows,
+                                                      " need ")));
+        BOOST_TEST(contains(text, tg::detail::message(" data bytes after the 16-byte header, more than the ",
+                                                      bomb.size(), " compressed bytes can hold (deflate expands at "
+                                                                   "most 1032 times)")));
+    }
+}
+
 // A plain file is read no further than its header says, either: a device that never ends is refused
 // by its header, a file with a lot after the data after one byte of it.
 BOOST_AUTO_TEST_CASE(plain_files_are_read_no_further_than_the_header_gives) {

@@ -294,4 +294,31 @@ BOOST_AUTO_TEST_CASE(every_problem_is_reported_together) {
     BOOST_TEST(contains(text, "\n  __metadata__ entry 'n' is a JSON number, expected a string"));
 }
 
+// A header of many faults with long names gives a message of a few kilobytes: names cut to their first
+// 80 bytes, and the first 20 problems listed (a 10 000-byte name with 10 000 unknown keys made a
+// 100 MB message).
+BOOST_AUTO_TEST_CASE(messages_stay_small_whatever_the_header_holds) {
+    const std::string name(10000, 'n');
+    std::string header = R"({")" + name + R"(": {"dtype": "F32", "shape": [0], "data_offsets": [0, 0])";
+    for (int k = 0; k < 10000; ++k) header += tg::detail::message(R"(, "k)", k, R"(": 0)");
+    header += "}}";
+    const auto text = parse_error(header, 0);
+    BOOST_TEST(text.size() < 8000u);
+    BOOST_TEST(contains(text, " bytes): 10000 problems\n  tensor '" + std::string(80, 'n') +
+                                  "...' (10000 bytes): unknown key 'k0', expected dtype, shape and data_offsets"));
+    std::size_t listed = 0;
+    for (std::size_t at = 0; (at = text.find("unknown key", at)) != std::string::npos; ++at) ++listed;
+    BOOST_TEST(listed == 20u);
+    BOOST_TEST(contains(text, "\n  ... and 9980 more"));
+}
+
+// A shape with a zero holds no bytes, however large its other dimensions (as the reference
+// implementation counts them).
+BOOST_AUTO_TEST_CASE(a_zero_dimension_holds_no_bytes_whatever_the_others) {
+    const auto contents = tg::parse_safetensors(
+        file(R"({"e": {"dtype": "F64", "shape": [9223372036854775808, 0], "data_offsets": [0, 0]}})", 0), "e.safetensors");
+    BOOST_TEST(contents.tensors.size() == 1u);
+    BOOST_TEST(contents.tensors[0].data.empty());
+}
+
 BOOST_AUTO_TEST_SUITE_END()

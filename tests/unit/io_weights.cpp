@@ -135,6 +135,43 @@ BOOST_AUTO_TEST_CASE(extra_tensors_and_wrong_dtypes_are_mismatches) {
     BOOST_TEST(contains(text, "\n  unexpected tensor '2.bias' (F64 shape [2]), which the network does not have"));
 }
 
+// Contents built by hand (not parsed from a file, which checks them) whose tensors hold fewer or more
+// bytes than their dtype and shape give are mismatches, not reads past the end of the data; and a long
+// unexpected name is cut in the message.
+BOOST_AUTO_TEST_CASE(contents_whose_data_do_not_match_their_shape_are_mismatches) {
+    const auto p = numbered<float>();
+    tg::safetensors_contents contents;
+    tg::for_each_tensor([&](std::size_t layer, std::string_view name, const auto& t) {
+        contents.tensors.push_back(tg::named_tensor::from<float>(std::to_string(layer) + "." + std::string(name),
+                                                                 tg::detail::tensor_shape(t),
+                                                                 std::span<const float>(t.data(), t.size())));
+    }, p);
+    contents.tensors[0].data.resize(1);  // 0.weight: 1 byte of 48
+    contents.tensors[1].data.resize(20);  // 0.bias: 20 bytes of 16
+    contents.tensors.push_back({std::string(300, 'x'), tg::dtype::f32, {1}, tg::byte_buffer(4)});
+    tg::params<net> q{};
+    const auto text = message_of<tg::weights_mismatch_error>([&] { tg::load(q, contents, "built"); });
+    BOOST_TEST(contains(text, "weights file 'built' does not fit the network: 3 mismatches"));
+    BOOST_TEST(contains(text, "\n  tensor '0.weight': 1 data bytes, expected 48 for F32 shape [4, 3]"));
+    BOOST_TEST(contains(text, "\n  tensor '0.bias': 20 data bytes, expected 16 for F32 shape [4]"));
+    BOOST_TEST(contains(text, "\n  unexpected tensor '" + std::string(80, 'x') + "...' (300 bytes) (F32 shape [1])"));
+    BOOST_TEST(flat(q) == flat(tg::params<net>{}), boost::test_tools::per_element());
+}
+
+// A file name of 245 bytes (255 is the most most file systems allow) saves and loads: the temporary
+// file next to it is named after it, cut short, not after all of it.
+BOOST_AUTO_TEST_CASE(a_long_file_name_saves) {
+    const fs::path dir = tmp("long-name");
+    fs::remove_all(dir);
+    fs::create_directories(dir);
+    const fs::path path = dir / (std::string(242, 'n') + ".st");
+    const auto p = numbered<float>();
+    tg::save(p, path);
+    tg::save(p, path);  // over the first one
+    BOOST_TEST(flat(tg::load<net>(path)) == flat(p), boost::test_tools::per_element());
+    BOOST_TEST(std::distance(fs::directory_iterator(dir), fs::directory_iterator{}) == 1);  // no temporary left
+}
+
 // Every binary16 and bfloat16 bit pattern decodes to the value its fields give: (-1)^s · 2^(e - bias) ·
 // (1 + f / 2^bits), or 2^(1 - bias) · f / 2^bits below the smallest exponent; infinities and NaNs.
 BOOST_AUTO_TEST_CASE(every_half_and_bfloat16_pattern_decodes_exactly) {

@@ -179,6 +179,64 @@ BOOST_AUTO_TEST_CASE(sequence_errors) {
                                                                       label_grad, label_ws);
                         }),
                         "3 targets for 1 output rows, expected one target per output row (one per sequence, after tg::last_step)"));
+    // With one step, a label network still asks for one target per sequence.
+    BOOST_TEST(contains(message_of<tg::value_error>([&] {
+                            tg::value_and_grad_sequence<seq_to_label>(q, x, 1, std::span(labels), tg::softmax_cross_entropy{},
+                                                                      label_grad, label_ws);
+                        }),
+                        "3 targets for 1 output rows, expected one target per output row (one per sequence, after tg::last_step)"));
+    BOOST_TEST(message_of<tg::value_error>([] { tg::sequence_workspace<seq_to_seq> none(0); }) ==
+               "tg::sequence_workspace: max_steps is 0, expected at least 1 (the most steps a sequence may have)");
+}
+
+// A sequence layer called directly, outside the network's runner, checks the steps against the rows it
+// is given as lstm and gru do, instead of reading or writing past their end; last_step wants a step.
+BOOST_AUTO_TEST_CASE(sequence_layers_check_their_steps) {
+    using io_support::contains, io_support::message_of;
+    using conv = tg::conv1d<2, 3, 2>;
+    const auto p = tg::init<tg::sequential<conv>>(1);
+    const auto x = random_rows<float, 2>(4, 3);
+    tg::rows<float, 3> y(4);
+    tg::no_sequence_cache cache(4);
+    // Steps as values GCC cannot see: with constants it warns of the accesses past the rows that the
+    // checks prevent.
+    volatile std::size_t zero = 0, four = 4, five = 5, ten = 10;
+    BOOST_TEST(message_of<tg::value_error>([&] { conv::forward_sequence(tg::get<0>(p), ten, x, y, cache); }) ==
+               "tg::conv1d::forward_sequence: 10 steps, but x holds 4 rows; expected at most that many steps");
+    tg::params<tg::sequential<conv>> grad{};
+    tg::rows<float, 2> grad_x(3);
+    BOOST_TEST(contains(message_of<tg::value_error>([&] {
+                            conv::backward_sequence(tg::get<0>(p), four, x, y, cache, y, &grad_x, tg::get<0>(grad));
+                        }),
+                        "tg::conv1d::backward_sequence: 4 steps, but grad_x holds 3 rows"));
+    tg::rows<float, 2> last(1);
+    tg::no_params none;
+    BOOST_TEST(message_of<tg::value_error>([&] { tg::last_step::forward_sequence(none, zero, x, last, cache); }) ==
+               "tg::last_step::forward_sequence: 0 steps, expected at least 1 (the output is the last step's row)");
+    BOOST_TEST(contains(message_of<tg::value_error>([&] { tg::last_step::forward_sequence(none, five, x, last, cache); }),
+                        "tg::last_step::forward_sequence: 5 steps, but x holds 4 rows"));
+    tg::rows<float, 2> grad_last(0);
+    BOOST_TEST(contains(message_of<tg::value_error>([&] {
+                            tg::last_step::backward_sequence(none, four, x, last, cache, grad_last, &grad_x, none);
+                        }),
+                        "tg::last_step::backward_sequence: 4 steps, but grad_x holds 3 rows"));
+}
+
+// value_and_grad_sequence draws dropout's masks from info.key: one key, the same masks and gradient;
+// another key, other masks.
+BOOST_AUTO_TEST_CASE(dropout_masks_follow_the_key) {
+    using net = tg::sequential<tg::gru<2, 8>, tg::dropout<50>, tg::dense<8, 1>>;
+    const auto p = tg::init<net>(3);
+    const auto x = random_rows<float, 2>(6, 4);
+    const std::vector<tg::vec<float, 1>> targets(6, tg::vec<float, 1>{0.5f});
+    tg::sequence_workspace<net> ws(6);
+    const auto gradient = [&](std::uint64_t key) {
+        tg::params<net> grad{};
+        tg::value_and_grad_sequence<net>(p, x, 6, std::span(targets), tg::mse{}, grad, ws, {tg::mode::training, key});
+        return tg::get<2>(grad).W;
+    };
+    BOOST_TEST((gradient(1) == gradient(1)));
+    BOOST_TEST((gradient(1) != gradient(2)));
 }
 
 // tg::params, tg::init and tg::save / tg::load work on a sequence network as on any other.

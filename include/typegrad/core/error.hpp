@@ -2,9 +2,13 @@
 // tg::error, and its subclasses say which kind of input was wrong.
 #pragma once
 
+#include <cstddef>
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
 
 namespace typegrad {
 
@@ -48,6 +52,41 @@ std::string message(const Parts&... parts) {
     (out << ... << parts);
     return out.str();
 }
+
+/// A name or field from an input, as messages quote it: whole up to 80 bytes, else its first 80 (not
+/// cutting a UTF-8 character) and its length, so that a 10 MB name does not make a 10 MB message.
+inline std::string quoted(std::string_view field) {
+    constexpr std::size_t longest = 80;
+    if (field.size() <= longest) return message("'", field, "'");
+    std::size_t cut = longest;
+    while (cut > 0 && (static_cast<unsigned char>(field[cut]) & 0xC0) == 0x80) --cut;
+    return message("'", field.substr(0, cut), "...' (", field.size(), " bytes)");
+}
+
+/// The problems one error lists: all counted, the first `shown` kept, so that an input with millions
+/// of small faults (a hostile file) gives a message of a few kilobytes.
+class problem_list {
+public:
+    static constexpr std::size_t shown = 20;
+
+    void push_back(std::string problem) {
+        if (count_++ < shown) kept_.push_back(std::move(problem));
+    }
+    bool empty() const noexcept { return count_ == 0; }
+    std::size_t size() const noexcept { return count_; }
+
+    /// The kept problems, a line each (indented, after a line break), then how many more there are.
+    std::string lines() const {
+        std::string text;
+        for (const auto& p : kept_) text += "\n  " + p;
+        if (count_ > kept_.size()) text += message("\n  ... and ", count_ - kept_.size(), " more");
+        return text;
+    }
+
+private:
+    std::vector<std::string> kept_;
+    std::size_t count_ = 0;
+};
 
 }  // namespace detail
 }  // namespace typegrad

@@ -123,7 +123,7 @@ public:
         const safetensors_contents* contents;
         std::vector<std::string> kinds;
         std::vector<std::string> mismatches;  // of hyper-parameters
-        std::vector<std::string> problems;    // of counters, reported with the tensors'
+        problem_list problems;                // of counters, reported with the tensors'
         std::vector<tensor_slot<T>> slots;
         std::vector<counter_slot> counters;
         std::deque<std::int64_t> counts;  // the counters' values, at stable addresses

@@ -57,16 +57,6 @@ inline void split(std::string_view line, char delimiter, std::vector<std::string
     }
 }
 
-// A field or name as messages quote it: whole up to 80 bytes, else its first 80 (not cutting a UTF-8
-// character) and its length, so a 10 MB field does not make a 10 MB message.
-inline std::string quoted(std::string_view field) {
-    constexpr std::size_t longest = 80;
-    if (field.size() <= longest) return message("'", field, "'");
-    std::size_t cut = longest;
-    while (cut > 0 && (static_cast<unsigned char>(field[cut]) & 0xC0) == 0x80) --cut;
-    return message("'", field.substr(0, cut), "...' (", field.size(), " bytes)");
-}
-
 // Whether a number that std::from_chars found out of range underflowed rather than overflowed. Written
 // as 0.d...·10^e with a leading digit d ≠ 0, its magnitude is below 1 exactly when e <= 0.
 inline bool underflows(std::string_view field) {

@@ -161,19 +161,28 @@ inline std::filesystem::path save_target(const std::filesystem::path& path) {
 /// permission bits.
 inline void write_file_atomically(const std::filesystem::path& path, std::span<const unsigned char> bytes) {
     const std::filesystem::path target = detail::save_target(path);
+    // The temporary file is named after the target, cut to 200 bytes (not inside a UTF-8 character),
+    // so that with ".tmp-" and up to 20 random digits it stays within the 255 bytes a name may have.
+    std::string stem = target.filename().string();
+    if (stem.size() > 200) {
+        std::size_t cut = 200;
+        while (cut > 0 && (static_cast<unsigned char>(stem[cut]) & 0xC0) == 0x80) --cut;
+        stem.resize(cut);
+    }
     std::random_device random;
-    std::filesystem::path temporary = target;
-    temporary += ".tmp-" + std::to_string(random()) + std::to_string(random());
-    bool renamed = false;
+    const std::filesystem::path temporary =
+        target.parent_path() / (stem + ".tmp-" + std::to_string(random()) + std::to_string(random()));
+    bool created = false, renamed = false;
     auto fail = [&](std::string_view what, const std::filesystem::path& subject) {
         const std::string reason = std::strerror(errno);
         std::error_code ignored;
-        if (!renamed) std::filesystem::remove(temporary, ignored);
+        if (created && !renamed) std::filesystem::remove(temporary, ignored);
         throw io_error(detail::message("cannot save '", path.string(), "': ", what, " '", subject.string(),
                                        "': ", reason));
     };
-    std::FILE* file = std::fopen(temporary.c_str(), "wb");
+    std::FILE* file = std::fopen(temporary.c_str(), "wbx");  // x: a file of that name is never overwritten
     if (!file) fail("cannot create the temporary file", temporary);
+    created = true;
     bool written = std::fwrite(bytes.data(), 1, bytes.size(), file) == bytes.size() && std::fflush(file) == 0;
 #if __has_include(<unistd.h>)
     struct stat old;

@@ -124,12 +124,27 @@ namespace detail {
 // The bytes of an IDX file with `rank` dimensions, decompressed when it is gzip-compressed, and
 // its name for messages (offsets in a compressed file count decompressed bytes). A compressed file
 // is inflated only as far as its header says it holds data, and one byte more to tell that it holds
-// more: memory stays within what the header claims, whatever the stream would expand to.
+// more: memory stays within what the header claims, whatever the stream would expand to. A header
+// that claims more than the compressed bytes can hold is refused before anything more is inflated.
 struct idx_bytes {
     byte_buffer bytes;
     std::string name;
     bool whole = true;  // false: decompression stopped one byte past the data the header gives
 };
+
+// Deflate expands its input at most 1032 times (a 258-byte match in two bits at best).
+inline constexpr std::size_t deflate_max_expansion = 1032;
+
+// Throws unless the data an IDX header claims could be there: no more than fits in memory, and no more
+// than `most` bytes when the stream cannot hold more (a compressed file).
+inline void check_idx_claim(const idx_shape& shape, std::string_view name, std::string_view what, std::size_t most,
+                            std::string_view why) {
+    if (shape.overflow || shape.data > most)
+        idx_error(name, shape.header,
+                  message("file is truncated: ", what, " of shape ", shape.text, " need ",
+                          shape.overflow ? std::string("more than SIZE_MAX") : std::to_string(shape.data),
+                          " data bytes after the ", shape.header, "-byte header, more than ", why));
+}
 
 // The bytes of an IDX file as stored, `raw`, decompressed that way; `source` names the file.
 inline idx_bytes decompress_idx(byte_buffer raw, const std::string& source, unsigned rank, std::string_view what) {
@@ -137,7 +152,11 @@ inline idx_bytes decompress_idx(byte_buffer raw, const std::string& source, unsi
     const std::string name = source + " (decompressed)";
     const std::size_t header = 4 + 4 * std::size_t{rank};
     const idx_shape shape = parse_idx_shape(gunzip(raw, source, header), name, rank, what);
-    const std::size_t limit = shape.overflow || shape.data > SIZE_MAX - header - 1 ? SIZE_MAX : header + shape.data + 1;
+    const std::size_t most = raw.size() > SIZE_MAX / deflate_max_expansion ? SIZE_MAX : raw.size() * deflate_max_expansion;
+    check_idx_claim(shape, name, what, most,
+                    message("the ", raw.size(), " compressed bytes can hold (deflate expands at most ",
+                            deflate_max_expansion, " times)"));
+    const std::size_t limit = shape.data > SIZE_MAX - header - 1 ? SIZE_MAX : header + shape.data + 1;
     byte_buffer bytes = gunzip(raw, source, limit);
     const bool whole = bytes.size() < limit;
     return {std::move(bytes), name, whole};
@@ -155,7 +174,8 @@ inline idx_bytes read_idx_bytes(const std::filesystem::path& path, unsigned rank
         return decompress_idx(std::move(bytes), path.string(), rank, what);
     }
     const idx_shape shape = parse_idx_shape(bytes, path.string(), rank, what);
-    const std::size_t limit = shape.overflow || shape.data == SIZE_MAX ? SIZE_MAX : shape.data + 1;
+    check_idx_claim(shape, path.string(), what, SIZE_MAX, "fits in memory");
+    const std::size_t limit = shape.data == SIZE_MAX ? SIZE_MAX : shape.data + 1;
     const bool whole = in.read(bytes, limit) < limit;
     return {std::move(bytes), path.string(), whole};
 }

@@ -160,6 +160,7 @@ struct safetensors_contents {
 namespace detail {
 // The bytes a tensor of this shape and element size holds, or nothing when that count overflows.
 inline std::optional<std::size_t> shape_bytes(const std::vector<std::size_t>& shape, std::size_t element_size) {
+    if (std::find(shape.begin(), shape.end(), 0) != shape.end()) return 0;  // no elements, however large the rest
     std::size_t bytes = element_size;
     for (std::size_t d : shape) {
         if (d != 0 && bytes > SIZE_MAX / d) return std::nullopt;
@@ -278,7 +279,7 @@ inline safetensors_layout parse_safetensors_header(std::span<const unsigned char
         throw format_error(message(file, ", byte ", 8 + (nul - header_bytes.begin()),
                                    ": NUL byte in the header, expected JSON text padded with spaces"));
 
-    std::vector<std::string> problems;
+    detail::problem_list problems;
     std::set<std::string> keys;
     nlohmann::json header;
     try {
@@ -293,8 +294,8 @@ inline safetensors_layout parse_safetensors_header(std::span<const unsigned char
                                                    " deep, expected tensor entries of dtype, shape and data_offsets"));
                                            if (event == nlohmann::json::parse_event_t::key && depth == 1 &&
                                                !keys.insert(parsed.get<std::string>()).second)
-                                               problems.push_back(detail::message("name '", parsed.get<std::string>(),
-                                                                                  "' appears more than once"));
+                                               problems.push_back(detail::message("name ", detail::quoted(parsed.get<std::string>()),
+                                                                                  " appears more than once"));
                                            return true;
                                        });
     } catch (const nlohmann::json::parse_error& e) {
@@ -323,12 +324,12 @@ inline safetensors_layout parse_safetensors_header(std::span<const unsigned char
             }
             for (const auto& [k, v] : entry.items()) {
                 if (v.is_string()) contents.metadata[k] = v.get<std::string>();
-                else problems.push_back(detail::message("__metadata__ entry '", k, "' is a JSON ", v.type_name(),
-                                                        ", expected a string"));
+                else problems.push_back(detail::message("__metadata__ entry ", detail::quoted(k), " is a JSON ",
+                                                        v.type_name(), ", expected a string"));
             }
             continue;
         }
-        const std::string where = detail::message("tensor '", key, "'");
+        const std::string where = "tensor " + detail::quoted(key);
         if (!entry.is_object()) {
             problems.push_back(detail::message(where, ": entry is a JSON ", entry.type_name(),
                                                ", expected an object with dtype, shape and data_offsets"));
@@ -336,15 +337,16 @@ inline safetensors_layout parse_safetensors_header(std::span<const unsigned char
         }
         for (const auto& [k, v] : entry.items())
             if (k != "dtype" && k != "shape" && k != "data_offsets")
-                problems.push_back(detail::message(where, ": unknown key '", k, "', expected dtype, shape and data_offsets"));
+                problems.push_back(detail::message(where, ": unknown key ", detail::quoted(k),
+                                                   ", expected dtype, shape and data_offsets"));
         named_tensor tensor{key};
         bool type_ok = false;
         const auto* type = entry.contains("dtype") ? &entry["dtype"] : nullptr;
         if (!type || !type->is_string())
             problems.push_back(detail::message(where, ": dtype is missing or not a string, expected e.g. \"F32\""));
         else if (auto t = dtype_from_name(type->get<std::string>())) tensor.type = *t, type_ok = true;
-        else problems.push_back(detail::message(where, ": unknown dtype '", type->get<std::string>(),
-                                                "', expected one of BOOL, U8, I8, U16, I16, F16, BF16, U32, I32, "
+        else problems.push_back(detail::message(where, ": unknown dtype ", detail::quoted(type->get<std::string>()),
+                                                ", expected one of BOOL, U8, I8, U16, I16, F16, BF16, U32, I32, "
                                                 "F32, U64, I64, F64"));
         const auto* shape = entry.contains("shape") ? &entry["shape"] : nullptr;
         bool shape_ok = shape && shape->is_array();
@@ -398,15 +400,15 @@ inline safetensors_layout parse_safetensors_header(std::span<const unsigned char
     for (const auto& r : ranges) {
         const std::size_t reached = furthest ? furthest->end : 0;
         if (r.begin > reached)
-            problems.push_back(detail::message("tensor '", r.name, "': data_offsets [", r.begin, ", ", r.end,
+            problems.push_back(detail::message("tensor ", detail::quoted(r.name), ": data_offsets [", r.begin, ", ", r.end,
                                                "] leave data bytes [", reached, ", ", r.begin, ") unused ",
-                                               furthest ? detail::message("after tensor '", furthest->name, "'")
+                                               furthest ? "after tensor " + detail::quoted(furthest->name)
                                                         : std::string("at the start"),
                                                ", expected each tensor's data to start where the previous one's ends"));
         if (r.begin == r.end) continue;
         if (furthest && r.begin < furthest->end)
-            problems.push_back(detail::message("tensor '", r.name, "': data_offsets [", r.begin, ", ", r.end,
-                                               "] overlap tensor '", furthest->name, "' at [", furthest->begin, ", ",
+            problems.push_back(detail::message("tensor ", detail::quoted(r.name), ": data_offsets [", r.begin, ", ", r.end,
+                                               "] overlap tensor ", detail::quoted(furthest->name), " at [", furthest->begin, ", ",
                                                furthest->end, "], expected disjoint byte ranges"));
         if (!furthest || r.end > furthest->end) furthest = &r;
     }
@@ -418,8 +420,7 @@ inline safetensors_layout parse_safetensors_header(std::span<const unsigned char
     if (!problems.empty()) {
         std::string text = detail::message(file, ", JSON header at byte 8 (", header_size, " bytes): ", problems.size(),
                                            problems.size() == 1 ? " problem" : " problems");
-        for (const auto& p : problems) text += "\n  " + p;
-        throw format_error(text);
+        throw format_error(text + problems.lines());
     }
     const auto offset = [&](const named_tensor& t, int i) { return header[t.name]["data_offsets"][i].get<std::uint64_t>(); };
     std::stable_sort(contents.tensors.begin(), contents.tensors.end(),

@@ -76,13 +76,14 @@ void for_each_counter(P& p, F f) {
 }
 
 // Checks the file's tensors against the slots, then copies them in; every mismatch (missing or
-// unexpected name, dtype, shape), and the caller's `problems`, are listed in one
-// weights_mismatch_error and nothing is copied. A counter may be missing (a file not written by
-// PyTorch): it is then 0. Tensors whose names start with a non-empty `ignored_prefix` are skipped.
+// unexpected name, dtype, shape, data of another size than they give), and the caller's `problems`,
+// are counted in one weights_mismatch_error (listing the first of them) and nothing is copied. A
+// counter may be missing (a file not written by PyTorch): it is then 0. Tensors whose names start with
+// a non-empty `ignored_prefix` are skipped.
 template <scalar T>
 void fill_slots(const safetensors_contents& contents, std::span<const tensor_slot<T>> slots,
                 std::span<const counter_slot> counters, std::string_view file, dtype_conversion conversion,
-                std::string_view ignored_prefix = {}, std::vector<std::string> problems = {}) {
+                std::string_view ignored_prefix = {}, problem_list problems = {}) {
     std::vector<const named_tensor*> sources;
     for (const auto& slot : slots) {
         const named_tensor* t = contents.find(slot.name);
@@ -101,25 +102,30 @@ void fill_slots(const safetensors_contents& contents, std::span<const tensor_slo
         if (t->shape != slot.shape)
             problems.push_back(message("tensor '", slot.name, "': shape ", shape_text(t->shape), ", expected ",
                                        shape_text(slot.shape)));
+        else if (const std::size_t bytes = slot.values.size() * dtype_size(t->type); t->data.size() != bytes)
+            problems.push_back(message("tensor '", slot.name, "': ", t->data.size(), " data bytes, expected ", bytes,
+                                       " for ", dtype_name(t->type), " shape ", shape_text(t->shape)));
     }
     for (const auto& slot : counters)
         if (const named_tensor* t = contents.find(slot.name); t && (t->type != dtype::i64 || !t->shape.empty()))
             problems.push_back(message("tensor '", slot.name, "': dtype ", dtype_name(t->type), " shape ",
                                        shape_text(t->shape), ", expected I64 shape [] (", slot.what, ")"));
+        else if (t && t->data.size() != 8)
+            problems.push_back(message("tensor '", slot.name, "': ", t->data.size(), " data bytes, expected 8 for I64 ",
+                                       "shape [] (", slot.what, ")"));
     for (const auto& t : contents.tensors) {
         const auto named = [&](const auto& s) { return s.name == t.name; };
         const bool known = std::any_of(slots.begin(), slots.end(), named) ||
                            std::any_of(counters.begin(), counters.end(), named) ||
                            (!ignored_prefix.empty() && t.name.starts_with(ignored_prefix));
         if (!known)
-            problems.push_back(message("unexpected tensor '", t.name, "' (", dtype_name(t.type), " shape ",
+            problems.push_back(message("unexpected tensor ", detail::quoted(t.name), " (", dtype_name(t.type), " shape ",
                                        shape_text(t.shape), "), which the network does not have"));
     }
     if (!problems.empty()) {
         std::string text = message("weights file '", file, "' does not fit the network: ", problems.size(),
                                    problems.size() == 1 ? " mismatch" : " mismatches");
-        for (const auto& p : problems) text += "\n  " + p;
-        throw weights_mismatch_error(text);
+        throw weights_mismatch_error(text + problems.lines());
     }
     for (std::size_t i = 0; i < slots.size(); ++i)
         convert_floats(sources[i]->type, sources[i]->data.data(), slots[i].values);

@@ -10,10 +10,12 @@
 #include <cmath>
 #include <cstddef>
 #include <string_view>
+#include <utility>
 
 #include <typegrad/core/rows.hpp>
 #include <typegrad/core/tensor3.hpp>
 #include <typegrad/core/vec.hpp>
+#include <typegrad/layers/detail/steps.hpp>
 #include <typegrad/layers/layer.hpp>
 #include <typegrad/simd.hpp>
 
@@ -124,7 +126,8 @@ struct conv1d {
 
     template <scalar T>
     static void forward_sequence(const params_type<T, InCh>& p, std::size_t steps, const rows<T, InCh>& x,
-                                 rows<T, OutCh>& y, no_sequence_cache&) noexcept {
+                                 rows<T, OutCh>& y, no_sequence_cache&) {
+        detail::check_steps(name, "forward_sequence", steps, std::pair{"x", x.capacity()}, std::pair{"y", y.capacity()});
         for (std::size_t t = 0; t < steps; ++t) {
             const auto window = window_at(x, t);
             simd::gemv<OutCh, window_size>(p.weight.data(), window.data(), p.bias.data(), y.row(t));
@@ -136,7 +139,9 @@ struct conv1d {
     template <scalar T>
     static void backward_sequence(const params_type<T, InCh>& p, std::size_t steps, const rows<T, InCh>& x,
                                   const rows<T, OutCh>&, const no_sequence_cache&, const rows<T, OutCh>& grad_y,
-                                  rows<T, InCh>* grad_x, params_type<T, InCh>& grad) noexcept {
+                                  rows<T, InCh>* grad_x, params_type<T, InCh>& grad) {
+        detail::check_steps(name, "backward_sequence", steps, std::pair{"x", x.capacity()},
+                            std::pair{"grad_y", grad_y.capacity()}, std::pair{"grad_x", grad_x ? grad_x->capacity() : steps});
         if (grad_x) std::fill_n(grad_x->data(), steps * InCh, T{});
         for (std::size_t t = 0; t < steps; ++t) {
             const T* g = grad_y.row(t);

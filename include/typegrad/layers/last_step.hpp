@@ -6,9 +6,11 @@
 #include <algorithm>
 #include <cstddef>
 #include <string_view>
+#include <utility>
 
 #include <typegrad/core/rows.hpp>
 #include <typegrad/core/vec.hpp>
+#include <typegrad/layers/detail/steps.hpp>
 #include <typegrad/layers/layer.hpp>
 
 namespace typegrad {
@@ -39,7 +41,8 @@ struct last_step {
     /// y's row 0 = x's row steps - 1 (steps >= 1).
     template <scalar T, std::size_t N>
     static void forward_sequence(const no_params&, std::size_t steps, const rows<T, N>& x, rows<T, N>& y,
-                                 no_sequence_cache&) noexcept {
+                                 no_sequence_cache&) {
+        check("forward_sequence", steps, std::pair{"x", x.capacity()}, std::pair{"y", y.capacity()});
         std::copy_n(x.row(steps - 1), N, y.row(0));
     }
 
@@ -47,10 +50,24 @@ struct last_step {
     template <scalar T, std::size_t N>
     static void backward_sequence(const no_params&, std::size_t steps, const rows<T, N>&, const rows<T, N>&,
                                   const no_sequence_cache&, const rows<T, N>& grad_y, rows<T, N>* grad_x,
-                                  no_params&) noexcept {
+                                  no_params&) {
+        check("backward_sequence", steps, std::pair{"grad_x", grad_x ? grad_x->capacity() : steps},
+              std::pair{"grad_y", grad_y.capacity()});
         if (!grad_x) return;
         std::fill_n(grad_x->data(), (steps - 1) * N, T{});
         std::copy_n(grad_y.row(0), N, grad_x->row(steps - 1));
+    }
+
+private:
+    /// Throws value_error unless there is a last step (steps >= 1) and the sequence's rows hold the
+    /// steps and the one-row side holds its row.
+    static void check(std::string_view pass, std::size_t steps, std::pair<const char*, std::size_t> sequence,
+                      std::pair<const char*, std::size_t> one_row) {
+        if (steps == 0)
+            throw value_error(detail::message("tg::last_step::", pass, ": 0 steps, expected at least 1 (the output is ",
+                                              "the last step's row)"));
+        detail::check_steps(name, pass, steps, sequence);
+        detail::check_steps(name, pass, 1, one_row);
     }
 };
 

@@ -186,8 +186,9 @@ public:
     using net_type = Net;
     using value_type = T;
 
+    /// Throws value_error when max_steps is 0.
     explicit sequence_workspace(std::size_t max_steps)
-        : values_(detail::boundary_rows<Net, T>::make(max_steps, max_steps)),
+        : values_(detail::boundary_rows<Net, T>::make(checked(max_steps), max_steps)),
           gradients_(detail::boundary_rows<Net, T>::make(max_steps, 0)),
           states_(detail::layer_states<Net, T, detail::sequence_state_of>::make(max_steps)),
           capacity_(max_steps) {}
@@ -211,6 +212,13 @@ public:
     auto& state() noexcept { return detail::slot_value<I>(states_); }
 
 private:
+    static std::size_t checked(std::size_t max_steps) {
+        if (max_steps == 0)
+            throw value_error("tg::sequence_workspace: max_steps is 0, expected at least 1 (the most steps a sequence "
+                              "may have)");
+        return max_steps;
+    }
+
     template <network N, class U>
     friend const rows<U, N::out_size>& forward_sequence(const params<N, U>&, const rows<U, N::in_size>&, std::size_t,
                                                         sequence_workspace<N, U>&, const batch_info&);
@@ -313,20 +321,25 @@ T scaled_value_and_grad_sequence(const params<Net, T>& p, const rows<T, Net::in_
 }  // namespace detail
 
 /// A whole sequence's loss, averaged over the output rows (each step's, or the one after
-/// tg::last_step), with targets[r] the target of output row r; ADDS its gradient into grad.
+/// tg::last_step), with targets[r] the target of output row r; ADDS its gradient into grad. info.key
+/// draws dropout's masks: the same key gives the same masks, so give each call a new one (as tg::fit
+/// does for each batch) where the network has dropout.
 template <network Net, class T, class Loss>
     requires loss_for<Loss, T, Net::out_size>
 T value_and_grad_sequence(const params<Net, T>& p, const rows<T, Net::in_size>& x, std::size_t steps,
                           std::span<const loss_target_t<Loss, T, Net::out_size>> targets, const Loss& loss,
-                          params<Net, T>& grad, sequence_workspace<Net, T>& ws) {
-    const std::size_t n = detail::sequence_plan<Net, T>::template rows_at<Net::layer_count>(steps);
+                          params<Net, T>& grad, sequence_workspace<Net, T>& ws,
+                          const batch_info& info = {mode::training}) {
+    using plan = detail::sequence_plan<Net, T>;
+    const std::size_t n = plan::template rows_at<Net::layer_count>(steps);
+    constexpr bool to_label = plan::template rows_at<Net::layer_count>(2) == 1;  // ends in tg::last_step
     if (targets.size() != n)
         throw value_error(detail::message("tg::value_and_grad_sequence: ", targets.size(), " targets for ", n,
                                           " output rows, expected one target per output row (",
-                                          n == steps ? "one per step" : "one per sequence, after tg::last_step", ")"));
+                                          to_label ? "one per sequence, after tg::last_step" : "one per step", ")"));
     const auto target = [&](std::size_t r) -> const auto& { return targets[r]; };
     const T scale = detail::per_weight(T{1}, detail::batch_weight<T, Net::out_size>(loss, n, target));
-    return scale * detail::scaled_value_and_grad_sequence<Net>(p, x, steps, target, loss, scale, grad, ws, {mode::training});
+    return scale * detail::scaled_value_and_grad_sequence<Net>(p, x, steps, target, loss, scale, grad, ws, info);
 }
 
 }  // namespace typegrad

@@ -1,7 +1,7 @@
 // What tg::lstm and tg::gru share: PyTorch's parameter layout (Gates stacked blocks of Hidden rows in
 // weight_ih_l0, weight_hh_l0, bias_ih_l0, bias_hh_l0) and its init, the streaming layout and its
 // products (both layers derive from detail::recurrent_layer), the gates' elementwise loop over SIMD
-// batches, and the check that a sequence fits the rows it is given.
+// batches.
 #pragma once
 
 #include <algorithm>
@@ -14,6 +14,7 @@
 #include <typegrad/core/mat.hpp>
 #include <typegrad/core/vec.hpp>
 #include <typegrad/layers/detail/math.hpp>
+#include <typegrad/layers/detail/steps.hpp>
 #include <typegrad/layers/init.hpp>
 #include <typegrad/simd.hpp>
 
@@ -216,17 +217,6 @@ TYPEGRAD_ALWAYS_INLINE inline simd::batch<T> input_rows(const P& p, std::size_t 
     constexpr std::size_t In = decltype(p.W_ih)::col_count;
     if constexpr (In == 1) return xsimd::fma(load<M>(p.W_ih.data() + r), simd::batch<T>(x[0]), load<M>(p.b_ih.data() + r));
     else return simd::row_block<M, In>(p.W_ih.data() + r * In, x) + load<M>(p.b_ih.data() + r);
-}
-
-/// Throws value_error unless `steps` fits each of the named capacities (rows of a sequence, a cache).
-template <class... Capacities>
-void check_steps(std::string_view layer, std::string_view pass, std::size_t steps, const Capacities&... named) {
-    const auto check = [&](const auto& entry) {
-        if (steps > entry.second)
-            throw value_error(message("tg::", layer, "::", pass, ": ", steps, " steps, but ", entry.first, " holds ",
-                                      entry.second, " rows; expected at most that many steps"));
-    };
-    (check(named), ...);
 }
 
 }  // namespace detail
