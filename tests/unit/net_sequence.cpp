@@ -216,6 +216,8 @@ BOOST_AUTO_TEST_CASE(sequence_layers_check_their_steps) {
     BOOST_TEST(contains(message_of<tg::value_error>([&] { tg::last_step::forward_sequence(none, five, x, last, cache); }),
                         "tg::last_step::forward_sequence: 5 steps, but x holds 4 rows"));
     tg::rows<float, 2> grad_last(0);
+    BOOST_TEST(message_of<tg::value_error>([&] { tg::last_step::forward_sequence(none, four, x, grad_last, cache); }) ==
+               "tg::last_step::forward_sequence: 1 step, but y holds 0 rows; expected at most that many steps");
     BOOST_TEST(contains(message_of<tg::value_error>([&] {
                             tg::last_step::backward_sequence(none, four, x, last, cache, grad_last, &grad_x, none);
                         }),

@@ -53,14 +53,19 @@ std::string message(const Parts&... parts) {
     return out.str();
 }
 
+/// The longest prefix of `text` of at most `bytes` bytes that does not cut a UTF-8 character.
+inline std::string_view utf8_prefix(std::string_view text, std::size_t bytes) noexcept {
+    if (text.size() <= bytes) return text;
+    while (bytes > 0 && (static_cast<unsigned char>(text[bytes]) & 0xC0) == 0x80) --bytes;  // a continuation byte
+    return text.substr(0, bytes);
+}
+
 /// A name or field from an input, as messages quote it: whole up to 80 bytes, else its first 80 (not
 /// cutting a UTF-8 character) and its length, so that a 10 MB name does not make a 10 MB message.
 inline std::string quoted(std::string_view field) {
     constexpr std::size_t longest = 80;
     if (field.size() <= longest) return message("'", field, "'");
-    std::size_t cut = longest;
-    while (cut > 0 && (static_cast<unsigned char>(field[cut]) & 0xC0) == 0x80) --cut;
-    return message("'", field.substr(0, cut), "...' (", field.size(), " bytes)");
+    return message("'", utf8_prefix(field, longest), "...' (", field.size(), " bytes)");
 }
 
 /// The problems one error lists: all counted, the first `shown` kept, so that an input with millions

@@ -163,12 +163,7 @@ inline void write_file_atomically(const std::filesystem::path& path, std::span<c
     const std::filesystem::path target = detail::save_target(path);
     // The temporary file is named after the target, cut to 200 bytes (not inside a UTF-8 character),
     // so that with ".tmp-" and up to 20 random digits it stays within the 255 bytes a name may have.
-    std::string stem = target.filename().string();
-    if (stem.size() > 200) {
-        std::size_t cut = 200;
-        while (cut > 0 && (static_cast<unsigned char>(stem[cut]) & 0xC0) == 0x80) --cut;
-        stem.resize(cut);
-    }
+    const std::string stem(detail::utf8_prefix(target.filename().string(), 200));
     std::random_device random;
     const std::filesystem::path temporary =
         target.parent_path() / (stem + ".tmp-" + std::to_string(random()) + std::to_string(random()));

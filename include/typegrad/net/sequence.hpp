@@ -332,7 +332,7 @@ T value_and_grad_sequence(const params<Net, T>& p, const rows<T, Net::in_size>& 
                           const batch_info& info = {mode::training}) {
     using plan = detail::sequence_plan<Net, T>;
     const std::size_t n = plan::template rows_at<Net::layer_count>(steps);
-    constexpr bool to_label = plan::template rows_at<Net::layer_count>(2) == 1;  // ends in tg::last_step
+    constexpr bool to_label = plan::one_row[Net::layer_count];  // ends in tg::last_step
     if (targets.size() != n)
         throw value_error(detail::message("tg::value_and_grad_sequence: ", targets.size(), " targets for ", n,
                                           " output rows, expected one target per output row (",

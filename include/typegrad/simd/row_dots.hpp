@@ -59,13 +59,17 @@ inline __m512 fold(__m512 a) noexcept {
 
 /// Combines N vectors with groups of S lanes down to one vector with a row per lane: v[i] with
 /// v[i + half] at each level (a missing partner is v[i] itself, whose extra lanes are never read).
+/// The levels (log2 S ≤ 4) and their combines are written out, so that v stays in registers at -O2.
 template <std::size_t S, std::size_t N>
-inline __m512 combine_all(__m512* v) noexcept {
+TYPEGRAD_ALWAYS_INLINE inline __m512 combine_all(__m512* v) noexcept {
     if constexpr (S == 1) {
         return v[0];
     } else {
         constexpr std::size_t half = (N + 1) / 2;
-        for (std::size_t i = 0; i < half; ++i) v[i] = i + half < N ? combine<S>(v[i], v[i + half]) : fold<S>(v[i]);
+        unroll<half>([&](auto i) TYPEGRAD_ALWAYS_INLINE {
+            if constexpr (i + half < N) v[i] = combine<S>(v[i], v[i + half]);
+            else v[i] = fold<S>(v[i]);
+        });
         return combine_all<S / 2, half>(v);
     }
 }
@@ -143,9 +147,14 @@ TYPEGRAD_ALWAYS_INLINE inline void eight_rows(const float* W, const float* x, __
     __m512 a[G];
     const __m512 x0 = _mm512_loadu_ps(x);
     unroll<G>([&](auto g) TYPEGRAD_ALWAYS_INLINE { a[g] = _mm512_mul_ps(_mm512_loadu_ps(W + (R0 + g) * C), x0); });
-    for (std::size_t k = 1; k < full; ++k) {
+    const auto batch_at = [&](std::size_t k) TYPEGRAD_ALWAYS_INLINE {
         const __m512 xk = _mm512_loadu_ps(x + 16 * k);
         unroll<G>([&](auto g) TYPEGRAD_ALWAYS_INLINE { a[g] = _mm512_fmadd_ps(_mm512_loadu_ps(W + (R0 + g) * C + 16 * k), xk, a[g]); });
+    };
+    if constexpr (full <= 8) {  // a row of up to eight batches written out, at -O2 as at -O3
+        unroll<full - 1>([&](auto k) TYPEGRAD_ALWAYS_INLINE { batch_at(k + 1); });
+    } else {
+        for (std::size_t k = 1; k < full; ++k) batch_at(k);
     }
     if constexpr (C % 16 != 0) {
         const __m512 xk = _mm512_maskz_loadu_ps(tail, x + 16 * full);
@@ -176,16 +185,16 @@ TYPEGRAD_ALWAYS_INLINE inline batch<float> row_dots_avx512(const float* W, const
         // [r hi, r+1 lo] (one load from the middle) times [x hi, x lo] gives r in lanes 0-7, r + 1 in 8-15.
         const __m512 xv = _mm512_loadu_ps(x);
         const __m512 xs = _mm512_shuffle_f32x4(xv, xv, 0x4E);
-        for (std::size_t k = 0; k < L::vectors; ++k) {
+        unroll<L::vectors>([&](auto k) TYPEGRAD_ALWAYS_INLINE {
             const float* w = W + 32 * k;
-            if (2 * k + 1 < Rows) {
+            if constexpr (2 * k + 1 < Rows) {
                 const __m512 outer = _mm512_mask_loadu_ps(_mm512_loadu_ps(w), 0xFF00, w + 16);
                 v[k] = _mm512_fmadd_ps(_mm512_loadu_ps(w + 8), xs, _mm512_mul_ps(outer, xv));
             } else {
                 v[k] = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(0x00FF, w + 8), xs,
                                        _mm512_mul_ps(_mm512_maskz_loadu_ps(0x00FF, w), xv));
             }
-        }
+        });
     } else if constexpr (C > 16) {
         // Eight rows at a time, a batch of columns at a time, so that each batch of x is loaded once
         // for eight FMAs (x does not stay in registers when the rows are long).
@@ -197,14 +206,14 @@ TYPEGRAD_ALWAYS_INLINE inline batch<float> row_dots_avx512(const float* W, const
         // repeated in every group.
         const __m512 x0 = _mm512_maskz_loadu_ps(first_lanes(C), x);
         const __m512 xt = L::group == 16 ? x0 : _mm512_permutexvar_ps(_mm512_load_si512(L::tile.v), x0);
-        for (std::size_t k = 0; k < L::vectors; ++k) {
-            const std::size_t rows = Rows - k * L::rows_per_vector;
-            const auto m = static_cast<__mmask16>(
+        unroll<L::vectors>([&](auto k) TYPEGRAD_ALWAYS_INLINE {
+            constexpr std::size_t rows = Rows - k * L::rows_per_vector;
+            constexpr auto m = static_cast<__mmask16>(
                 L::used & (rows >= L::rows_per_vector ? 0xFFFFu : (1u << (rows * L::group)) - 1));
             const float* w = W + k * L::rows_per_vector * C;
-            const __m512 wv = C == L::group ? _mm512_maskz_loadu_ps(m, w) : _mm512_maskz_expandloadu_ps(m, w);
-            v[k] = _mm512_mul_ps(wv, xt);
-        }
+            if constexpr (C == L::group) v[k] = _mm512_mul_ps(_mm512_maskz_loadu_ps(m, w), xt);
+            else v[k] = _mm512_mul_ps(_mm512_maskz_expandloadu_ps(m, w), xt);
+        });
     }
     const __m512 z = combine_all<L::S, L::vectors>(v);
     if constexpr (L::in_order) return z;
