@@ -131,7 +131,7 @@ TYPEGRAD_ALWAYS_INLINE inline void gemv_narrow(const T* W, const T* x, const T* 
                 sum += xsimd::swizzle(p, xsimd::make_batch_constant<IB, element_of_row<I, C, decltype(c)::value + 1>>());
             });
             if constexpr (k == 0) z = sum;
-            else z = xsimd::select(xsimd::make_batch_bool_constant<B, in_block<C, decltype(k)::value>>(), sum, z);
+            else z = xsimd::select(lanes_where<B, in_block<C, decltype(k)::value>>(), sum, z);
         });
         return z;
     };

@@ -63,7 +63,7 @@ TYPEGRAD_ALWAYS_INLINE inline void interleave(const T* const* taps, T* out) noex
             const auto lanes = xsimd::make_batch_constant<IB, detail::interleave_source<I, K, j>>();
             B merged(T{});
             unroll<K>([&](auto k) TYPEGRAD_ALWAYS_INLINE {
-                merged = xsimd::select(xsimd::make_batch_bool_constant<B, detail::interleave_lane_of_tap<N, K, j, k>>(),
+                merged = xsimd::select(detail::lanes_where<B, detail::interleave_lane_of_tap<N, K, j, k>>(),
                                        xsimd::swizzle(tap[k], lanes), merged);
             });
             merged.store_unaligned(out + j * w);

@@ -82,6 +82,45 @@ inline void store_head_x86(T* p, batch<T> b) noexcept {
     }
 }
 
+#if defined(__AVX512F__)
+/// The first Bytes (a multiple of 4, below 64) bytes at p in the low bytes of a register, the rest
+/// zero: plain loads of 32, 16, 8 and 4 bytes put together.
+template <std::size_t Bytes>
+inline __m512i load_bytes_512(const void* p) noexcept {
+    const auto* c = static_cast<const char*>(p);
+    const auto half = [](const char* h, auto bytes) {
+        if constexpr (bytes >= 16)
+            return _mm256_set_m128i(load_bytes<bytes - 16>(h + 16), _mm_loadu_si128(reinterpret_cast<const __m128i*>(h)));
+        else return _mm256_zextsi128_si256(load_bytes<bytes>(h));
+    };
+    if constexpr (Bytes >= 32)
+        return _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(c))),
+                                  half(c + 32, std::integral_constant<std::size_t, Bytes - 32>{}), 1);
+    else return _mm512_zextsi256_si512(half(c, std::integral_constant<std::size_t, Bytes>{}));
+}
+
+/// Writes the low Bytes (a multiple of 4, below 64) bytes of v to p by plain stores, which store
+/// forwarding serves to later loads (after a masked store, a load waits until it reaches the cache).
+template <std::size_t Bytes>
+inline void store_bytes_512(void* p, __m512i v) noexcept {
+    auto* c = static_cast<char*>(p);
+    const auto half = [](char* h, __m256i u, auto bytes) {
+        if constexpr (bytes >= 16) {
+            _mm_storeu_si128(reinterpret_cast<__m128i*>(h), _mm256_castsi256_si128(u));
+            store_bytes<bytes - 16>(h + 16, _mm256_extracti128_si256(u, 1));
+        } else {
+            store_bytes<bytes>(h, _mm256_castsi256_si128(u));
+        }
+    };
+    if constexpr (Bytes >= 32) {
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(c), _mm512_castsi512_si256(v));
+        half(c + 32, _mm512_extracti64x4_epi64(v, 1), std::integral_constant<std::size_t, Bytes - 32>{});
+    } else {
+        half(c, _mm512_castsi512_si256(v), std::integral_constant<std::size_t, Bytes>{});
+    }
+}
+#endif
+
 }  // namespace detail
 #endif
 
@@ -90,21 +129,14 @@ template <std::size_t M, scalar T>
 inline batch<T> load_head(const T* p, batch<T> fill) noexcept {
     static_assert(M > 0 && M < width<T>, "load_head is for partial batches");
 #if defined(__AVX512F__)
-    if constexpr (width<T> * sizeof(T) == 64 && M * sizeof(T) <= 8) {
-        // One or two elements: a plain load, which store forwarding serves from store_head's plain
-        // store (after a masked store, a load waits until the store has reached the cache).
-        const __m128i head = M * sizeof(T) == 4 ? _mm_loadu_si32(p) : _mm_loadu_si64(p);
-        if constexpr (sizeof(T) == 4)
-            return _mm512_mask_mov_ps(fill, static_cast<__mmask16>((1u << M) - 1),
-                                      _mm512_castps128_ps512(_mm_castsi128_ps(head)));
-        else
-            return _mm512_mask_mov_pd(fill, static_cast<__mmask8>(1), _mm512_castpd128_pd512(_mm_castsi128_pd(head)));
-    } else if constexpr (width<T> * sizeof(T) == 64) {
+    if constexpr (width<T> * sizeof(T) == 64) {
+        // Plain loads, which store forwarding serves from store_head's plain stores.
+        const __m512i head = detail::load_bytes_512<M * sizeof(T)>(p);
         constexpr auto mask = static_cast<unsigned>((1ull << M) - 1);
         if constexpr (sizeof(T) == 4)
-            return _mm512_mask_loadu_ps(fill, static_cast<__mmask16>(mask), p);
+            return _mm512_mask_mov_ps(fill, static_cast<__mmask16>(mask), _mm512_castsi512_ps(head));
         else
-            return _mm512_mask_loadu_pd(fill, static_cast<__mmask8>(mask), p);
+            return _mm512_mask_mov_pd(fill, static_cast<__mmask8>(mask), _mm512_castsi512_pd(head));
     }
 #endif
 #if defined(__SSE2__)
@@ -140,19 +172,9 @@ template <std::size_t M, scalar T>
 inline void store_head(T* p, batch<T> b) noexcept {
     static_assert(M > 0 && M < width<T>, "store_head is for partial batches");
 #if defined(__AVX512F__)
-    if constexpr (width<T> * sizeof(T) == 64 && M * sizeof(T) <= 8) {
-        __m128i head;
-        if constexpr (sizeof(T) == 4) head = _mm_castps_si128(_mm512_castps512_ps128(b));
-        else head = _mm_castpd_si128(_mm512_castpd512_pd128(b));
-        if constexpr (M * sizeof(T) == 4) _mm_storeu_si32(p, head);
-        else _mm_storeu_si64(p, head);
-        return;
-    } else if constexpr (width<T> * sizeof(T) == 64) {
-        constexpr auto mask = static_cast<unsigned>((1ull << M) - 1);
-        if constexpr (sizeof(T) == 4)
-            _mm512_mask_storeu_ps(p, static_cast<__mmask16>(mask), b);
-        else
-            _mm512_mask_storeu_pd(p, static_cast<__mmask8>(mask), b);
+    if constexpr (width<T> * sizeof(T) == 64) {
+        if constexpr (sizeof(T) == 4) detail::store_bytes_512<M * sizeof(T)>(p, _mm512_castps_si512(b));
+        else detail::store_bytes_512<M * sizeof(T)>(p, _mm512_castpd_si512(b));
         return;
     }
 #endif

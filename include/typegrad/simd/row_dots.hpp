@@ -13,6 +13,7 @@
 #include <utility>
 
 #include <typegrad/simd/batch.hpp>
+#include <typegrad/simd/partial.hpp>
 #include <typegrad/simd/unroll.hpp>
 
 #if defined(__AVX512F__)
@@ -157,7 +158,7 @@ TYPEGRAD_ALWAYS_INLINE inline void eight_rows(const float* W, const float* x, __
         for (std::size_t k = 1; k < full; ++k) batch_at(k);
     }
     if constexpr (C % 16 != 0) {
-        const __m512 xk = _mm512_maskz_loadu_ps(tail, x + 16 * full);
+        const __m512 xk = load_head<C % 16>(x + 16 * full);  // plain loads, served by store forwarding
         unroll<G>([&](auto g) TYPEGRAD_ALWAYS_INLINE {
             a[g] = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(tail, W + (R0 + g) * C + 16 * full), xk, a[g]);
         });
@@ -204,7 +205,7 @@ TYPEGRAD_ALWAYS_INLINE inline batch<float> row_dots_avx512(const float* W, const
     } else {
         // rows_per_vector rows per load (an expanding load when C is not a power of two), times x
         // repeated in every group.
-        const __m512 x0 = _mm512_maskz_loadu_ps(first_lanes(C), x);
+        const __m512 x0 = load_head<C>(x);  // C < 16 here
         const __m512 xt = L::group == 16 ? x0 : _mm512_permutexvar_ps(_mm512_load_si512(L::tile.v), x0);
         unroll<L::vectors>([&](auto k) TYPEGRAD_ALWAYS_INLINE {
             constexpr std::size_t rows = Rows - k * L::rows_per_vector;

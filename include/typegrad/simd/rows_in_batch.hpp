@@ -33,6 +33,25 @@ struct element_of_row {
     static constexpr I get(I l, I n) { return (l % (n / I(C))) * I(C) + I(Col); }
 };
 
+/// The mask of the lanes l where Pred::get(l, width) holds, for xsimd::select. On AVX-512 it is made
+/// from its bits, a constant: xsimd 8 converts a batch_bool_constant to a mask register lane by lane,
+/// in a call on every use.
+template <class B, class Pred>
+inline typename B::batch_bool_type lanes_where() noexcept {
+#if defined(__AVX512F__)
+    if constexpr (sizeof(B) == 64) {
+        constexpr auto bits = [] {
+            unsigned m = 0;
+            for (std::size_t l = 0; l < B::size; ++l)
+                if (Pred::get(l, B::size)) m |= 1u << l;
+            return m;
+        }();
+        return typename B::batch_bool_type(static_cast<typename B::batch_bool_type::register_type>(bits));
+    }
+#endif
+    return xsimd::make_batch_bool_constant<B, Pred>();
+}
+
 /// True in lanes Block·(width / C) … (Block + 1)·(width / C) - 1.
 template <std::size_t C, std::size_t Block>
 struct in_block {
