@@ -339,4 +339,25 @@ BOOST_AUTO_TEST_CASE(initial_epoch_past_epochs_is_a_value_error) {
     BOOST_TEST(run.history.empty());
 }
 
+// A count of epochs no run can have reached (a hostile checkpoint's) is refused, not replayed shuffle by
+// shuffle for years; without shuffling there is nothing to replay.
+BOOST_AUTO_TEST_CASE(initial_epoch_beyond_any_run_is_a_value_error) {
+    P p = tg::init<plain, double>(1);
+    tg::sgd opt{0.1};
+    const auto data = points<double>();
+    const std::size_t most = (std::size_t{1} << 36) / data.size(), absurd = std::size_t{1} << 62;
+    BOOST_TEST(throws_value_error(
+        [&] {
+            tg::fit<plain>(p, data, tg::softmax_cross_entropy{}, opt,
+                           {.epochs = absurd + 1, .initial_epoch = absurd, .report = tg::progress::none});
+        },
+        "tg::fit: initial_epoch is " + std::to_string(absurd) + ", expected at most " + std::to_string(most) + " for " +
+            std::to_string(data.size()) +
+            " samples: resuming replays the shuffle of every epoch already run, at most 2^36 draws in all"));
+    const auto run = tg::fit<plain>(p, data, tg::softmax_cross_entropy{}, opt,
+                                    {.epochs = absurd, .initial_epoch = absurd, .shuffle = false,
+                                     .report = tg::progress::none});
+    BOOST_TEST(run.history.empty());
+}
+
 BOOST_AUTO_TEST_SUITE_END()

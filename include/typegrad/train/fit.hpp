@@ -601,6 +601,14 @@ void check_fit(const Data& train, const Data* validation, const fit_options& opt
     if (options.initial_epoch > options.epochs)
         throw value_error(message("tg::fit: initial_epoch is ", options.initial_epoch, ", expected at most epochs (",
                                   options.epochs, "): the epochs already run of the ", options.epochs, " to run"));
+    // Resuming replays the shuffle of every epoch already run, a pass over the samples each: a count of
+    // epochs no run can have reached (a hostile checkpoint's) would take years.
+    constexpr std::size_t most_draws = std::size_t{1} << 36;
+    if (options.shuffle && options.initial_epoch > most_draws / train.size())
+        throw value_error(message("tg::fit: initial_epoch is ", options.initial_epoch, ", expected at most ",
+                                  most_draws / train.size(), " for ", train.size(),
+                                  " samples: resuming replays the shuffle of every epoch already run, at most 2^36 "
+                                  "draws in all"));
     check_validation_options<Data>(options, validation != nullptr);
     if constexpr (checked_optimizer<Opt, T>) opt.template check<T>();
 }
@@ -674,7 +682,8 @@ fit_result fit_with(params<Net, T>& p, const Data& train, const Data* validation
         if (options.shuffle)
             for (std::size_t i = n - 1; i > 0; --i) std::swap(order[i], order[shuffler.next() % (i + 1)]);
     };
-    for (std::size_t epoch = 1; epoch <= options.initial_epoch; ++epoch) shuffle();
+    if (options.shuffle)
+        for (std::size_t epoch = 1; epoch <= options.initial_epoch; ++epoch) shuffle();
     for (std::size_t epoch = options.initial_epoch + 1; epoch <= options.epochs; ++epoch) {
         const auto start = std::chrono::steady_clock::now();
         shuffle();
