@@ -1,9 +1,9 @@
 // Loads and stores of the first M elements of a batch (M < width), for the tails of kernels whose
 // sizes are not multiples of the SIMD width. They touch exactly M elements of memory. On x86 they
-// are plain loads and stores of 16, 8 and 4 bytes put together in registers (with AVX-512, single
-// masked instructions beyond two elements): a load that follows a store of the same bytes is then
-// served by store forwarding, where a stack buffer written element by element and read back whole
-// stalls. Other targets go through such a buffer.
+// are plain loads and stores of 32 (AVX-512), 16, 8 and 4 bytes put together in registers: a load
+// that follows a store of the same bytes is then served by store forwarding, where a stack buffer
+// written element by element and read back whole stalls, and a load after a masked store (AVX-512)
+// waits until the store has reached the cache. Other targets go through such a buffer.
 #pragma once
 
 #include <array>
@@ -90,7 +90,8 @@ inline __m512i load_bytes_512(const void* p) noexcept {
     const auto* c = static_cast<const char*>(p);
     const auto half = [](const char* h, auto bytes) {
         if constexpr (bytes >= 16)
-            return _mm256_set_m128i(load_bytes<bytes - 16>(h + 16), _mm_loadu_si128(reinterpret_cast<const __m128i*>(h)));
+            return _mm256_set_m128i(load_bytes<bytes - 16>(h + 16),
+                                    _mm_loadu_si128(reinterpret_cast<const __m128i*>(h)));
         else return _mm256_zextsi128_si256(load_bytes<bytes>(h));
     };
     if constexpr (Bytes >= 32)

@@ -15,8 +15,9 @@ template <class... Capacities>
 void check_steps(std::string_view layer, std::string_view pass, std::size_t steps, const Capacities&... named) {
     const auto check = [&](const auto& entry) {
         if (steps > entry.second)
-            throw value_error(message("tg::", layer, "::", pass, ": ", steps, steps == 1 ? " step" : " steps", ", but ", entry.first, " holds ",
-                                      entry.second, " rows; expected at most that many steps"));
+            throw value_error(message("tg::", layer, "::", pass, ": ", steps, steps == 1 ? " step" : " steps",
+                                      ", but ", entry.first, " holds ", entry.second,
+                                      " rows; expected at most that many steps"));
     };
     (check(named), ...);
 }
