@@ -88,16 +88,17 @@ inline void store_head_x86(T* p, batch<T> b) noexcept {
 template <std::size_t Bytes>
 inline __m512i load_bytes_512(const void* p) noexcept {
     const auto* c = static_cast<const char*>(p);
+    // The pieces are put together by inserts, except where the rest is zero: a zero-extending move
+    // costs nothing, an insert a shuffle.
     const auto half = [](const char* h, auto bytes) {
-        if constexpr (bytes >= 16)
-            return _mm256_set_m128i(load_bytes<bytes - 16>(h + 16),
-                                    _mm_loadu_si128(reinterpret_cast<const __m128i*>(h)));
+        if constexpr (bytes > 16) return _mm256_set_m128i(load_bytes<bytes - 16>(h + 16), load_bytes<16>(h));
         else return _mm256_zextsi128_si256(load_bytes<bytes>(h));
     };
-    if constexpr (Bytes >= 32)
-        return _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(c))),
-                                  half(c + 32, std::integral_constant<std::size_t, Bytes - 32>{}), 1);
-    else return _mm512_zextsi256_si512(half(c, std::integral_constant<std::size_t, Bytes>{}));
+    const auto low = [c] { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(c)); };
+    using rest = std::integral_constant<std::size_t, (Bytes > 32 ? Bytes - 32 : Bytes)>;
+    if constexpr (Bytes > 32) return _mm512_inserti64x4(_mm512_castsi256_si512(low()), half(c + 32, rest{}), 1);
+    else if constexpr (Bytes == 32) return _mm512_zextsi256_si512(low());
+    else return _mm512_zextsi256_si512(half(c, rest{}));
 }
 
 /// Writes the low Bytes (a multiple of 4, below 64) bytes of v to p by plain stores, which store
@@ -159,6 +160,14 @@ inline batch<T> load_head(const T* p, batch<T> fill) noexcept {
 /// The first M elements of p in lanes 0..M-1, zero in the others.
 template <std::size_t M, scalar T>
 inline batch<T> load_head(const T* p) noexcept {
+#if defined(__AVX512F__)
+    if constexpr (width<T> * sizeof(T) == 64) {
+        static_assert(M > 0 && M < width<T>, "load_head is for partial batches");
+        const __m512i head = detail::load_bytes_512<M * sizeof(T)>(p);  // zero beyond the M elements
+        if constexpr (sizeof(T) == 4) return _mm512_castsi512_ps(head);
+        else return _mm512_castsi512_pd(head);
+    }
+#endif
 #if defined(__SSE2__)
     if constexpr (sizeof(batch<T>) <= 32) {
         static_assert(M > 0 && M < width<T>, "load_head is for partial batches");
