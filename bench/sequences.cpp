@@ -1,8 +1,8 @@
 // Streaming sequence models, one time step per iteration, float, one thread: tg::lstm<1, 32> and
 // tg::gru<1, 40>, each followed by a dense layer to one output, and a stack of five causal conv1d
 // layers of 8 channels (tg::stream), against a hand-written fixed-size Eigen baseline doing the same
-// math in the same run (biases pre-summed where PyTorch keeps two). The LSTM and the GRU also run as
-// tg::stream from tg::inference_params ("typegrad-prepared").
+// math in the same run (biases pre-summed where PyTorch keeps two). Each also runs as tg::stream from
+// tg::inference_params ("typegrad-prepared").
 // Before timing, both run the same 4096-step input and must agree. After the runs, a table gives
 // typegrad time / baseline time for each case (below 1: typegrad is faster).
 // typegrad first: its SIMD door includes the intrinsics headers under the pragma that silences
@@ -258,8 +258,10 @@ struct eigen_conv_stack {
     }
 };
 
+// From tg::params, or (Params = tg::inference_params<conv_stack>) from each tap's weights transposed.
+template <class Params = tg::params<conv_stack>>
 void conv1d_stack_typegrad(benchmark::State& state) {
-    const auto p = tg::init<conv_stack>(1);
+    const Params p(tg::init<conv_stack>(1));
     static const conv_signal in;
     tg::stream<conv_stack> s;
     int t = 0;
@@ -284,14 +286,16 @@ void conv1d_stack_eigen(benchmark::State& state) {
 // Both implementations must agree over a whole signal before their speeds mean anything.
 bool conv1d_stack_agrees() {
     const auto p = tg::init<conv_stack>(1);
+    const tg::inference_params<conv_stack> prepared(p);
     static const conv_signal in;
-    tg::stream<conv_stack> s;
+    tg::stream<conv_stack> s, from_prepared;
     eigen_conv_stack e(p);
     float worst = 0;
     for (int t = 0; t < inputs; ++t) {
         const auto y = s.step(p, in.ours[t]);
+        const auto y_prepared = from_prepared.step(prepared, in.ours[t]);
         const vec8 z = e.step(in.eigen[t]);
-        for (int o = 0; o < 8; ++o) worst = std::max(worst, std::abs(y[o] - z(o)));
+        for (int o = 0; o < 8; ++o) worst = std::max({worst, std::abs(y[o] - z(o)), std::abs(y_prepared[o] - z(o))});
     }
     if (worst > 1e-5f) std::fprintf(stderr, "conv1d stack: typegrad and Eigen differ by %g\n", double(worst));
     return worst <= 1e-5f;
@@ -305,7 +309,8 @@ BENCHMARK(stream<eigen_lstm>)->Name("lstm_1_32_dense/eigen");
 BENCHMARK(stream<typegrad_gru>)->Name("gru_1_40_dense/typegrad");
 BENCHMARK(stream<typegrad_gru_prepared>)->Name("gru_1_40_dense/typegrad-prepared");
 BENCHMARK(stream<eigen_gru>)->Name("gru_1_40_dense/eigen");
-BENCHMARK(conv1d_stack_typegrad)->Name("conv1d_stack/typegrad");
+BENCHMARK(conv1d_stack_typegrad<>)->Name("conv1d_stack/typegrad");
+BENCHMARK(conv1d_stack_typegrad<tg::inference_params<conv_stack>>)->Name("conv1d_stack/typegrad-prepared");
 BENCHMARK(conv1d_stack_eigen)->Name("conv1d_stack/eigen");
 
 int main(int argc, char** argv) {

@@ -27,7 +27,7 @@ static_assert(tg::params_t<tg::lstm<3, 5>, float, 3>::count == 4 * 5 * (3 + 5 + 
 static_assert(tg::params_t<tg::gru<3, 5>, double, 3>::count == 3 * 5 * (3 + 5 + 2));
 static_assert(!tg::sequence_layer<tg::dense<3, 5>>);
 static_assert(tg::streams_prepared<tg::lstm<3, 5>> && tg::streams_prepared<tg::gru<1, 40>, double>);
-static_assert(!tg::streams_prepared<tg::conv1d<2, 3, 2>> && !tg::streams_prepared<tg::dense<3, 5>>);
+static_assert(tg::streams_prepared<tg::conv1d<2, 3, 2>> && !tg::streams_prepared<tg::dense<3, 5>>);
 
 namespace {
 

@@ -3,7 +3,8 @@
 // being zero: PyTorch's nn.Conv1d (a cross-correlation) with (Kernel - 1)·Dilation zeros of padding on
 // the left only, so that its last tap sees the current input. Its parameters are nn.Conv1d's, "weight"
 // [OutCh, InCh, Kernel] and "bias" [OutCh]. Each step gathers the Kernel inputs it sees into one window
-// laid out as a row of the weight ([InCh][Kernel]), so that the step is one gemv.
+// laid out as a row of the weight ([InCh][Kernel]), so that the step is one gemv; from tg::inference_params
+// (each tap's weights transposed) it sums the weights' columns scaled by the inputs, the newest last.
 #pragma once
 
 #include <algorithm>
@@ -35,6 +36,16 @@ struct conv1d_params {
         f(std::string_view{"bias"}, ps.bias...);
     }
     friend constexpr bool operator==(const conv1d_params&, const conv1d_params&) noexcept = default;
+};
+
+/// conv1d's streaming layout (tg::inference_params): each tap's weights transposed, W[:, :, k]ᵀ (In×Out)
+/// for k = 0 … K - 1, one after the other, so that a step adds each input's column of weights scaled by
+/// it (simd::gemv_t_taps) instead of forming one dot product per output, and the newest input's columns
+/// come last: the step waits for the previous layer only for them, with no horizontal sum after.
+template <scalar T, std::size_t In, std::size_t Out, std::size_t K>
+struct conv1d_stream_params {
+    vec<T, K * In * Out> weight;  // tap k, input i: the Out weights at (k·In + i)·Out
+    vec<T, Out> bias;
 };
 
 /// conv1d's streaming state: the last Span inputs (Span = (K - 1)·Dilation + 1) in a ring buffer that
@@ -84,6 +95,8 @@ struct conv1d {
     template <scalar T, std::size_t>
     using state_type = conv1d_state<T, InCh, span>;
     template <scalar T, std::size_t>
+    using inference_params_type = conv1d_stream_params<T, InCh, OutCh, Kernel>;
+    template <scalar T, std::size_t>
     using sequence_cache_type = no_sequence_cache;
 
     /// PyTorch's default: weight and bias uniform in ±1/√(InCh·Kernel).
@@ -109,6 +122,28 @@ struct conv1d {
         vec<T, OutCh> y;
         simd::gemv_interleaved<OutCh, InCh, Kernel>(p.weight.data(), taps, p.bias.data(), y.data(),
                                                     [](auto z) { return z; });
+        return y;
+    }
+
+    /// p in conv1d_stream_params' layout.
+    template <scalar T>
+    static constexpr void prepare(const params_type<T, InCh>& p, conv1d_stream_params<T, InCh, OutCh, Kernel>& q) noexcept {
+        for (std::size_t k = 0; k < Kernel; ++k)
+            for (std::size_t i = 0; i < InCh; ++i)
+                for (std::size_t o = 0; o < OutCh; ++o) q.weight[(k * InCh + i) * OutCh + o] = p.weight(o, i, k);
+        q.bias = p.bias;
+    }
+
+    /// step from parameters prepared by tg::inference_params: the same result up to rounding.
+    template <scalar T>
+    TYPEGRAD_ALWAYS_INLINE static vec<T, OutCh> step(const conv1d_stream_params<T, InCh, OutCh, Kernel>& q,
+                                                     const vec<T, InCh>& x, state_type<T, InCh>& s) noexcept {
+        const T* newest = s.push(x);
+        const T* taps[Kernel];
+        for (std::size_t k = 0; k + 1 < Kernel; ++k) taps[k] = newest - lag(k) * InCh;
+        taps[Kernel - 1] = x.data();
+        vec<T, OutCh> y;
+        simd::gemv_t_taps<Kernel, InCh, OutCh>(q.weight.data(), taps, q.bias.data(), y.data(), [](auto z) { return z; });
         return y;
     }
 

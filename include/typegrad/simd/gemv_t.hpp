@@ -17,17 +17,18 @@ namespace typegrad::simd {
 
 namespace detail {
 
-/// y[0..Cols) = f(b + Σ_r x[r]·W[r·C + 0..Cols)) for a block of Cols ≤ 4·width columns starting at
-/// W (b may be null). The rows are spread over up to four chains of accumulators (about twelve
-/// registers in all, at least two rows per chain), so that the FMA latency is hidden even when the
-/// block is a single batch wide.
-template <std::size_t R, std::size_t C, std::size_t Cols, scalar T, class F>
-TYPEGRAD_ALWAYS_INLINE inline void gemv_t_block(const T* W, const T* x, const T* b, T* y, F& f) noexcept {
+/// y[0..Cols) = f(b + Σ_k Σ_r xs[k][r]·W[(k·R + r)·C + 0..Cols)) for a block of Cols ≤ 4·width columns
+/// starting at W (b may be null): K segments of R rows, each with its own inputs (K = 1: one vector x).
+/// The rows are spread over up to four chains of accumulators (about twelve registers in all, at
+/// least two rows per chain), so that the FMA latency is hidden even when the block is a single batch
+/// wide; the segments go in order, so that the last segment's rows end the chains.
+template <std::size_t R, std::size_t C, std::size_t Cols, std::size_t K, scalar T, class F>
+TYPEGRAD_ALWAYS_INLINE inline void gemv_t_block(const T* W, const T* const* xs, const T* b, T* y, F& f) noexcept {
     using B = batch<T>;
     constexpr std::size_t w = width<T>;
     constexpr std::size_t full = Cols / w, parts = full + (Cols % w != 0);
-    constexpr std::size_t chains = std::min<std::size_t>({(R + 1) / 2, 4, std::max<std::size_t>(1, 12 / parts)});
-    // Batch j of the block's columns, from W's row r (or the bias) and to y.
+    constexpr std::size_t chains = std::min<std::size_t>({(K * R + 1) / 2, 4, std::max<std::size_t>(1, 12 / parts)});
+    // Batch j of the block's columns, from a row of W (or the bias) and to y.
     const auto load = [](const T* row, auto j) TYPEGRAD_ALWAYS_INLINE {
         if constexpr (j < full) return B::load_unaligned(row + j * w);
         else return load_head<Cols % w>(row + j * w);
@@ -35,19 +36,32 @@ TYPEGRAD_ALWAYS_INLINE inline void gemv_t_block(const T* W, const T* x, const T*
     B acc[chains][parts];
     unroll<chains>([&](auto h) TYPEGRAD_ALWAYS_INLINE { unroll<parts>([&](auto j) TYPEGRAD_ALWAYS_INLINE { acc[h][j] = B(T{}); }); });
     if (b) unroll<parts>([&](auto j) TYPEGRAD_ALWAYS_INLINE { acc[0][j] = load(b, j); });
-    const auto step = [&](std::size_t r, B* a) TYPEGRAD_ALWAYS_INLINE {
-        const B xr(x[r]);
-        unroll<parts>([&](auto j) TYPEGRAD_ALWAYS_INLINE { a[j] = xsimd::fma(xr, load(W + r * C, j), a[j]); });
-    };
-    for (std::size_t r = 0; r + chains <= R; r += chains)
-        unroll<chains>([&](auto h) TYPEGRAD_ALWAYS_INLINE { step(r + h, acc[h]); });
-    unroll<R % chains>([&](auto h) TYPEGRAD_ALWAYS_INLINE { step(R - R % chains + h, acc[h]); });
+    unroll<K>([&](auto k) TYPEGRAD_ALWAYS_INLINE {
+        const T* x = xs[k];
+        const T* Wk = W + k * R * C;
+        const auto step = [&](std::size_t r, B* a) TYPEGRAD_ALWAYS_INLINE {
+            const B xr(x[r]);
+            unroll<parts>([&](auto j) TYPEGRAD_ALWAYS_INLINE { a[j] = xsimd::fma(xr, load(Wk + r * C, j), a[j]); });
+        };
+        for (std::size_t r = 0; r + chains <= R; r += chains)
+            unroll<chains>([&](auto h) TYPEGRAD_ALWAYS_INLINE { step(r + h, acc[h]); });
+        unroll<R % chains>([&](auto h) TYPEGRAD_ALWAYS_INLINE { step(R - R % chains + h, acc[h]); });
+    });
     unroll<parts>([&](auto j) TYPEGRAD_ALWAYS_INLINE {
         if constexpr (chains == 4) acc[0][j] = (acc[0][j] + acc[1][j]) + (acc[2][j] + acc[3][j]);
         else unroll<chains - 1>([&](auto h) TYPEGRAD_ALWAYS_INLINE { acc[0][j] += acc[h + 1][j]; });
         if constexpr (j < full) B(f(acc[0][j])).store_unaligned(y + j * w);
         else store_head<Cols % w>(y + j * w, B(f(acc[0][j])));
     });
+}
+
+/// gemv_t_block over C columns, in blocks of up to four batches.
+template <std::size_t R, std::size_t C, std::size_t K, scalar T, class F>
+TYPEGRAD_ALWAYS_INLINE inline void gemv_t_blocks(const T* W, const T* const* xs, const T* b, T* y, F& f) noexcept {
+    constexpr std::size_t block = 4 * width<T>;
+    std::size_t c = 0;
+    for (; c + block <= C; c += block) gemv_t_block<R, C, block, K>(W + c, xs, b ? b + c : b, y + c, f);
+    if constexpr (C % block != 0) gemv_t_block<R, C, C % block, K>(W + c, xs, b ? b + c : b, y + c, f);
 }
 
 }  // namespace detail
@@ -69,12 +83,18 @@ constexpr void gemv_t(const T* W, const T* x, const std::type_identity_t<T>* b, 
             for (std::size_t c = 0; c < C; ++c) z[c] += x[r] * W[r * C + c];
         for (std::size_t c = 0; c < C; ++c) y[c] = f(z[c]);
     } else {
-        constexpr std::size_t block = 4 * width<T>;
-        std::size_t c = 0;
-        for (; c + block <= C; c += block) detail::gemv_t_block<R, C, block>(W + c, x, b ? b + c : b, y + c, f);
-        if constexpr (C % block != 0)
-            detail::gemv_t_block<R, C, C % block>(W + c, x, b ? b + c : b, y + c, f);
+        detail::gemv_t_blocks<R, C, 1>(W, &x, b, y, f);
     }
+}
+
+/// y = f(b + Σ_k W_kᵀ·taps[k]) for K row-major In×C matrices W_k, one after the other from W (W_k at
+/// W + k·In·C), and K inputs of In (a causal convolution's step from its weights transposed per tap:
+/// conv1d's streaming layout). Each input's column of weights is scaled by it and added, with no
+/// horizontal sums; the taps are taken in their order, so that the last, the newest input, which the
+/// step waits for, ends each chain of accumulators.
+template <std::size_t K, std::size_t In, std::size_t C, scalar T, class F>
+TYPEGRAD_ALWAYS_INLINE inline void gemv_t_taps(const T* W, const T* const* taps, const T* b, T* y, F f) noexcept {
+    detail::gemv_t_blocks<In, C, K>(W, taps, b, y, f);
 }
 
 /// y = Wᵀ·x, W row-major R×C, x of R, y of C.
