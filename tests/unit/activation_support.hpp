@@ -1,5 +1,6 @@
 // Shared by the activation accuracy tests: an activation of many inputs through the layer's forward,
-// which runs the SIMD path (in vectors of 1000, so a partial batch at the tail).
+// which runs the SIMD path: in layers of 1000 (full batches and a partial one at the tail), or of 8,
+// which AVX-512 computes in 256-bit batches (simd::part_batch).
 #pragma once
 
 #include <algorithm>
@@ -10,9 +11,8 @@
 
 namespace activation_test {
 
-template <class Act, class T>
+template <class Act, std::size_t n = 1000, class T>
 std::vector<T> through_layer(const std::vector<T>& z) {
-    constexpr std::size_t n = 1000;
     std::vector<T> y(z.size());
     typegrad::vec<T, n> in;
     typegrad::output_cache<T, n> cache;

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstddef>
 #include <string_view>
@@ -115,12 +116,9 @@ struct conv1d {
     template <scalar T>
     TYPEGRAD_ALWAYS_INLINE static vec<T, OutCh> step(const params_type<T, InCh>& p, const vec<T, InCh>& x,
                                                      state_type<T, InCh>& s) noexcept {
-        const T* newest = s.push(x);
-        const T* taps[Kernel];
-        for (std::size_t k = 0; k + 1 < Kernel; ++k) taps[k] = newest - lag(k) * InCh;
-        taps[Kernel - 1] = x.data();  // the same values as newest, without waiting for the store
+        const auto taps = push(x, s);
         vec<T, OutCh> y;
-        simd::gemv_interleaved<OutCh, InCh, Kernel>(p.weight.data(), taps, p.bias.data(), y.data(),
+        simd::gemv_interleaved<OutCh, InCh, Kernel>(p.weight.data(), taps.data(), p.bias.data(), y.data(),
                                                     [](auto z) { return z; });
         return y;
     }
@@ -138,12 +136,10 @@ struct conv1d {
     template <scalar T>
     TYPEGRAD_ALWAYS_INLINE static vec<T, OutCh> step(const conv1d_stream_params<T, InCh, OutCh, Kernel>& q,
                                                      const vec<T, InCh>& x, state_type<T, InCh>& s) noexcept {
-        const T* newest = s.push(x);
-        const T* taps[Kernel];
-        for (std::size_t k = 0; k + 1 < Kernel; ++k) taps[k] = newest - lag(k) * InCh;
-        taps[Kernel - 1] = x.data();
+        const auto taps = push(x, s);
         vec<T, OutCh> y;
-        simd::gemv_t_taps<Kernel, InCh, OutCh>(q.weight.data(), taps, q.bias.data(), y.data(), [](auto z) { return z; });
+        simd::gemv_t_taps<Kernel, InCh, OutCh>(q.weight.data(), taps.data(), q.bias.data(), y.data(),
+                                               [](auto z) { return z; });
         return y;
     }
 
@@ -192,6 +188,20 @@ struct conv1d {
                 for (std::size_t i = 0; i < InCh; ++i) gx[i] += grad_window[i * Kernel + k];
             }
         }
+    }
+
+private:
+    /// A streaming step's start, whatever the layout of the weights: pushes x into the state's past and
+    /// returns the inputs the taps see, oldest first. The last is x itself, the same values as the newest
+    /// input in the state, so that the step does not wait for the store.
+    template <scalar T>
+    TYPEGRAD_ALWAYS_INLINE static std::array<const T*, Kernel> push(const vec<T, InCh>& x,
+                                                                    state_type<T, InCh>& s) noexcept {
+        const T* newest = s.push(x);
+        std::array<const T*, Kernel> taps;
+        for (std::size_t k = 0; k + 1 < Kernel; ++k) taps[k] = newest - lag(k) * InCh;
+        taps[Kernel - 1] = x.data();
+        return taps;
     }
 };
 

@@ -8,8 +8,23 @@
 
 #include <typegrad/simd/batch.hpp>
 #include <typegrad/simd/partial.hpp>
+#include <typegrad/simd/unroll.hpp>
 
 namespace typegrad::simd {
+
+namespace detail {
+
+/// y[0..M) = f(xs[0..M)...) for the last M < width elements of a map, in part_batch<T, M>: with
+/// AVX-512, in a 256-bit batch when they fit one.
+template <std::size_t M, scalar T, class F, class... X>
+TYPEGRAD_ALWAYS_INLINE inline void map_tail(T* y, F& f, const X*... xs) noexcept {
+    using B = part_batch<T, M>;
+    if constexpr (std::is_same_v<B, batch<T>>) store_head<M>(y, B(f(load_head<M>(xs)...)));
+    else if constexpr (M == B::size) B(f(B::load_unaligned(xs)...)).store_unaligned(y);
+    else store_head_x86<M>(y, B(f(load_head_x86<M, T, B>(xs)...)));
+}
+
+}  // namespace detail
 
 /// y[i] = f(x[i]) over N elements. x may equal y.
 template <std::size_t N, scalar T, class F>
@@ -21,10 +36,7 @@ constexpr void map(const T* x, T* y, F f) noexcept {
         constexpr std::size_t w = width<T>;
         std::size_t i = 0;
         for (; i + w <= N; i += w) B(f(B::load_unaligned(x + i))).store_unaligned(y + i);
-        if constexpr (N % w != 0) {
-            constexpr std::size_t tail = N - N % w;
-            store_head<N % w>(y + tail, B(f(load_head<N % w>(x + tail))));
-        }
+        if constexpr (N % w != 0) detail::map_tail<N % w>(y + (N - N % w), f, x + (N - N % w));
     }
 }
 
@@ -38,10 +50,7 @@ constexpr void map(const T* a, const T* b, T* y, F f) noexcept {
         constexpr std::size_t w = width<T>;
         std::size_t i = 0;
         for (; i + w <= N; i += w) B(f(B::load_unaligned(a + i), B::load_unaligned(b + i))).store_unaligned(y + i);
-        if constexpr (N % w != 0) {
-            constexpr std::size_t tail = N - N % w;
-            store_head<N % w>(y + tail, B(f(load_head<N % w>(a + tail), load_head<N % w>(b + tail))));
-        }
+        if constexpr (N % w != 0) detail::map_tail<N % w>(y + (N - N % w), f, a + (N - N % w), b + (N - N % w));
     }
 }
 

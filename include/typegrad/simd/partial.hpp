@@ -40,17 +40,17 @@ inline void store_bytes(void* p, __m128i v) noexcept {
     }
 }
 
-/// The first M elements at p as a batch of 16 or 32 bytes, the other lanes zero.
-template <std::size_t M, scalar T>
-inline batch<T> load_head_x86(const T* p) noexcept {
+/// The first M elements at p as a batch B of 16 or 32 bytes, the other lanes zero.
+template <std::size_t M, scalar T, class B = batch<T>>
+inline B load_head_x86(const T* p) noexcept {
     constexpr std::size_t bytes = M * sizeof(T);
-    if constexpr (sizeof(batch<T>) == 16) {
+    if constexpr (sizeof(B) == 16) {
         const __m128i v = load_bytes<bytes>(p);
         if constexpr (sizeof(T) == 4) return _mm_castsi128_ps(v);
         else return _mm_castsi128_pd(v);
     } else {
 #if defined(__AVX__)
-        static_assert(sizeof(batch<T>) == 32);
+        static_assert(sizeof(B) == 32);
         __m256i v;
         if constexpr (bytes < 16) v = _mm256_set_m128i(_mm_setzero_si128(), load_bytes<bytes>(p));
         else v = _mm256_set_m128i(load_bytes<bytes - 16>(p + 16 / sizeof(T)), load_bytes<16>(p));
@@ -60,11 +60,11 @@ inline batch<T> load_head_x86(const T* p) noexcept {
     }
 }
 
-/// Writes lanes 0..M-1 of a batch of 16 or 32 bytes to p.
-template <std::size_t M, scalar T>
-inline void store_head_x86(T* p, batch<T> b) noexcept {
+/// Writes lanes 0..M-1 of a batch B of 16 or 32 bytes to p.
+template <std::size_t M, scalar T, class B>
+inline void store_head_x86(T* p, B b) noexcept {
     constexpr std::size_t bytes = M * sizeof(T);
-    if constexpr (sizeof(batch<T>) == 16) {
+    if constexpr (sizeof(B) == 16) {
         if constexpr (sizeof(T) == 4) store_bytes<bytes>(p, _mm_castps_si128(b));
         else store_bytes<bytes>(p, _mm_castpd_si128(b));
     } else {

@@ -85,9 +85,10 @@ template <class V>
 constexpr V tanh_float(V z) noexcept {
     const auto [x, p, q] = tanh_rational(z);
     const V num = x * p;
-    // Scalars, SSE and AVX: the divider. Below 2^-12, P and Q round to 1, so tiny x stays exact. On an
-    // AMD Zen 3 a layer of tanh ran 21% faster than with the reciprocal below, and the tanh network's
-    // forward 4-10% (its divisions overlap the products, which keep the FMA units busy).
+    // Scalars and batches of up to 8 floats (SSE, AVX, and AVX-512's 256-bit parts, simd::part_batch):
+    // the divider. Below 2^-12, P and Q round to 1, so tiny x stays exact. On an AMD Zen 3 a layer of
+    // tanh ran 21% faster than with the reciprocal below, and the tanh network's forward 4-10% (its
+    // divisions overlap the products, which keep the FMA units busy).
     constexpr bool divides = [] {
         if constexpr (std::is_floating_point_v<V>) return true;
         else return V::size < 16;
@@ -95,7 +96,7 @@ constexpr V tanh_float(V z) noexcept {
     if constexpr (divides) {
         return min_of(V(1.0f), max_of(V(-1.0f), num / q));
     } else {
-        // AVX-512: num / q from the approximate reciprocal and one correction of the quotient, which
+        // 512-bit batches: num / q from the approximate reciprocal and one correction of the quotient, which
         // leaves about the square of its error: there the divider takes about as long as the rest of
         // the function for each batch and would limit a layer of tanh.
         // That square of the 14-bit estimate's error can still reach the last bit of a tiny x. Below
@@ -108,9 +109,15 @@ constexpr V tanh_float(V z) noexcept {
     }
 }
 
+/// Whether V is float or a batch of floats (of any width: simd::map runs parts in narrower ones).
+template <class V>
+inline constexpr bool is_float_v = std::is_same_v<V, float>;
+template <class Arch>
+inline constexpr bool is_float_v<xsimd::batch<float, Arch>> = true;
+
 template <class V>
 constexpr V tanh_of(V z) noexcept {
-    if constexpr (std::is_same_v<V, float> || std::is_same_v<V, simd::batch<float>>) return tanh_float(z);
+    if constexpr (is_float_v<V>) return tanh_float(z);
     else if constexpr (std::is_floating_point_v<V>) return std::tanh(z);
     else return xsimd::tanh(z);
 }
