@@ -18,10 +18,11 @@ namespace tg = typegrad;
 
 namespace {
 
-// sigmoid of each input through the layer's forward (the SIMD path), in layers of 1000 and of 8.
+// sigmoid of each input through the layer's forward (the SIMD path), in layers of 1000, 8 and 3.
 template <class T>
 std::vector<std::vector<T>> layer_sigmoid(const std::vector<T>& z) {
-    return {activation_test::through_layer<tg::sigmoid>(z), activation_test::through_layer<tg::sigmoid, 8>(z)};
+    return {activation_test::through_layer<tg::sigmoid>(z), activation_test::through_layer<tg::sigmoid, 8>(z),
+            activation_test::through_layer<tg::sigmoid, 3>(z)};
 }
 
 template <class T>

@@ -1,6 +1,6 @@
 // Shared by the activation accuracy tests: an activation of many inputs through the layer's forward,
-// which runs the SIMD path: in layers of 1000 (full batches and a partial one at the tail), or of 8,
-// which AVX-512 computes in 256-bit batches (simd::part_batch).
+// which runs the SIMD path: in layers of 1000 (full batches and a partial one at the tail), or of 8 or
+// 3, which AVX-512 computes in 256-bit batches (simd::part_batch), whole or partial.
 #pragma once
 
 #include <algorithm>

@@ -30,11 +30,12 @@ using batch = xsimd::batch<T>;
 template <scalar T>
 inline constexpr std::size_t width = batch<T>::size;
 
-/// The batch for a part of M ≤ width<T> elements that an elementwise map computes on its own (a layer
-/// of 8 floats, or the last 8 of 24): with AVX-512, the 256-bit batch when the part fits in one;
-/// elsewhere batch<T>. There tg::tanh divides instead of refining a 512-bit approximate reciprocal,
-/// which shortens each step of a stream of narrow layers (the conv1d stack of bench/sequences: 81 → 66
-/// ns at -O3 on an Intel Xeon).
+/// The batch for a part of M ≤ width<T> elements that simd::map computes on its own (a layer of 8
+/// floats, or the last 8 of 24): with AVX-512, the 256-bit batch (AVX2 with FMA) when the part fits in
+/// one; elsewhere batch<T>. There tg::tanh divides instead of refining a 512-bit approximate reciprocal,
+/// which shortens each step of a stream of narrow layers (the conv1d stack of bench/sequences: 86.6 →
+/// 72.6 ns at -O3 on an Intel Xeon). A layer's values then differ in their last bits from those of the
+/// same activation fused into a product, which stays in 512-bit batches.
 template <scalar T, std::size_t M>
 using part_batch = std::conditional_t<
 #if defined(__AVX512F__)
@@ -42,6 +43,6 @@ using part_batch = std::conditional_t<
 #else
     false,
 #endif
-    xsimd::batch<T, xsimd::avx2>, batch<T>>;
+    xsimd::batch<T, xsimd::fma3<xsimd::avx2>>, batch<T>>;
 
 }  // namespace typegrad::simd

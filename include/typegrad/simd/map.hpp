@@ -1,5 +1,6 @@
 // simd::map<N>: elementwise y[i] = f(x[i]) and y[i] = f(a[i], b[i]). f is a generic callable, called
-// with batch<T> at run time and with T in constant expressions. In place (y == x) is allowed.
+// with batch<T> at run time (and, for the tail, with part_batch<T, M>: a 256-bit batch with AVX-512) and
+// with T in constant expressions. In place (y == x) is allowed.
 // simd::map_n: y[i] = f(x[i]) over a length known only at run time.
 #pragma once
 

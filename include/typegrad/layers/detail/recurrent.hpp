@@ -185,8 +185,8 @@ TYPEGRAD_ALWAYS_INLINE inline void copy(const T* from, T* to) noexcept {
 }
 
 /// tanh of a batch for the gates: in float x·P / Q, the rational tanh the activations use
-/// (detail::tanh_rational), by the divider (on AVX-512 too, where tg::tanh takes the reciprocal and
-/// its correction), without tg::tanh's last clamp: the divider is otherwise idle in a step, while the
+/// (detail::tanh_rational), by the divider (also in AVX-512's 512-bit batches, where tg::tanh takes the
+/// reciprocal and its correction), without tg::tanh's last clamp: the divider is otherwise idle in a step, while the
 /// FMA units, which the reciprocal's correction would take, bound it.
 template <class V>
 TYPEGRAD_ALWAYS_INLINE inline V gate_tanh(V z) noexcept {
