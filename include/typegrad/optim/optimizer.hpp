@@ -58,15 +58,18 @@ concept checked_optimizer = requires(const O& o) { o.template check<T>(); };
 
 namespace detail {
 
+/// The largest finite T, as a double.
+template <scalar T>
+inline constexpr double largest_finite = static_cast<double>(std::numeric_limits<T>::max());
+
 /// The value_error of check_hyper_parameter, out of line: the check runs at every step, and the
 /// message's formatting kept it from being inlined (5% of a per-sample tg::sgd_step).
 template <scalar T>
 [[noreturn, gnu::cold, gnu::noinline]] void hyper_parameter_error(std::string_view who, std::string_view option,
                                                                   double value, bool below_one) {
-    const double largest = static_cast<double>(std::numeric_limits<T>::max());
     throw value_error(message(who, ": ", option, " is ", value, ", expected ",
                               below_one ? "a number in [0, 1)" : "a finite number >= 0",
-                              std::isfinite(value) && value > largest
+                              std::isfinite(value) && value > largest_finite<T>
                                   ? (std::is_same_v<T, float> ? " that fits a float" : " that fits a double")
                                   : ""));
 }
@@ -76,8 +79,7 @@ template <scalar T>
 template <scalar T>
 TYPEGRAD_ALWAYS_INLINE inline void check_hyper_parameter(std::string_view who, std::string_view option, double value,
                                                          bool below_one = false) {
-    const double largest = static_cast<double>(std::numeric_limits<T>::max());
-    if (value >= 0 && value <= largest && (!below_one || value < 1)) [[likely]]
+    if (value >= 0 && value <= largest_finite<T> && (!below_one || value < 1)) [[likely]]
         return;  // false for NaN
     hyper_parameter_error<T>(who, option, value, below_one);
 }

@@ -1,10 +1,10 @@
 // simd::gemv<R, C>(W, x, b, y[, f]): y = f(W·x + b) for a row-major R×C matrix, the per-sample
 // forward of a dense layer with its bias and activation in the same call. Rows go in blocks of one
 // SIMD width: each row's dot product accumulates in its own register and a reduction turns the
-// block into one batch of outputs (AVX-512 floats: row_dots.hpp, narrow matrices included;
-// elsewhere xsimd::haddp). Elsewhere narrow matrices, C at most a quarter of the width, multiply
-// whole batches of W and gather each row's C lanes by swizzles (gemv_narrow), or, where C does not
-// divide the width, run the plain loop.
+// block into one batch of outputs (row_dots.hpp: for AVX-512 floats, narrow matrices included, and
+// for AVX floats, whose two-column rows AVX2 gathers by shuffles; elsewhere xsimd::haddp). Elsewhere
+// narrow matrices, C at most a quarter of the width, multiply whole batches of W and gather each
+// row's C lanes by swizzles (gemv_narrow), or, where C does not divide the width, run the plain loop.
 #pragma once
 
 #include <cstddef>
@@ -31,6 +31,20 @@ inline constexpr bool transposing_tree =
 #else
     false;
 #endif
+
+/// Whether batch<T> is 8 floats with AVX2 (x86-64-v3), where row_dots sums by combine_rows and
+/// gathers the columns of two-column rows.
+template <scalar T>
+inline constexpr bool avx2_floats =
+#if defined(__AVX2__) && !defined(__AVX512F__)
+    std::is_same_v<T, float>;
+#else
+    false;
+#endif
+
+/// Whether gemv computes blocks of rows of C columns by row_dots, narrow ones included.
+template <scalar T, std::size_t C>
+inline constexpr bool rows_in_blocks = transposing_tree<T> || (avx2_floats<T> && C == 2);
 
 /// The accumulator slot whose horizontal sum xsimd::haddp puts in lane r. xsimd 8's AVX-512 float
 /// haddp returns the rows in the order 0 1 4 5 2 3 6 7 8 9 12 13 10 11 14 15 (its own swap, so
@@ -80,6 +94,22 @@ TYPEGRAD_ALWAYS_INLINE inline batch<T> row_dots(const T* W, const T* x) noexcept
     if constexpr (transposing_tree<T>) return row_dots_avx512<Rows, C>(W, x);
 #endif
     using B = batch<T>;
+#if defined(__AVX2__) && !defined(__AVX512F__)
+    if constexpr (avx2_floats<T> && C == 2) {
+        // Two columns: rows 0-3 and 4-7 of the interleaved rows, their columns gathered by two shuffles
+        // (rows in the order 0 1 4 5 2 3 6 7, which one permute of pairs mends), then two FMAs.
+        const auto load = [](const float* p, auto n) TYPEGRAD_ALWAYS_INLINE {
+            if constexpr (n >= 8) return B::load_unaligned(p);
+            else return load_head<n>(p);
+        };
+        const B lo = load(W, std::integral_constant<std::size_t, 2 * Rows>{});
+        B hi = lo;
+        if constexpr (Rows > 4) hi = load(W + 8, std::integral_constant<std::size_t, 2 * Rows - 8>{});
+        const B column0 = _mm256_shuffle_ps(lo, hi, 0x88), column1 = _mm256_shuffle_ps(lo, hi, 0xDD);
+        const B z = xsimd::fma(column1, B(x[1]), column0 * B(x[0]));
+        return _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(z), 0xD8));
+    }
+#endif
     constexpr std::size_t w = width<T>, group = 8;
     B acc[w];
     [&]<std::size_t... Group>(std::index_sequence<Group...>) TYPEGRAD_ALWAYS_INLINE {
@@ -87,6 +117,9 @@ TYPEGRAD_ALWAYS_INLINE inline batch<T> row_dots(const T* W, const T* x) noexcept
     }(std::make_index_sequence<Rows / group>{});
     if constexpr (Rows % group != 0)
         row_partials<Rows - Rows % group, Rows % group, C>(W + (Rows - Rows % group) * C, x, acc);
+#if defined(__AVX__) && !defined(__AVX512F__)
+    if constexpr (std::is_same_v<T, float>) return combine_rows<Rows>(acc);
+#endif
     unroll<w - Rows>([&](auto r) TYPEGRAD_ALWAYS_INLINE { acc[haddp_slot<T>(Rows + r)] = acc[haddp_slot<T>(0)]; });  // lanes unused
     return xsimd::haddp(acc);
 }
@@ -170,7 +203,7 @@ TYPEGRAD_ALWAYS_INLINE constexpr void gemv_inlined(const T* W, const T* x, const
     constexpr std::size_t w = width<T>;
     if (std::is_constant_evaluated()) {
         gemv_scalar<R, C>(W, x, b, y, f);
-    } else if constexpr (4 * C <= w && !transposing_tree<T>) {
+    } else if constexpr (4 * C <= w && !rows_in_blocks<T, C>) {
         if constexpr (w % C == 0) gemv_narrow<R, C>(W, x, b, y, f);
         else gemv_scalar<R, C>(W, x, b, y, f);
     } else {
@@ -181,7 +214,7 @@ TYPEGRAD_ALWAYS_INLINE constexpr void gemv_inlined(const T* W, const T* x, const
         const auto none = [](auto z) { return z; };
         for (; r + w <= R; r += w) gemv_block<w, C>(W + r * C, x, b ? b + r : b, y + r, none);
         if constexpr (R >= w) map<R - R % w>(y, y, f);
-        if constexpr (R % w != 0 && R % w <= 2 && !transposing_tree<T>) {  // a row or two: their own reductions are cheaper
+        if constexpr (R % w != 0 && R % w <= 2 && !rows_in_blocks<T, C>) {  // a row or two: their own reductions are cheaper
             for (; r < R; ++r) y[r] = f(dot<C>(W + r * C, x) + (b ? b[r] : T{}));
         } else if constexpr (R % w != 0) {
             gemv_block<R % w, C>(W + r * C, x, b ? b + r : b, y + r, f);

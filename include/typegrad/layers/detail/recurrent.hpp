@@ -185,12 +185,12 @@ TYPEGRAD_ALWAYS_INLINE inline void copy(const T* from, T* to) noexcept {
 }
 
 /// tanh of a batch for the gates: in float x·P / Q, the rational tanh the activations use
-/// (detail::tanh_rational), by the divider (also in AVX-512's 512-bit batches, where tg::tanh takes the
-/// reciprocal and its correction), without tg::tanh's last clamp: the divider is otherwise idle in a step, while the
-/// FMA units, which the reciprocal's correction would take, bound it.
+/// (detail::tanh_rational), by the divider (also in AVX-512's 512-bit batches, where tg::tanh takes
+/// the reciprocal and its correction), without tg::tanh's last clamp: the divider is otherwise idle in
+/// a step, while the FMA units, which the reciprocal's correction would take, bound it.
 template <class V>
 TYPEGRAD_ALWAYS_INLINE inline V gate_tanh(V z) noexcept {
-    if constexpr (std::is_same_v<V, simd::batch<float>>) {
+    if constexpr (is_float_v<V>) {
         const auto [x, p, q] = tanh_rational(z);
         return x * p / q;
     } else {
@@ -202,7 +202,7 @@ TYPEGRAD_ALWAYS_INLINE inline V gate_tanh(V z) noexcept {
 /// (Q + x·P) / (Q + Q), by the divider; no exponential, within 2.5e-7 of σ(z).
 template <class V>
 TYPEGRAD_ALWAYS_INLINE inline V logistic(V z) noexcept {
-    if constexpr (std::is_same_v<V, simd::batch<float>>) {
+    if constexpr (is_float_v<V>) {
         const auto [x, p, q] = tanh_rational(V(0.5f) * z);
         return xsimd::fma(x, p, q) / (q + q);
     } else {
