@@ -97,12 +97,15 @@ namespace detail {
 
 // The fused steps take sgd's learning rate; weight decay would need the parameters before the
 // update at every layer, which the fused pass overwrites, so it is refused rather than approximated.
+[[noreturn, gnu::cold, gnu::noinline]] inline void fused_weight_decay_error(std::string_view who, double weight_decay) {
+    throw value_error(message(who, ": weight_decay is ", weight_decay,
+                              ", expected 0 (the fused step has no weight decay; use value_and_grad and sgd.step)"));
+}
 template <class T>
 void check_fused_sgd(std::string_view who, const sgd& opt) {
     opt.check<T>();
-    if (opt.weight_decay != 0)
-        throw value_error(message(who, ": weight_decay is ", opt.weight_decay,
-                                  ", expected 0 (the fused step has no weight decay; use value_and_grad and sgd.step)"));
+    if (opt.weight_decay != 0) [[unlikely]]
+        fused_weight_decay_error(who, opt.weight_decay);
 }
 
 }  // namespace detail

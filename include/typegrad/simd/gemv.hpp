@@ -1,10 +1,10 @@
 // simd::gemv<R, C>(W, x, b, y[, f]): y = f(W·x + b) for a row-major R×C matrix, the per-sample
 // forward of a dense layer with its bias and activation in the same call. Rows go in blocks of one
 // SIMD width: each row's dot product accumulates in its own register and a reduction turns the
-// block into one batch of outputs (row_dots.hpp: for AVX-512 floats, narrow matrices included, and
-// for AVX floats, whose two-column rows AVX2 gathers by shuffles; elsewhere xsimd::haddp). Elsewhere
-// narrow matrices, C at most a quarter of the width, multiply whole batches of W and gather each
-// row's C lanes by swizzles (gemv_narrow), or, where C does not divide the width, run the plain loop.
+// block into one batch of outputs (AVX-512 floats: row_dots.hpp, narrow matrices included;
+// elsewhere xsimd::haddp; AVX2 gathers the columns of two-column rows by shuffles). Elsewhere narrow
+// matrices, C at most a quarter of the width, multiply whole batches of W and gather each row's C
+// lanes by swizzles (gemv_narrow), or, where C does not divide the width, run the plain loop.
 #pragma once
 
 #include <cstddef>
@@ -32,8 +32,8 @@ inline constexpr bool transposing_tree =
     false;
 #endif
 
-/// Whether batch<T> is 8 floats with AVX2 (x86-64-v3), where row_dots sums by combine_rows and
-/// gathers the columns of two-column rows.
+/// Whether batch<T> is 8 floats with AVX2 (x86-64-v3), where row_dots gathers the columns of
+/// two-column rows.
 template <scalar T>
 inline constexpr bool avx2_floats =
 #if defined(__AVX2__) && !defined(__AVX512F__)
@@ -117,9 +117,6 @@ TYPEGRAD_ALWAYS_INLINE inline batch<T> row_dots(const T* W, const T* x) noexcept
     }(std::make_index_sequence<Rows / group>{});
     if constexpr (Rows % group != 0)
         row_partials<Rows - Rows % group, Rows % group, C>(W + (Rows - Rows % group) * C, x, acc);
-#if defined(__AVX__) && !defined(__AVX512F__)
-    if constexpr (std::is_same_v<T, float>) return combine_rows<Rows>(acc);
-#endif
     unroll<w - Rows>([&](auto r) TYPEGRAD_ALWAYS_INLINE { acc[haddp_slot<T>(Rows + r)] = acc[haddp_slot<T>(0)]; });  // lanes unused
     return xsimd::haddp(acc);
 }

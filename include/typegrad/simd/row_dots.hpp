@@ -4,8 +4,7 @@
 // vectors) halves the groups until every row has one lane: 15 combines for 16 rows, against about
 // 50 shuffles and adds for a generic horizontal reduction. Rows narrower than 16 share a vector
 // (C ≤ 8: 16 / bit_ceil(C) rows per load), a 16-wide row pairs with the next row from memory, and
-// two columns are gathered and multiplied with broadcasts instead. With AVX (8 floats), the same tree
-// sums blocks of up to 8 rows (combine_rows): 7 shuffles for 8 rows, where xsimd::haddp takes 13.
+// two columns are gathered and multiplied with broadcasts instead.
 #pragma once
 
 #include <array>
@@ -220,40 +219,6 @@ TYPEGRAD_ALWAYS_INLINE inline batch<float> row_dots_avx512(const float* W, const
     const __m512 z = combine_all<L::S, L::vectors>(v);
     if constexpr (L::in_order) return z;
     else return _mm512_permutexvar_ps(_mm512_load_si512(L::to_order.v), z);
-    }
-}
-
-}  // namespace typegrad::simd::detail
-
-#endif
-
-#if defined(__AVX__) && !defined(__AVX512F__)
-
-namespace typegrad::simd::detail {
-
-/// The AVX counterpart of the tree above, for 8 floats: a and b hold one row per group of S ∈ {8, 4, 2}
-/// lanes; the result holds one row per group of S/2, a's in the low halves of the old groups and b's
-/// in the high halves. One shuffle, one or two blends and one add per combine, where xsimd::haddp's
-/// _mm256_hadd_ps takes two shuffles (the shuffle port is what bounds a block of short rows).
-template <std::size_t S>
-TYPEGRAD_ALWAYS_INLINE inline batch<float> combine(batch<float> a, batch<float> b) noexcept {
-    if constexpr (S == 8) return _mm256_add_ps(_mm256_blend_ps(a, b, 0xF0), _mm256_permute2f128_ps(a, b, 0x21));
-    else if constexpr (S == 4) return _mm256_add_ps(_mm256_blend_ps(a, b, 0xCC), _mm256_shuffle_ps(a, b, 0x4E));
-    else return _mm256_add_ps(_mm256_blend_ps(a, b, 0xAA), _mm256_permute_ps(_mm256_blend_ps(b, a, 0xAA), 0xB1));
-}
-
-/// Lane r holds the sum of v[r]'s lanes for r < Rows ≤ 8 (later lanes: junk): v[i] combined with
-/// v[i + S/2] at S = 8, 4, 2, in which order row r ends in lane r; a missing partner is v[i] itself.
-template <std::size_t Rows, std::size_t S = 8>
-TYPEGRAD_ALWAYS_INLINE inline batch<float> combine_rows(batch<float>* v) noexcept {
-    if constexpr (S == 1) {
-        return v[0];
-    } else {
-        constexpr std::size_t h = S / 2;
-        unroll<(h < Rows ? h : Rows)>([&](auto i) TYPEGRAD_ALWAYS_INLINE {
-            v[i] = combine<S>(v[i], v[i + h < Rows ? i + h : i]);
-        });
-        return combine_rows<Rows, h>(v);
     }
 }
 
