@@ -95,12 +95,14 @@ struct in_place_check<Net, T, std::index_sequence<I...>> {
 
 namespace detail {
 
-// The fused steps take sgd's learning rate; weight decay would need the parameters before the
-// update at every layer, which the fused pass overwrites, so it is refused rather than approximated.
+/// The value_error of check_fused_sgd, out of line, so that the check itself stays small enough to inline.
 [[noreturn, gnu::cold, gnu::noinline]] inline void fused_weight_decay_error(std::string_view who, double weight_decay) {
     throw value_error(message(who, ": weight_decay is ", weight_decay,
                               ", expected 0 (the fused step has no weight decay; use value_and_grad and sgd.step)"));
 }
+
+// The fused steps take sgd's learning rate; weight decay would need the parameters before the
+// update at every layer, which the fused pass overwrites, so it is refused rather than approximated.
 template <class T>
 void check_fused_sgd(std::string_view who, const sgd& opt) {
     opt.check<T>();
