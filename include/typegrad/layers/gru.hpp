@@ -98,19 +98,19 @@ struct gru : detail::recurrent_layer<In, Hidden, 3> {
             detail::for_batches<H, T>([&](std::size_t k, auto lanes) TYPEGRAD_ALWAYS_INLINE {
                 constexpr std::size_t m = lanes;
                 using B = simd::batch<T>;
-                const B r = detail::load<m>(g + k), z = detail::load<m>(g + H + k), n = detail::load<m>(g + 2 * H + k),
-                        bn = detail::load<m>(g + 3 * H + k);
-                const B dhk = detail::load<m>(dy + k) + detail::load<m>(dh.data() + k) + detail::load<m>(dh_direct.data() + k);
+                const B r = simd::load_part<m>(g + k), z = simd::load_part<m>(g + H + k), n = simd::load_part<m>(g + 2 * H + k),
+                        bn = simd::load_part<m>(g + 3 * H + k);
+                const B dhk = simd::load_part<m>(dy + k) + simd::load_part<m>(dh.data() + k) + simd::load_part<m>(dh_direct.data() + k);
                 const B dn = dhk * (B(1) - z) * (B(1) - n * n);  // ∂L/∂(a_n + r ⊙ b_n)
                 const B dr = dn * bn * r * (B(1) - r);
-                const B dz = dhk * (detail::load<m>(h_prev + k) - n) * z * (B(1) - z);
-                detail::store<m>(da.data() + k, dr);
-                detail::store<m>(da.data() + H + k, dz);
-                detail::store<m>(da.data() + 2 * H + k, dn);
-                detail::store<m>(db.data() + k, dr);
-                detail::store<m>(db.data() + H + k, dz);
-                detail::store<m>(db.data() + 2 * H + k, dn * r);
-                detail::store<m>(dh_direct.data() + k, dhk * z);
+                const B dz = dhk * (simd::load_part<m>(h_prev + k) - n) * z * (B(1) - z);
+                simd::store_part<m>(da.data() + k, dr);
+                simd::store_part<m>(da.data() + H + k, dz);
+                simd::store_part<m>(da.data() + 2 * H + k, dn);
+                simd::store_part<m>(db.data() + k, dr);
+                simd::store_part<m>(db.data() + H + k, dz);
+                simd::store_part<m>(db.data() + 2 * H + k, dn * r);
+                simd::store_part<m>(dh_direct.data() + k, dhk * z);
             });
             simd::axpy<3 * H>(T{1}, da.data(), da_sum.data());
             simd::axpy<3 * H>(T{1}, db.data(), db_sum.data());
@@ -133,7 +133,7 @@ private:
         simd::gemv<3 * Hidden, Hidden>(p.W_hh.data(), h, p.b_hh.data(), b);
         detail::for_batches<Hidden, T>([&](std::size_t k, auto lanes) TYPEGRAD_ALWAYS_INLINE {
             cell_units<Keep>(p, k, lanes, x, h, [&](std::size_t gate) TYPEGRAD_ALWAYS_INLINE {
-                return detail::load<lanes>(b + gate * Hidden + k);
+                return simd::load_part<lanes>(b + gate * Hidden + k);
             }, gates, h_out);
         });
     }
@@ -151,12 +151,12 @@ private:
         const B bn = b(2);
         const B n = detail::gate_tanh(xsimd::fma(r, bn, detail::input_rows<m>(p, 2 * H + k, x)));
         if constexpr (Keep) {
-            detail::store<m>(gates + k, r);
-            detail::store<m>(gates + H + k, z);
-            detail::store<m>(gates + 2 * H + k, n);
-            detail::store<m>(gates + 3 * H + k, bn);
+            simd::store_part<m>(gates + k, r);
+            simd::store_part<m>(gates + H + k, z);
+            simd::store_part<m>(gates + 2 * H + k, n);
+            simd::store_part<m>(gates + 3 * H + k, bn);
         }
-        detail::store<m>(h_out + k, xsimd::fma(z, detail::load<m>(h + k) - n, n));
+        simd::store_part<m>(h_out + k, xsimd::fma(z, simd::load_part<m>(h + k) - n, n));
     }
 };
 

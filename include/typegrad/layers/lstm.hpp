@@ -103,16 +103,16 @@ struct lstm : detail::recurrent_layer<In, Hidden, 4> {
             detail::for_batches<H, T>([&](std::size_t k, auto lanes) TYPEGRAD_ALWAYS_INLINE {
                 constexpr std::size_t m = lanes;
                 using B = simd::batch<T>;
-                const B i = detail::load<m>(g + k), f = detail::load<m>(g + H + k), gg = detail::load<m>(g + 2 * H + k),
-                        o = detail::load<m>(g + 3 * H + k);
-                const B tc = detail::gate_tanh(detail::load<m>(c + k));
-                const B dhk = detail::load<m>(dy + k) + detail::load<m>(dh.data() + k);
-                const B dck = xsimd::fma(dhk * o, B(1) - tc * tc, detail::load<m>(dc.data() + k));
-                detail::store<m>(dz.data() + k, dck * gg * i * (B(1) - i));
-                detail::store<m>(dz.data() + H + k, dck * detail::load<m>(c_prev + k) * f * (B(1) - f));
-                detail::store<m>(dz.data() + 2 * H + k, dck * i * (B(1) - gg * gg));
-                detail::store<m>(dz.data() + 3 * H + k, dhk * tc * o * (B(1) - o));
-                detail::store<m>(dc.data() + k, dck * f);
+                const B i = simd::load_part<m>(g + k), f = simd::load_part<m>(g + H + k), gg = simd::load_part<m>(g + 2 * H + k),
+                        o = simd::load_part<m>(g + 3 * H + k);
+                const B tc = detail::gate_tanh(simd::load_part<m>(c + k));
+                const B dhk = simd::load_part<m>(dy + k) + simd::load_part<m>(dh.data() + k);
+                const B dck = xsimd::fma(dhk * o, B(1) - tc * tc, simd::load_part<m>(dc.data() + k));
+                simd::store_part<m>(dz.data() + k, dck * gg * i * (B(1) - i));
+                simd::store_part<m>(dz.data() + H + k, dck * simd::load_part<m>(c_prev + k) * f * (B(1) - f));
+                simd::store_part<m>(dz.data() + 2 * H + k, dck * i * (B(1) - gg * gg));
+                simd::store_part<m>(dz.data() + 3 * H + k, dhk * tc * o * (B(1) - o));
+                simd::store_part<m>(dc.data() + k, dck * f);
             });
             simd::axpy<4 * H>(T{1}, dz.data(), dbias.data());
             simd::outer_acc<4 * H, In>(dz.data(), x.row(t), grad.W_ih.data());
@@ -135,7 +135,7 @@ private:
         simd::gemv<4 * Hidden, Hidden>(p.W_hh.data(), h, p.b_hh.data(), zh);
         detail::for_batches<Hidden, T>([&](std::size_t k, auto lanes) TYPEGRAD_ALWAYS_INLINE {
             cell_units<Keep>(p, k, lanes, x, c, [&](std::size_t gate) TYPEGRAD_ALWAYS_INLINE {
-                return detail::load<lanes>(zh + gate * Hidden + k);
+                return simd::load_part<lanes>(zh + gate * Hidden + k);
             }, gates, c_out, h_out);
         });
     }
@@ -153,15 +153,15 @@ private:
         };
         const B i = detail::logistic(z(0)), f = detail::logistic(z(1)), g = detail::gate_tanh(z(2)),
                 o = detail::logistic(z(3));
-        const B c_new = xsimd::fma(f, detail::load<m>(c + k), i * g);
+        const B c_new = xsimd::fma(f, simd::load_part<m>(c + k), i * g);
         if constexpr (Keep) {
-            detail::store<m>(gates + k, i);
-            detail::store<m>(gates + H + k, f);
-            detail::store<m>(gates + 2 * H + k, g);
-            detail::store<m>(gates + 3 * H + k, o);
+            simd::store_part<m>(gates + k, i);
+            simd::store_part<m>(gates + H + k, f);
+            simd::store_part<m>(gates + 2 * H + k, g);
+            simd::store_part<m>(gates + 3 * H + k, o);
         }
-        detail::store<m>(c_out + k, c_new);
-        detail::store<m>(h_out + k, o * detail::gate_tanh(c_new));
+        simd::store_part<m>(c_out + k, c_new);
+        simd::store_part<m>(h_out + k, o * detail::gate_tanh(c_new));
     }
 };
 

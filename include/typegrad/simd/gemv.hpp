@@ -98,13 +98,9 @@ TYPEGRAD_ALWAYS_INLINE inline batch<T> row_dots(const T* W, const T* x) noexcept
     if constexpr (avx2_floats<T> && C == 2) {
         // Two columns: rows 0-3 and 4-7 of the interleaved rows, their columns gathered by two shuffles
         // (rows in the order 0 1 4 5 2 3 6 7, which one permute of pairs mends), then two FMAs.
-        const auto load = [](const float* p, auto n) TYPEGRAD_ALWAYS_INLINE {
-            if constexpr (n >= 8) return B::load_unaligned(p);
-            else return load_head<n>(p);
-        };
-        const B lo = load(W, std::integral_constant<std::size_t, 2 * Rows>{});
+        const B lo = load_part<(2 * Rows < 8 ? 2 * Rows : 8)>(W);
         B hi = lo;
-        if constexpr (Rows > 4) hi = load(W + 8, std::integral_constant<std::size_t, 2 * Rows - 8>{});
+        if constexpr (Rows > 4) hi = load_part<2 * Rows - 8>(W + 8);
         const B column0 = _mm256_shuffle_ps(lo, hi, 0x88), column1 = _mm256_shuffle_ps(lo, hi, 0xDD);
         const B z = xsimd::fma(column1, B(x[1]), column0 * B(x[0]));
         return _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(z), 0xD8));

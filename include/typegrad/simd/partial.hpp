@@ -10,6 +10,7 @@
 #include <cstddef>
 
 #include <typegrad/simd/batch.hpp>
+#include <typegrad/simd/unroll.hpp>
 
 namespace typegrad::simd {
 
@@ -197,6 +198,19 @@ inline void store_head(T* p, batch<T> b) noexcept {
     alignas(alignment) T buffer[width<T>];
     b.store_aligned(buffer);
     for (std::size_t i = 0; i < M; ++i) p[i] = buffer[i];
+}
+
+/// The first M ≤ width elements at p as a batch (the other lanes zero): a whole batch when M is the
+/// width, else load_head; and the reverse, store_part.
+template <std::size_t M, scalar T>
+TYPEGRAD_ALWAYS_INLINE inline batch<T> load_part(const T* p) noexcept {
+    if constexpr (M == width<T>) return batch<T>::load_unaligned(p);
+    else return load_head<M>(p);
+}
+template <std::size_t M, scalar T>
+TYPEGRAD_ALWAYS_INLINE inline void store_part(T* p, batch<T> b) noexcept {
+    if constexpr (M == width<T>) b.store_unaligned(p);
+    else store_head<M>(p, b);
 }
 
 }  // namespace typegrad::simd

@@ -165,23 +165,13 @@ TYPEGRAD_ALWAYS_INLINE inline void for_batches(F&& f) {
     if constexpr (N % w != 0) f(N - N % w, std::integral_constant<std::size_t, N % w>{});
 }
 
-/// The first M ≤ width elements at p as a batch (the other lanes zero), and the reverse.
-template <std::size_t M, scalar T>
-TYPEGRAD_ALWAYS_INLINE inline simd::batch<T> load(const T* p) noexcept {
-    if constexpr (M == simd::width<T>) return simd::batch<T>::load_unaligned(p);
-    else return simd::load_head<M>(p);
-}
-template <std::size_t M, scalar T>
-TYPEGRAD_ALWAYS_INLINE inline void store(T* p, simd::batch<T> b) noexcept {
-    if constexpr (M == simd::width<T>) b.store_unaligned(p);
-    else simd::store_head<M>(p, b);
-}
-
 /// to = from, N elements, a batch at a time: a vec's copy assignment moves 16 bytes at a time, which
 /// the next step's 32-byte loads could not take from the store buffer.
 template <std::size_t N, scalar T>
 TYPEGRAD_ALWAYS_INLINE inline void copy(const T* from, T* to) noexcept {
-    for_batches<N, T>([&](std::size_t k, auto lanes) TYPEGRAD_ALWAYS_INLINE { store<lanes>(to + k, load<lanes>(from + k)); });
+    for_batches<N, T>([&](std::size_t k, auto lanes) TYPEGRAD_ALWAYS_INLINE {
+        simd::store_part<lanes>(to + k, simd::load_part<lanes>(from + k));
+    });
 }
 
 /// tanh of a batch for the gates: in float x·P / Q, the rational tanh the activations use
@@ -215,8 +205,9 @@ TYPEGRAD_ALWAYS_INLINE inline V logistic(V z) noexcept {
 template <std::size_t M, class P, scalar T>
 TYPEGRAD_ALWAYS_INLINE inline simd::batch<T> input_rows(const P& p, std::size_t r, const T* x) noexcept {
     constexpr std::size_t In = decltype(p.W_ih)::col_count;
-    if constexpr (In == 1) return xsimd::fma(load<M>(p.W_ih.data() + r), simd::batch<T>(x[0]), load<M>(p.b_ih.data() + r));
-    else return simd::row_block<M, In>(p.W_ih.data() + r * In, x) + load<M>(p.b_ih.data() + r);
+    if constexpr (In == 1)
+        return xsimd::fma(simd::load_part<M>(p.W_ih.data() + r), simd::batch<T>(x[0]), simd::load_part<M>(p.b_ih.data() + r));
+    else return simd::row_block<M, In>(p.W_ih.data() + r * In, x) + simd::load_part<M>(p.b_ih.data() + r);
 }
 
 }  // namespace detail
