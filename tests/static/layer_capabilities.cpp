@@ -22,6 +22,7 @@ enum capability : unsigned {
     infers_fused = 1 << 9,      // tg::infers_with_activation with every elementwise activation
     neuron_split = 1 << 10,     // tg::splits_neurons, alone and with every elementwise activation
     elementwise = 1 << 11,      // tg::elementwise_activation
+    draws = 1 << 12,            // tg::draws_randomly
 };
 
 template <class L, class T, std::size_t In, template <class, class, class, std::size_t> class C>
@@ -49,7 +50,7 @@ constexpr unsigned capabilities =
     (tg::inference_layout<L, T, In> ? inference : 0u) | (with_every_activation<L, T, In, fuses_c> ? fuses : 0u) |
     (with_every_activation<L, T, In, infers_c> ? infers_fused : 0u) |
     (tg::splits_neurons<L, void, T, In> && with_every_activation<L, T, In, splits_c> ? neuron_split : 0u) |
-    (tg::elementwise_activation<L> ? elementwise : 0u);
+    (tg::elementwise_activation<L> ? elementwise : 0u) | (tg::draws_randomly<L, T, In> ? draws : 0u);
 
 constexpr unsigned dense_caps =
     batch | assigns | batch_in_place | skips_input | sgd_in_place | inference | fuses | infers_fused | neuron_split;
@@ -88,7 +89,15 @@ static_assert(!tg::rectifier<tg::sigmoid> && !tg::rectifier<tg::tanh> && !tg::re
 static_assert(capabilities<tg::identity> == batch);
 static_assert(capabilities<tg::activation<tg::x_ * tg::expr::sigmoid(tg::x_)>> == batch);
 static_assert(capabilities<tg::softmax, float, 10> == batch);
-static_assert(capabilities<tg::dropout<50>> == (batch | batch_state));
+static_assert(capabilities<tg::dropout<50>> == (batch | batch_state | draws));
+static_assert(capabilities<tg::dropout<80>, double, 17> == (batch | batch_state | draws));
+// A block or tg::concat draws when a layer inside does, as many draws as they make together.
+static_assert(tg::draws_randomly<tg::residual<tg::dropout<50>>, float, 4> &&
+              tg::draw_count<tg::residual<tg::relu, tg::dropout<50>, tg::residual<tg::dropout<80>>>> == 2);
+static_assert(tg::draws_randomly<tg::concat<tg::dense<3>, tg::dropout<50>>, float, 4> &&
+              tg::draw_count<tg::concat<tg::dropout<50>, tg::sequential<tg::dropout<50>, tg::dropout<90>>>> == 3);
+static_assert(!tg::draws_randomly<tg::residual<tg::relu>, float, 4> && tg::draw_count<tg::concat<tg::relu>> == 0 &&
+              tg::draw_count<tg::batch_norm> == 0);
 static_assert(capabilities<tg::batch_norm, float, 8> ==
               (batch | batch_state | assigns | batch_in_place | running_stats));
 static_assert(capabilities<tg::batch_norm, double, 3> ==

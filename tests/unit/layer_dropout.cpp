@@ -5,9 +5,11 @@
 #include <boost/test/unit_test.hpp>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <span>
 #include <string_view>
+#include <tuple>
 #include <vector>
 
 #include <typegrad/typegrad.hpp>
@@ -164,6 +166,58 @@ BOOST_AUTO_TEST_CASE(per_sample_masks_come_from_the_workspace_generator) {
         kept += k != 0;
     }
     BOOST_TEST((kept > 16 && kept < 48));
+}
+
+// Five dropout layers of one size: two in the chain, one in a nested sequential, two as concat's
+// branches. Each draws masks of its own, on the batch path and the per-sample path, while the first
+// draws what the only dropout layer of a network draws (draw 0 keeps the key and the seed).
+using many = tg::sequential<tg::dense<4, 64>, tg::dropout<50>, tg::dropout<50>, tg::sequential<tg::dropout<50>>,
+                            tg::concat<tg::dropout<50>, tg::dropout<50>>>;
+using one = tg::sequential<tg::dense<4, 64>, tg::dropout<50>>;
+static_assert(many::draw_offsets == std::array<std::size_t, 6>{0, 0, 1, 2, 3, 5});
+static_assert(tg::draws_randomly<tg::dropout<50>, double, 3> && !tg::draws_randomly<tg::relu, double, 3>);
+
+// True when no two of the masks (each n values) are equal.
+bool all_differ(const std::vector<const double*>& masks, std::size_t n) {
+    for (std::size_t a = 0; a < masks.size(); ++a)
+        for (std::size_t b = a + 1; b < masks.size(); ++b)
+            if (std::equal(masks[a], masks[a] + n, masks[b])) return false;
+    return true;
+}
+
+BOOST_AUTO_TEST_CASE(every_dropout_layer_draws_masks_of_its_own) {
+    const auto p = tg::init<many, double>(1);
+    const auto q = tg::init<one, double>(1);
+    const tg::vec<double, 4> x{1, 2, 3, 4};
+
+    tg::batch_workspace<many, double> ws(3);
+    tg::batch_workspace<one, double> ws_one(3);
+    for (std::size_t r = 0; r < 3; ++r) {
+        ws.set_input(r, x);
+        ws_one.set_input(r, x);
+    }
+    tg::forward_batch<many>(p, ws, 3, {tg::mode::training, 77});
+    tg::forward_batch<one>(q, ws_one, 3, {tg::mode::training, 77});
+    const auto& branches = ws.state<4>().branches;
+    for (std::size_t r = 0; r < 3; ++r) {
+        BOOST_TEST(all_differ({ws.state<1>().mask.row(r), ws.state<2>().mask.row(r),
+                               ws.state<3>().inner.state<0>().mask.row(r), std::get<0>(branches).state.mask.row(r),
+                               std::get<1>(branches).state.mask.row(r)},
+                              64),
+                   "row " << r);
+        BOOST_TEST(std::equal(ws.state<1>().mask.row(r), ws.state<1>().mask.row(r) + 64, ws_one.state<1>().mask.row(r)));
+    }
+
+    tg::workspace<many, double> cache;
+    tg::workspace<one, double> cache_one;
+    static_cast<void>(tg::forward<many>(p, x, cache, tg::mode::training));
+    static_cast<void>(tg::forward<one>(q, x, cache_one, tg::mode::training));
+    BOOST_TEST(all_differ({tg::get<1>(cache).mask.data(), tg::get<2>(cache).mask.data(),
+                           tg::get<0>(tg::get<3>(cache)).mask.data(),
+                           tg::detail::slot_value<0>(tg::get<4>(cache)).mask.data(),
+                           tg::detail::slot_value<1>(tg::get<4>(cache)).mask.data()},
+                          64));
+    BOOST_TEST((tg::get<1>(cache).mask == tg::get<1>(cache_one).mask));
 }
 
 // value_and_grad_batch against central differences with the masks fixed by the key, at batch sizes

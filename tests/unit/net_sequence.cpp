@@ -241,6 +241,17 @@ BOOST_AUTO_TEST_CASE(dropout_masks_follow_the_key) {
     BOOST_TEST((gradient(1) != gradient(2)));
 }
 
+// Two dropout layers after a GRU draw masks of their own over the step rows.
+BOOST_AUTO_TEST_CASE(two_dropout_layers_draw_different_masks) {
+    using net = tg::sequential<tg::gru<2, 8>, tg::dropout<50>, tg::dropout<50>, tg::dense<8, 1>>;
+    const auto p = tg::init<net>(3);
+    const auto x = random_rows<float, 2>(6, 4);
+    tg::sequence_workspace<net> ws(6);
+    tg::forward_sequence<net>(p, x, 6, ws, {tg::mode::training, 5});
+    const float* first = ws.state<1>().mask.data();
+    BOOST_TEST(!std::equal(first, first + 6 * 8, ws.state<2>().mask.data()));
+}
+
 // tg::params, tg::init and tg::save / tg::load work on a sequence network as on any other.
 BOOST_AUTO_TEST_CASE(sequence_network_save_load) {
     const auto p = tg::init<seq_to_label, double>(9);

@@ -16,13 +16,14 @@
 namespace typegrad {
 
 /// What the per-sample forward keeps: the mask it applied, and the generator it draws masks from.
-/// A workspace starts every dropout layer's generator from the same seed, so a fresh workspace always
-/// draws the same masks; keep one workspace across samples for fresh masks, or seed it:
-/// `get<I>(ws).generator = tg::rng{seed}`.
+/// A workspace starts each dropout layer's generator from a seed of its own (tg::draws_randomly), the
+/// same in every workspace, so a fresh workspace always draws the same masks; keep one workspace
+/// across samples for fresh masks, or seed it: `get<I>(ws).generator = tg::rng{seed}`.
 template <scalar T, std::size_t N>
 struct dropout_cache {
     vec<T, N> mask;  // 0 or 100 / KeepPercent; all 1 after an inference pass
-    rng generator{0x5EED};
+    rng generator{seed};
+    static constexpr std::uint64_t seed = 0x5EED;  // the first dropout layer's; draw d's is tg::draw_key(seed, d)
 };
 
 /// What the batch forward keeps: every row's mask, and whether it applied them.
@@ -36,6 +37,7 @@ struct dropout_state {
 template <int KeepPercent>
 struct dropout : parameter_free_layer<dropout_cache> {
     static constexpr std::string_view name = "dropout";
+    static constexpr std::size_t draws = 1;  // one mask per sample
     static_assert(KeepPercent > 0 && KeepPercent <= 100,
                   "tg::dropout<KeepPercent> keeps KeepPercent outputs in 100: expected 0 < KeepPercent <= 100");
 
@@ -60,6 +62,12 @@ struct dropout : parameter_free_layer<dropout_cache> {
     static constexpr rng row_generator(std::uint64_t key, std::size_t row) noexcept {
         rng mix{key ^ (0x9E3779B97F4A7C15ull * (std::uint64_t{row} + 1))};
         return rng{mix.next()};
+    }
+
+    /// Starts the per-sample generator at the network's draw first_draw.
+    template <scalar T, std::size_t N>
+    static constexpr void seed(dropout_cache<T, N>& cache, std::size_t first_draw) noexcept {
+        cache.generator = rng{draw_key(dropout_cache<T, N>::seed, first_draw)};
     }
 
     template <scalar T, std::size_t N>
@@ -91,8 +99,9 @@ struct dropout : parameter_free_layer<dropout_cache> {
             std::copy_n(x.data(), n * N, y.data());
             return;
         }
+        const std::uint64_t key = draw_key(info.key, info.first_draw);
         for (std::size_t r = 0; r < n; ++r) {
-            rng generator = row_generator(info.key, info.first_row + r);
+            rng generator = row_generator(key, info.first_row + r);
             draw_mask<N>(generator, state.mask.row(r));
             simd::map<N>(x.row(r), state.mask.row(r), y.row(r), [](auto v, auto k) { return v * k; });
         }

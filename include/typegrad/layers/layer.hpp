@@ -45,7 +45,24 @@ struct batch_info {
     std::size_t first_row = 0;  // the index, within the whole mini-batch, of this pass's row 0
     batch_parts* parts = nullptr;
     std::size_t part = 0;       // this thread's number among parts
+    std::size_t first_draw = 0; // the number, within the network, of the layer's first draw (tg::draw_count)
+
+    /// This pass as a layer sees it whose draws start `offset` draws after this pass's first: the
+    /// network walks set it, so that no two layers draw the same masks.
+    constexpr batch_info at_draw(std::size_t offset) const noexcept {
+        batch_info at = *this;
+        at.first_draw += offset;
+        return at;
+    }
 };
+
+/// The key of draw `draw` of a pass whose key is `key`: the key itself for draw 0, so that a network
+/// with one dropout layer draws what it drew before draws were numbered, else a hash of the two.
+constexpr std::uint64_t draw_key(std::uint64_t key, std::size_t draw) noexcept {
+    if (draw == 0) return key;
+    rng mix{key ^ (0xD1B54A32D192ED03ull * std::uint64_t{draw})};
+    return mix.next();
+}
 
 /// The batch state of a layer that keeps nothing besides its input and output rows.
 struct no_batch_state {
@@ -285,6 +302,25 @@ concept batch_updates_in_place = requires { requires L::backward_batch_in_place;
 template <class L, class T = float, std::size_t In = probe_in_size<L>>
 concept keeps_running_statistics = batch_layer<L, T, In> &&
     requires(params_t<L, T, In>& p, batch_state_t<L, T, In>& state) { L::update_running_statistics(p, state); };
+
+/// @brief L draws random numbers in training passes, as dropout draws its masks: `L::draws` says how
+/// many independent draws it makes per sample (dropout: 1; a block or tg::concat: the sum over its
+/// layers), and `L::seed(cache&, first_draw)` starts its per-sample generators at the network's draw
+/// first_draw (a tg::workspace seeds every such layer when it is made). The walks number a network's
+/// draws in layer order and give each layer its first in batch_info::first_draw; draw d of a pass keyed k
+/// takes its masks from tg::draw_key(k, d), so no two layers draw the same masks.
+template <class L, class T = float, std::size_t In = probe_in_size<L>>
+concept draws_randomly = requires(cache_t<L, T, In>& cache) {
+    requires std::size_t{L::draws} > 0;
+    L::seed(cache, std::size_t{});
+};
+
+/// How many draws L makes per sample (tg::draws_randomly); 0 for a layer that draws nothing.
+template <class L>
+inline constexpr std::size_t draw_count = 0;
+template <class L>
+    requires requires { L::draws; }
+inline constexpr std::size_t draw_count<L> = L::draws;
 
 /// @brief tg::fit's threads can split L's neurons (forward_batch_neurons, backward_batch_neurons) and,
 /// for its last layers, its samples (forward_batch_samples, input_grad_samples); Act, an elementwise

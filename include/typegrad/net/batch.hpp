@@ -121,12 +121,13 @@ void forward_batch_steps(const params<Net, T>& p, batch_workspace<Net, T>& ws, s
     walk_steps<Net, T>([&](auto step) {
         constexpr std::size_t I = step;
         using L = typename Net::template layer_type<I>;
+        const batch_info at = info.at_draw(Net::draw_offsets[I]);
         if constexpr (P::template fuses_next<I>)
             L::template forward_batch_then<typename P::template fused_activation<I>>(
-                get<I>(p), n, ws.template values<I>(), ws.template values<I + 1>(), ws.template values<I + 2>(), info);
+                get<I>(p), n, ws.template values<I>(), ws.template values<I + 1>(), ws.template values<I + 2>(), at);
         else
             L::forward_batch(get<I>(p), n, ws.template values<I>(), ws.template values<I + 1>(), ws.template state<I>(),
-                             info);
+                             at);
     });
 }
 

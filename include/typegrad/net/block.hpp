@@ -174,6 +174,13 @@ struct block : block_in_size<first_layer_t<Layers...>> {
     template <scalar T, std::size_t In>
     using batch_state_type = block_batch_state<inner<In>, T>;
 
+    /// The draws (dropout's masks) of the inner layers, numbered on from the block's first.
+    static constexpr std::size_t draws = (std::size_t{0} + ... + draw_count<as_layer_t<Layers>>);
+    template <class Inner, class T>
+    static constexpr void seed(workspace<Inner, T>& cache, std::size_t first_draw) noexcept {
+        seed_draws<Inner, T>(cache, first_draw);
+    }
+
     /// Each inner layer gets its own initialisation (He before a rectifier, else Glorot), from a seed drawn from r.
     template <class Inner, class T>
     static void init(block_params<Inner, T>& p, rng& r, init_scheme) {

@@ -108,6 +108,14 @@ private:
         return at;
     }();
 
+    /// draw_offsets[k]: the draws (tg::draw_count) of the branches before branch k.
+    static constexpr std::array<std::size_t, count + 1> draw_offsets = [] {
+        std::array<std::size_t, count + 1> at{};
+        std::size_t k = 0;
+        (..., (at[k + 1] = at[k] + draw_count<detail::as_layer_t<Branches>>, ++k));
+        return at;
+    }();
+
     template <std::size_t In, std::size_t... K>
     static constexpr bool check(std::index_sequence<K...>) {
         return (... && [] {
@@ -137,6 +145,16 @@ public:
     using cache_type = detail::branch_tuple<cache_t<bound<Branches, In>, T, In>...>;
     template <scalar T, std::size_t In>
     using batch_state_type = detail::branch_batches<detail::branch_batch<bound<Branches, In>, T, In>...>;
+
+    /// The branches' draws (dropout's masks), numbered on from the block's first, branch by branch.
+    static constexpr std::size_t draws = draw_offsets[count];
+    template <class C>
+    static constexpr void seed(C& cache, std::size_t first_draw) noexcept {
+        each_branch([&](auto k) {
+            if constexpr (draw_offsets[k + 1] > draw_offsets[k])
+                written_branch<k>::seed(detail::slot_value<k>(cache), first_draw + draw_offsets[k]);
+        });
+    }
 
     /// Each branch initialises itself, from a generator seeded from r.
     template <class P>
@@ -176,7 +194,7 @@ public:
                               const batch_info& info) {
         each_branch([&](auto k) {
             auto& b = std::get<k>(state.branches);
-            branch<k, In>::forward_batch(detail::slot_value<k>(p), n, x, b.y, b.state, info);
+            branch<k, In>::forward_batch(detail::slot_value<k>(p), n, x, b.y, b.state, info.at_draw(draw_offsets[k]));
             constexpr std::size_t width = out_size_v<branch<k, In>, In>;
             for (std::size_t r = 0; r < n; ++r) std::copy_n(b.y.row(r), width, y.row(r) + offsets<In>[k]);
         });

@@ -261,7 +261,7 @@ const rows<T, Net::out_size>& forward_sequence(const params<Net, T>& p, const ro
         const std::size_t n = P::template rows_at<I>(steps);
         auto &in = ws.template values<I>(), &out = ws.template values<I + 1>();
         if constexpr (P::template is_sequence<I>) L::forward_sequence(get<I>(p), n, in, out, ws.template state<I>());
-        else L::forward_batch(get<I>(p), n, in, out, ws.template state<I>(), info);
+        else L::forward_batch(get<I>(p), n, in, out, ws.template state<I>(), info.at_draw(Net::draw_offsets[I]));
     });
     return ws.template values<Net::layer_count>();
 }

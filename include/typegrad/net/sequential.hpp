@@ -148,6 +148,15 @@ struct chain {
         return (false || ... || sequence_layer<layer_type<I>, float, sizes[I]>);
     }(std::index_sequence_for<Layers...>{});
 
+    /// draw_offsets[I]: how many draws (tg::draw_count) the layers before layer I make per sample, so
+    /// that layer I's first is draw_offsets[I]; draw_offsets[layer_count]: all of them.
+    static constexpr std::array<std::size_t, layer_count + 1> draw_offsets = [] {
+        std::array<std::size_t, layer_count + 1> at{};
+        std::size_t i = 0;
+        (..., (at[i + 1] = at[i] + draw_count<as_layer_t<Layers>>, ++i));
+        return at;
+    }();
+
     /// Number of scalar parameters over all layers.
     static constexpr std::size_t param_count = [] {
         return []<std::size_t... I>(std::index_sequence<I...>) {
