@@ -168,13 +168,17 @@ BOOST_AUTO_TEST_CASE(per_sample_masks_come_from_the_workspace_generator) {
     BOOST_TEST((kept > 16 && kept < 48));
 }
 
-// Five dropout layers of one size: two in the chain, one in a nested sequential, two as concat's
-// branches. Each draws masks of its own, on the batch path and the per-sample path, while the first
-// draws what the only dropout layer of a network draws (draw 0 keeps the key and the seed).
+namespace {
+
+// Six dropout layers of one size: two in the chain, one in a nested sequential, two as concat's
+// branches (the second in a nested sequential), one in a residual block. Each draws masks of its
+// own, on the batch path and the per-sample path, while the first draws what the only dropout layer
+// of a network draws (draw 0 keeps the key and the seed).
 using many = tg::sequential<tg::dense<4, 64>, tg::dropout<50>, tg::dropout<50>, tg::sequential<tg::dropout<50>>,
-                            tg::concat<tg::dropout<50>, tg::dropout<50>>>;
+                            tg::concat<tg::dropout<50>, tg::sequential<tg::dropout<50>>>, tg::dense<128, 64>,
+                            tg::residual<tg::dropout<50>>>;
 using one = tg::sequential<tg::dense<4, 64>, tg::dropout<50>>;
-static_assert(many::draw_offsets == std::array<std::size_t, 6>{0, 0, 1, 2, 3, 5});
+static_assert(many::draw_offsets == std::array<std::size_t, 8>{0, 0, 1, 2, 3, 5, 5, 6});
 static_assert(tg::draws_randomly<tg::dropout<50>, double, 3> && !tg::draws_randomly<tg::relu, double, 3>);
 
 // True when no two of the masks (each n values) are equal.
@@ -184,6 +188,8 @@ bool all_differ(const std::vector<const double*>& masks, std::size_t n) {
             if (std::equal(masks[a], masks[a] + n, masks[b])) return false;
     return true;
 }
+
+}  // namespace
 
 BOOST_AUTO_TEST_CASE(every_dropout_layer_draws_masks_of_its_own) {
     const auto p = tg::init<many, double>(1);
@@ -198,11 +204,12 @@ BOOST_AUTO_TEST_CASE(every_dropout_layer_draws_masks_of_its_own) {
     }
     tg::forward_batch<many>(p, ws, 3, {tg::mode::training, 77});
     tg::forward_batch<one>(q, ws_one, 3, {tg::mode::training, 77});
-    const auto& branches = ws.state<4>().branches;
+    auto& branches = ws.state<4>().branches;
     for (std::size_t r = 0; r < 3; ++r) {
         BOOST_TEST(all_differ({ws.state<1>().mask.row(r), ws.state<2>().mask.row(r),
                                ws.state<3>().inner.state<0>().mask.row(r), std::get<0>(branches).state.mask.row(r),
-                               std::get<1>(branches).state.mask.row(r)},
+                               std::get<1>(branches).state.inner.state<0>().mask.row(r),
+                               ws.state<6>().inner.state<0>().mask.row(r)},
                               64),
                    "row " << r);
         BOOST_TEST(std::equal(ws.state<1>().mask.row(r), ws.state<1>().mask.row(r) + 64, ws_one.state<1>().mask.row(r)));
@@ -215,7 +222,8 @@ BOOST_AUTO_TEST_CASE(every_dropout_layer_draws_masks_of_its_own) {
     BOOST_TEST(all_differ({tg::get<1>(cache).mask.data(), tg::get<2>(cache).mask.data(),
                            tg::get<0>(tg::get<3>(cache)).mask.data(),
                            tg::detail::slot_value<0>(tg::get<4>(cache)).mask.data(),
-                           tg::detail::slot_value<1>(tg::get<4>(cache)).mask.data()},
+                           tg::get<0>(tg::detail::slot_value<1>(tg::get<4>(cache))).mask.data(),
+                           tg::get<0>(tg::get<6>(cache)).mask.data()},
                           64));
     BOOST_TEST((tg::get<1>(cache).mask == tg::get<1>(cache_one).mask));
 }
@@ -271,10 +279,11 @@ BOOST_AUTO_TEST_CASE(per_sample_gradient_matches_finite_differences_with_a_fixed
         if (mask[j] == 0) BOOST_TEST(tg::get<0>(grad).b[j] == 0.0);
 }
 
-// fit's masks do not depend on how it splits a batch over threads: 1, 2 and 3 threads train to the
-// same parameters up to rounding, which other seeds (other masks) do not.
+// fit's masks (two dropout layers') do not depend on how it splits a batch over threads: 1, 2 and 3
+// threads train to the same parameters up to rounding, which other seeds (other masks) do not.
 BOOST_AUTO_TEST_CASE(fit_gives_the_same_parameters_on_1_2_and_3_threads) {
-    using two_d = tg::sequential<tg::dense<2, 16>, tg::tanh, tg::dropout<60>, tg::dense<16, 2>>;
+    using two_d = tg::sequential<tg::dense<2, 16>, tg::tanh, tg::dropout<60>, tg::dense<16, 16>, tg::tanh,
+                                 tg::dropout<90>, tg::dense<16, 2>>;
     const auto data = line_points(300, 5);
     const auto train = [&](std::size_t threads, std::uint64_t seed) {
         auto p = tg::init<two_d, double>(1);

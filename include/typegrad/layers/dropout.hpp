@@ -18,7 +18,8 @@ namespace typegrad {
 /// What the per-sample forward keeps: the mask it applied, and the generator it draws masks from.
 /// A workspace starts each dropout layer's generator from a seed of its own (tg::draws_randomly), the
 /// same in every workspace, so a fresh workspace always draws the same masks; keep one workspace
-/// across samples for fresh masks, or seed it: `get<I>(ws).generator = tg::rng{seed}`.
+/// across samples for fresh masks, or seed each dropout layer apart, the network's dropout layer d
+/// (the d-th in layer order) with `get<I>(ws).generator = tg::rng{tg::draw_key(seed, d)}`.
 template <scalar T, std::size_t N>
 struct dropout_cache {
     vec<T, N> mask;  // 0 or 100 / KeepPercent; all 1 after an inference pass

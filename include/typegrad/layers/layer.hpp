@@ -308,7 +308,8 @@ concept keeps_running_statistics = batch_layer<L, T, In> &&
 /// layers), and `L::seed(cache&, first_draw)` starts its per-sample generators at the network's draw
 /// first_draw (a tg::workspace seeds every such layer when it is made). The walks number a network's
 /// draws in layer order and give each layer its first in batch_info::first_draw; draw d of a pass keyed k
-/// takes its masks from tg::draw_key(k, d), so no two layers draw the same masks.
+/// takes its masks from tg::draw_key(k, d), so no two layers share a key. A layer written without
+/// its input size declares both on the type as written, not only on its bound<In>.
 template <class L, class T = float, std::size_t In = probe_in_size<L>>
 concept draws_randomly = requires(cache_t<L, T, In>& cache) {
     requires std::size_t{L::draws} > 0;
@@ -321,6 +322,17 @@ inline constexpr std::size_t draw_count = 0;
 template <class L>
     requires requires { L::draws; }
 inline constexpr std::size_t draw_count<L> = L::draws;
+
+namespace detail {
+/// Starts the per-sample generators in cache, layer L's, at the network's draw first_draw.
+template <class L, class Cache>
+constexpr void seed_layer(Cache& cache, std::size_t first_draw) noexcept {
+    static_assert(requires { L::seed(cache, first_draw); },
+                  "a layer that declares `draws` must provide `static void seed(cache&, std::size_t first_draw)` "
+                  "(tg::draws_randomly)");
+    L::seed(cache, first_draw);
+}
+}  // namespace detail
 
 /// @brief tg::fit's threads can split L's neurons (forward_batch_neurons, backward_batch_neurons) and,
 /// for its last layers, its samples (forward_batch_samples, input_grad_samples); Act, an elementwise

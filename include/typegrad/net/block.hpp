@@ -178,7 +178,7 @@ struct block : block_in_size<first_layer_t<Layers...>> {
     static constexpr std::size_t draws = (std::size_t{0} + ... + draw_count<as_layer_t<Layers>>);
     template <class Inner, class T>
     static constexpr void seed(workspace<Inner, T>& cache, std::size_t first_draw) noexcept {
-        seed_draws<Inner, T>(cache, first_draw);
+        seed_draws<Inner>(cache, first_draw);
     }
 
     /// Each inner layer gets its own initialisation (He before a rectifier, else Glorot), from a seed drawn from r.

@@ -152,7 +152,7 @@ public:
     static constexpr void seed(C& cache, std::size_t first_draw) noexcept {
         each_branch([&](auto k) {
             if constexpr (draw_offsets[k + 1] > draw_offsets[k])
-                written_branch<k>::seed(detail::slot_value<k>(cache), first_draw + draw_offsets[k]);
+                detail::seed_layer<written_branch<k>>(detail::slot_value<k>(cache), first_draw + draw_offsets[k]);
         });
     }
 

@@ -16,17 +16,12 @@ namespace detail {
 
 /// Starts the per-sample generators of Net's layers that draw (tg::draws_randomly) in caches, Net's
 /// first draw being the network's draw first_draw.
-template <class Net, class T, class Caches>
+template <class Net, class Caches>
 constexpr void seed_draws(Caches& caches, std::size_t first_draw) noexcept {
     [&]<std::size_t... I>(std::index_sequence<I...>) {
         (..., [&] {
-            using L = typename Net::template layer_type<I>;
-            if constexpr (Net::draw_offsets[I + 1] > Net::draw_offsets[I]) {
-                static_assert(draws_randomly<L, T, Net::sizes[I]>,
-                              "a layer that declares `draws` must provide `static void seed(cache&, std::size_t)` "
-                              "(tg::draws_randomly)");
-                L::seed(slot_value<I>(caches), first_draw + Net::draw_offsets[I]);
-            }
+            if constexpr (Net::draw_offsets[I + 1] > Net::draw_offsets[I])
+                seed_layer<typename Net::template layer_type<I>>(slot_value<I>(caches), first_draw + Net::draw_offsets[I]);
         }());
     }(std::make_index_sequence<Net::layer_count>{});
 }
@@ -43,8 +38,8 @@ struct workspace : detail::cache_tuple<Net, T>::type {
     /// layers never apply the same masks.
     constexpr workspace() noexcept
         requires(Net::draw_offsets[Net::layer_count] > 0)
-        : detail::cache_tuple<Net, T>::type{} {
-        detail::seed_draws<Net, T>(*this, 0);
+    {
+        detail::seed_draws<Net>(*this, 0);
     }
 };
 
