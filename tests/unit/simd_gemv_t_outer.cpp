@@ -89,6 +89,13 @@ BOOST_AUTO_TEST_CASE(network_shapes) {
                    shape<16, 64>{}, shape<128, 784>{}, shape<10, 128>{}, shape<256, 784>{}, shape<1, 1>{});
 }
 
+// gemv_t's column blocks of up to eight batches: partial blocks of five to eight batches with a tail,
+// one full block and a single column after it, and a full block with a partial one, at every width.
+BOOST_AUTO_TEST_CASE(wide_column_blocks) {
+    for_each_shape([](auto r, auto c) { check_all<r, c>(); }, shape<3, 100>{}, shape<9, 127>{}, shape<2, 129>{},
+                   shape<17, 191>{}, shape<5, 71>{});
+}
+
 // Narrow rows (at most a quarter of a SIMD width) past a multiple of 16 rows, and short ones: the tails
 // of the narrow outer products (AVX-512's permutes, the swizzles of the others).
 BOOST_AUTO_TEST_CASE(narrow_rows) {
