@@ -51,7 +51,7 @@ struct recurrent_params {
 template <scalar T, std::size_t In, std::size_t Hidden, std::size_t Gates>
 struct recurrent_stream_params {
     static constexpr std::size_t width = simd::width<T>;
-    static constexpr std::size_t block_batches = 8 / Gates;  // the block's gates in at most eight registers
+    static constexpr std::size_t block_batches = 9 / Gates;  // the block's gates in at most nine registers
     static constexpr std::size_t block_units = block_batches * width;
     static constexpr std::size_t blocks = (Hidden + block_units - 1) / block_units;
     static constexpr std::size_t column = Gates * block_units;  // one column of W_hh within a block
