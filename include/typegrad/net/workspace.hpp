@@ -35,7 +35,7 @@ struct workspace : detail::cache_tuple<Net, T>::type {
 
     workspace() = default;
     /// With layers that draw (dropout): each starts its generator at its own draw, so that two dropout
-    /// layers never apply the same masks.
+    /// layers draw different masks.
     constexpr workspace() noexcept
         requires(Net::draw_offsets[Net::layer_count] > 0)
     {
