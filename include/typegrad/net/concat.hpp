@@ -101,20 +101,12 @@ private:
     static constexpr std::size_t count = sizeof...(Branches);
 
     template <std::size_t In>
-    static constexpr std::array<std::size_t, count + 1> offsets = [] {
-        std::array<std::size_t, count + 1> at{};
-        std::size_t k = 0;
-        (..., (at[k + 1] = at[k] + out_size_v<detail::as_layer_t<Branches>, In>, ++k));
-        return at;
-    }();
+    static constexpr std::array<std::size_t, count + 1> offsets =
+        detail::starts<out_size_v<detail::as_layer_t<Branches>, In>...>;
 
     /// draw_offsets[k]: the draws (tg::draw_count) of the branches before branch k.
-    static constexpr std::array<std::size_t, count + 1> draw_offsets = [] {
-        std::array<std::size_t, count + 1> at{};
-        std::size_t k = 0;
-        (..., (at[k + 1] = at[k] + draw_count<detail::as_layer_t<Branches>>, ++k));
-        return at;
-    }();
+    static constexpr std::array<std::size_t, count + 1> draw_offsets =
+        detail::starts<draw_count<detail::as_layer_t<Branches>>...>;
 
     template <std::size_t In, std::size_t... K>
     static constexpr bool check(std::index_sequence<K...>) {

@@ -105,6 +105,16 @@ struct first_layer<First, Rest...> {
 template <class... Layers>
 using first_layer_t = typename first_layer<Layers...>::type;
 
+/// {0, N₀, N₀ + N₁, …}: where each entry of a list starts when entry k takes N_k places (a layer's
+/// draws, a branch's outputs); the last is their sum.
+template <std::size_t... N>
+inline constexpr std::array<std::size_t, sizeof...(N) + 1> starts = [] {
+    std::array<std::size_t, sizeof...(N) + 1> at{};
+    std::size_t k = 0;
+    (..., (at[k + 1] = at[k] + N, ++k));
+    return at;
+}();
+
 /// The body of a network whose input size is In (0: unknown, an error): the layer list, the size
 /// chain, its checks and the bound types. tg::sequential is the chain whose first layer states In; a
 /// block (tg::residual, a nested sequential) is the chain of its layers from the size it is given.
@@ -150,12 +160,8 @@ struct chain {
 
     /// draw_offsets[I]: how many draws (tg::draw_count) the layers before layer I make per sample, so
     /// that layer I's first is draw_offsets[I]; draw_offsets[layer_count]: all of them.
-    static constexpr std::array<std::size_t, layer_count + 1> draw_offsets = [] {
-        std::array<std::size_t, layer_count + 1> at{};
-        std::size_t i = 0;
-        (..., (at[i + 1] = at[i] + draw_count<as_layer_t<Layers>>, ++i));
-        return at;
-    }();
+    static constexpr std::array<std::size_t, layer_count + 1> draw_offsets =
+        starts<draw_count<as_layer_t<Layers>>...>;
 
     /// Number of scalar parameters over all layers.
     static constexpr std::size_t param_count = [] {
