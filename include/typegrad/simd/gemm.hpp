@@ -220,9 +220,13 @@ TYPEGRAD_UNROLL(4)
             for (std::size_t j = 0; j < J; ++j) acc[m][j] = xsimd::fma(a, bk[j], acc[m][j]);
         }
     }
-    // Rows M0 .. M0 + Rows of the tile against one transposed square per batch of samples.
-    const auto leave = [&]<std::size_t M0, std::size_t Rows>() {
-        for (std::size_t j = 0; j < J && j * w < ns; ++j) {
+    // Rows M0 .. M0 + Rows of the tile against one transposed square per batch of samples. The
+    // accumulators are indexed by constants only (simd::unroll): a run-time index into acc makes the
+    // compiler keep it in memory, and then it stores every accumulator at every step of k (784 → 256
+    // with AVX-512 at -O2 ran at a third of the peak).
+    const auto leave = [&]<std::size_t M0, std::size_t Rows>() TYPEGRAD_ALWAYS_INLINE {
+        unroll<J>([&](auto j) TYPEGRAD_ALWAYS_INLINE {
+            if (j * w >= ns) return;
             const std::size_t samples = std::min(w, ns - j * w);
             T* z = Z + j * w * Out + M0;
             V r[w];
@@ -237,15 +241,15 @@ TYPEGRAD_UNROLL(4)
                 }
                 transpose(r);
             }
-            for (std::size_t m = 0; m < w; ++m) {
-                if (m >= Rows) {
+            unroll<w>([&](auto m) TYPEGRAD_ALWAYS_INLINE {
+                if constexpr (m >= Rows) {
                     r[m] = V(T{});
-                    continue;
+                } else {
+                    V zm = first ? acc[M0 + m][j] : acc[M0 + m][j] + r[m];
+                    if (last) zm = f(b ? zm + V(b[M0 + m]) : zm);
+                    r[m] = zm;
                 }
-                V zm = first ? acc[M0 + m][j] : acc[M0 + m][j] + r[m];
-                if (last) zm = f(b ? zm + V(b[M0 + m]) : zm);
-                r[m] = zm;
-            }
+            });
             transpose(r);
             for (std::size_t l = 0; l < samples; ++l) {
                 if constexpr (Rows == w)
@@ -253,7 +257,7 @@ TYPEGRAD_UNROLL(4)
                 else
                     store_head<Rows>(z + l * Out, r[l]);
             }
-        }
+        });
     };
     [&]<std::size_t... C>(std::index_sequence<C...>) TYPEGRAD_ALWAYS_INLINE {
         (leave.template operator()<C * w, std::min(w, MR - C * w)>(), ...);
