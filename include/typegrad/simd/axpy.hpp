@@ -6,6 +6,7 @@
 #include <type_traits>
 
 #include <typegrad/simd/batch.hpp>
+#include <typegrad/simd/unroll.hpp>
 
 namespace typegrad::simd {
 
@@ -18,7 +19,13 @@ constexpr void axpy(T alpha, const T* x, T* y) noexcept {
         using B = batch<T>;
         constexpr std::size_t w = width<T>;
         const B a(alpha);
-        for (std::size_t i = 0; i + w <= N; i += w) xsimd::fma(a, B::load_unaligned(x + i), B::load_unaligned(y + i)).store_unaligned(y + i);
+        if constexpr (N / w == 1) {  // without a lambda, as in simd::map
+            xsimd::fma(a, B::load_unaligned(x), B::load_unaligned(y)).store_unaligned(y);
+        } else {
+            each_step<N, w>([&](std::size_t i) TYPEGRAD_ALWAYS_INLINE {
+                xsimd::fma(a, B::load_unaligned(x + i), B::load_unaligned(y + i)).store_unaligned(y + i);
+            });
+        }
         // The tail as a plain loop of known length (vectorised by the compiler in narrower
         // registers): a masked store here would stall the masked load of the next call on y.
         if constexpr (N % w != 0)

@@ -35,8 +35,10 @@ constexpr void map(const T* x, T* y, F f) noexcept {
     } else {
         using B = batch<T>;
         constexpr std::size_t w = width<T>;
-        std::size_t i = 0;
-        for (; i + w <= N; i += w) B(f(B::load_unaligned(x + i))).store_unaligned(y + i);
+        // One batch without each_step's lambda, which alone changed GCC -O2's inlining of small
+        // networks' layers (the forward of 2→16→16→1 with AVX-512 took 12.5 instead of 14.1 ns).
+        if constexpr (N / w == 1) B(f(B::load_unaligned(x))).store_unaligned(y);
+        else each_step<N, w>([&](std::size_t i) TYPEGRAD_ALWAYS_INLINE { B(f(B::load_unaligned(x + i))).store_unaligned(y + i); });
         if constexpr (N % w != 0) detail::map_tail<N % w>(y + (N - N % w), f, x + (N - N % w));
     }
 }
@@ -49,8 +51,13 @@ constexpr void map(const T* a, const T* b, T* y, F f) noexcept {
     } else {
         using B = batch<T>;
         constexpr std::size_t w = width<T>;
-        std::size_t i = 0;
-        for (; i + w <= N; i += w) B(f(B::load_unaligned(a + i), B::load_unaligned(b + i))).store_unaligned(y + i);
+        if constexpr (N / w == 1) {
+            B(f(B::load_unaligned(a), B::load_unaligned(b))).store_unaligned(y);
+        } else {
+            each_step<N, w>([&](std::size_t i) TYPEGRAD_ALWAYS_INLINE {
+                B(f(B::load_unaligned(a + i), B::load_unaligned(b + i))).store_unaligned(y + i);
+            });
+        }
         if constexpr (N % w != 0) detail::map_tail<N % w>(y + (N - N % w), f, a + (N - N % w), b + (N - N % w));
     }
 }
