@@ -224,7 +224,7 @@ TYPEGRAD_ALWAYS_INLINE inline void update_range(F f, std::size_t lo, std::size_t
 template <class F, class P, class... State>
 TYPEGRAD_ALWAYS_INLINE inline void update_params(F f, P& p, const P& grad, params_part part, State&... state) noexcept {
     for_each_tensor(
-        [&](std::size_t, std::string_view, auto& w, const auto& g, auto&... s) {
+        [&](std::size_t, std::string_view, auto& w, const auto& g, auto&... s) TYPEGRAD_ALWAYS_INLINE {
             const simd::index_range r = tensor_part<std::remove_cvref_t<decltype(w)>>(part);
             update_range(f, r.lo, r.hi, w.data(), g.data(), s.data()...);
         },

@@ -78,9 +78,10 @@ TYPEGRAD_ALWAYS_INLINE inline void outer_acc_narrow(const T* u, const T* v, T* G
 
 }  // namespace detail
 
-/// G += u·vᵀ, G row-major R×C, u of R, v of C.
+/// G += u·vᵀ, G row-major R×C, u of R, v of C. Inlined into the layer's backward: GCC -O2 called it,
+/// and value_and_grad + sgd.step on 2→16→16→1 took 7% longer (with update_params' lambda called too).
 template <std::size_t R, std::size_t C, scalar T>
-constexpr void outer_acc(const T* u, const T* v, T* G) noexcept {
+TYPEGRAD_ALWAYS_INLINE constexpr void outer_acc(const T* u, const T* v, T* G) noexcept {
 #if defined(__AVX512F__)
     if constexpr (std::is_same_v<T, float> && width<T> == 16 && 4 * C <= 16) {
         if (!std::is_constant_evaluated()) {
