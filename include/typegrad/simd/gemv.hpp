@@ -200,13 +200,18 @@ TYPEGRAD_ALWAYS_INLINE constexpr void gemv_inlined(const T* W, const T* x, const
         if constexpr (w % C == 0) gemv_narrow<R, C>(W, x, b, y, f);
         else gemv_scalar<R, C>(W, x, b, y, f);
     } else {
-        // Full blocks store W·x + b and f runs as a second pass over them: f's work for all blocks is
-        // then independent; as each block's epilogue (a long chain after the reduction, e.g.
-        // tanh) it ran about 15% slower. A partial last block keeps f in its epilogue.
+        // Beyond two blocks, full blocks store W·x + b and f runs as a second pass over them: f's work
+        // for all blocks is then independent; as each block's epilogue (a long chain after the
+        // reduction, e.g. tanh) it ran about 15% slower. Up to two blocks, and for a partial last
+        // block, f stays in the epilogue: the second pass would wait for the stores to come back.
+        constexpr bool second_pass = R > 2 * w;
         std::size_t r = 0;
         const auto none = [](auto z) { return z; };
-        for (; r + w <= R; r += w) gemv_block<w, C>(W + r * C, x, b ? b + r : b, y + r, none);
-        if constexpr (R >= w) map<R - R % w>(y, y, f);
+        for (; r + w <= R; r += w) {
+            if constexpr (second_pass) gemv_block<w, C>(W + r * C, x, b ? b + r : b, y + r, none);
+            else gemv_block<w, C>(W + r * C, x, b ? b + r : b, y + r, f);
+        }
+        if constexpr (second_pass) map<R - R % w>(y, y, f);
         if constexpr (R % w != 0 && R % w <= 2 && !rows_in_blocks<T, C>) {  // a row or two: their own reductions are cheaper
             for (; r < R; ++r) y[r] = f(dot<C>(W + r * C, x) + (b ? b[r] : T{}));
         } else if constexpr (R % w != 0) {
