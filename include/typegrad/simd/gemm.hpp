@@ -7,9 +7,10 @@
 //   bias_grad         db += Σ rows of dZ     (or db = Σ rows of dZ)
 // All three run one register-blocked micro-kernel: a tile of up to 12 rows by 2 batches of columns
 // held in registers (AVX-512), per step of k 12 broadcasts and 2 loads feeding 24 FMAs. The
-// gradients read their operands where they lie; the forward first copies each block of 2 batches
-// of samples into columns (transposed squares), multiplies with W's rows broadcast, and transposes
-// the tile back on the way out, with the bias and f applied there.
+// gradients read their operands where they lie, but for a tile's columns of dZ when its rows are
+// 1 KiB apart (gemm_nn copies them); the forward first copies each block of 2 batches of samples
+// into columns (transposed squares), multiplies with W's rows broadcast, and transposes the tile
+// back on the way out, with the bias and f applied there.
 #pragma once
 
 #include <algorithm>
