@@ -364,6 +364,26 @@ BOOST_AUTO_TEST_CASE(he_initialisation_before_a_rectifier) {
     check.template operator()<tg::log_softmax>(glorot);
 }
 
+// A seed fixes every weight W(r, c): layer I draws from rng{seed ^ 0xD1B54A32D192ED03·(I + 1)}, row by
+// row (r, then c), uniform in ±sqrt(6 / fan); biases start at zero. Saved seeds and the tutorial's
+// numbers rely on this order, whatever layout the parameters keep W in.
+BOOST_AUTO_TEST_CASE(init_draws_each_weight_in_row_major_order) {
+    using net = tg::sequential<tg::dense<3, 4>, tg::relu, tg::dense<4, 2>>;
+    const std::uint64_t seed = 7;
+    const auto p = tg::init<net, double>(seed);
+    const auto expect_layer = [&]<std::size_t I>(const auto& layer, double fan) {
+        tg::rng r{seed ^ (0xD1B54A32D192ED03ull * (I + 1))};
+        const double limit = std::sqrt(6.0 / fan);
+        for (std::size_t row = 0; row < layer.W.rows(); ++row)
+            for (std::size_t col = 0; col < layer.W.cols(); ++col)
+                BOOST_TEST(layer.W(row, col) == r.uniform(-limit, limit),
+                           "layer " << I << " W(" << row << ", " << col << ")");
+        for (double b : layer.b) BOOST_TEST(b == 0.0);
+    };
+    expect_layer.template operator()<0>(tg::get<0>(p), 3.0);      // He: a relu follows
+    expect_layer.template operator()<2>(tg::get<2>(p), 4.0 + 2);  // Glorot: the last layer
+}
+
 // What tg::fit computes, by hand on the public batch API: for each batch in stored order,
 // value_and_grad_batch and one optimizer step.
 template <class Net, class Data, class Loss>
