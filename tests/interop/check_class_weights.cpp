@@ -14,6 +14,8 @@
 
 #include <typegrad/typegrad.hpp>
 
+#include "parity.hpp"
+
 namespace tg = typegrad;
 
 namespace {
@@ -37,7 +39,7 @@ template <class Net, class Loss>
 void check(const std::map<std::string, std::vector<double>>& file, const std::string& name, const Loss& loss,
            const std::vector<tg::vec<double, 4>>& xs, const std::vector<std::size_t>& labels) {
     tg::params<Net, double> p{};
-    std::copy(file.at("weight").begin(), file.at("weight").end(), tg::get<0>(p).W.data());
+    parity::set_row_major(tg::get<0>(p).W, file.at("weight"));
     std::copy(file.at("bias").begin(), file.at("bias").end(), tg::get<0>(p).b.data());
     // 'mean': the batch path; its sum of weighted losses over the summed weights.
     tg::batch_workspace<Net, double> ws(samples);
@@ -46,7 +48,8 @@ void check(const std::map<std::string, std::vector<double>>& file, const std::st
     for (std::size_t label : labels) weight += file.at("class_weights")[label];
     const double mean = tg::value_and_grad_batch<Net>(p, ws, xs, labels, loss, grad) / weight;
     compare(name + ".mean.value", &mean, file.at(name + ".mean.value"));
-    compare(name + ".mean.grad_weight", tg::get<0>(grad).W.data(), file.at(name + ".mean.grad_weight"));
+    compare(name + ".mean.grad_weight", parity::row_major(tg::get<0>(grad).W).data(),
+            file.at(name + ".mean.grad_weight"));
     compare(name + ".mean.grad_bias", tg::get<0>(grad).b.data(), file.at(name + ".mean.grad_bias"));
     // 'sum': per sample, each loss and gradient carrying its weight.
     tg::params<Net, double> sum_grad{};
@@ -61,7 +64,8 @@ void check(const std::map<std::string, std::vector<double>>& file, const std::st
             sum_grad, g);
     }
     compare(name + ".sum.value", &sum, file.at(name + ".sum.value"));
-    compare(name + ".sum.grad_weight", tg::get<0>(sum_grad).W.data(), file.at(name + ".sum.grad_weight"));
+    compare(name + ".sum.grad_weight", parity::row_major(tg::get<0>(sum_grad).W).data(),
+            file.at(name + ".sum.grad_weight"));
     compare(name + ".sum.grad_bias", tg::get<0>(sum_grad).b.data(), file.at(name + ".sum.grad_bias"));
 }
 

@@ -56,7 +56,7 @@ void check(const char* path) {
     tg::for_each_tensor(
         [&](std::size_t layer, std::string_view name, const auto& tensor) {
             const std::string key = std::to_string(layer) + "." + std::string(name);
-            compare("gradient of " + key, tensor.data(), grads.at(key).get<std::vector<double>>());
+            compare("gradient of " + key, parity::row_major(tensor).data(), grads.at(key).get<std::vector<double>>());
             ++tensors;
         },
         grad);

@@ -12,6 +12,8 @@
 #include <typegrad/io/weights.hpp>
 #include <typegrad/typegrad.hpp>
 
+#include "parity.hpp"
+
 namespace tg = typegrad;
 
 // nn.Sequential(Linear(4, 8), ReLU(), Linear(8, 3)), as the script builds it.
@@ -48,8 +50,9 @@ int check(const char* path) {
         [&](std::size_t layer, std::string_view name, const auto& tensor) {
             const std::string key = std::to_string(layer) + "." + std::string(name);
             const auto expected = grads.at(key).get<std::vector<float>>();
-            for (std::size_t i = 0; i < tensor.size(); ++i)
-                compare("gradient of " + key + "[" + std::to_string(i) + "]", tensor.data()[i], expected[i]);
+            const auto ours = parity::row_major(tensor);
+            for (std::size_t i = 0; i < ours.size(); ++i)
+                compare("gradient of " + key + "[" + std::to_string(i) + "]", float(ours[i]), expected[i]);
         },
         grad);
     std::printf("%s: output, loss and %zu gradients %s\n", path, torch_net::param_count,

@@ -1,6 +1,7 @@
-// What the PyTorch parity checkers of whole sequence networks (check_conv1d, check_recurrent_net)
-// share: a count of the values compared and of those that differ, and the comparison itself, in
-// double within 1e-12 relative (with a floor of 1).
+// What the PyTorch parity checkers share: a tensor's values in PyTorch's order and back, whatever
+// layout typegrad keeps it in; and for the checkers of whole sequence networks (check_conv1d,
+// check_recurrent_net), a count of the values compared and of those that differ, and the comparison
+// itself, in double within 1e-12 relative (with a floor of 1).
 #pragma once
 
 #include <cmath>
@@ -10,6 +11,38 @@
 #include <vector>
 
 namespace parity {
+
+/// Whether t is a matrix read by t(r, c), such as a dense layer's W.
+template <class Tensor>
+concept matrix = requires(const Tensor& t, std::size_t i) {
+    t(i, i);
+    Tensor::rows();
+    Tensor::cols();
+};
+
+/// t's values in PyTorch's order: a matrix row by row through t(r, c), anything else as stored.
+template <class Tensor>
+std::vector<double> row_major(const Tensor& t) {
+    std::vector<double> values;
+    if constexpr (matrix<Tensor>) {
+        for (std::size_t r = 0; r < Tensor::rows(); ++r)
+            for (std::size_t c = 0; c < Tensor::cols(); ++c) values.push_back(double(t(r, c)));
+    } else {
+        values.assign(t.data(), t.data() + t.size());
+    }
+    return values;
+}
+
+/// Sets t from values in PyTorch's order (row_major's inverse).
+template <class Tensor>
+void set_row_major(Tensor& t, const std::vector<double>& values) {
+    if constexpr (matrix<Tensor>) {
+        for (std::size_t r = 0; r < Tensor::rows(); ++r)
+            for (std::size_t c = 0; c < Tensor::cols(); ++c) t(r, c) = values.at(r * Tensor::cols() + c);
+    } else {
+        for (std::size_t i = 0; i < t.size(); ++i) t.data()[i] = values.at(i);
+    }
+}
 
 inline int failures = 0;
 inline std::size_t compared = 0;
