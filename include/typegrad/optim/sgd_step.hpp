@@ -32,9 +32,10 @@ namespace detail {
 
 // p += alpha·∂L/∂p for layer I, returning ∂L/∂(its input) when Input. A layer without parameters
 // just passes the gradient back; one without its own backward_update (see tg::dense) gets its
-// gradient in a local and the update from it.
+// gradient in a local and the update from it. Inlined, as the layers' backward_update are.
 template <class Net, std::size_t I, bool Input, class T, std::size_t N>
-constexpr auto update_layer(params<Net, T>& p, const workspace<Net, T>& ws, const vec<T, N>& grad_out, T alpha) {
+TYPEGRAD_ALWAYS_INLINE constexpr auto update_layer(params<Net, T>& p, const workspace<Net, T>& ws,
+                                                   const vec<T, N>& grad_out, T alpha) {
     using L = typename Net::template layer_type<I>;
     using P = typename Net::template params_type<I, T>;
     if constexpr (std::is_same_v<P, no_params>) {

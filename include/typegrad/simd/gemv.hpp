@@ -206,11 +206,11 @@ TYPEGRAD_ALWAYS_INLINE constexpr void gemv_inlined(const T* W, const T* x, const
         // block, f stays in the epilogue: the second pass would wait for the stores to come back.
         constexpr bool second_pass = R > 2 * w;
         std::size_t r = 0;
-        const auto none = [](auto z) { return z; };
-        for (; r + w <= R; r += w) {
-            if constexpr (second_pass) gemv_block<w, C>(W + r * C, x, b ? b + r : b, y + r, none);
-            else gemv_block<w, C>(W + r * C, x, b ? b + r : b, y + r, f);
-        }
+        const auto block_f = [&](auto z) TYPEGRAD_ALWAYS_INLINE {
+            if constexpr (second_pass) return z;
+            else return f(z);
+        };
+        for (; r + w <= R; r += w) gemv_block<w, C>(W + r * C, x, b ? b + r : b, y + r, block_f);
         if constexpr (second_pass) map<R - R % w>(y, y, f);
         if constexpr (R % w != 0 && R % w <= 2 && !rows_in_blocks<T, C>) {  // a row or two: their own reductions are cheaper
             for (; r < R; ++r) y[r] = f(dot<C>(W + r * C, x) + (b ? b[r] : T{}));

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <type_traits>
 
+#include <typegrad/simd/axpy.hpp>
 #include <typegrad/simd/batch.hpp>
 #include <typegrad/simd/partial.hpp>
 #include <typegrad/simd/rows_in_batch.hpp>
@@ -104,18 +105,8 @@ TYPEGRAD_ALWAYS_INLINE constexpr void outer_acc(const T* u, const T* v, T* G) no
         for (std::size_t r = 0; r < R; ++r)
             for (std::size_t c = 0; c < C; ++c) G[r * C + c] += u[r] * vc[c];
     } else if constexpr (C > 4 * width<T>) {
-        // Rows too wide for v to stay in registers: each row is an axpy, written out here (a call per
-        // row, each with its vzeroupper, took 10-15% longer with AVX2 at -O3).
-        using B = batch<T>;
-        constexpr std::size_t w = width<T>;
-        for (std::size_t r = 0; r < R; ++r) {
-            const B ur(u[r]);
-            T* g = G + r * C;
-            each_step<C, w>([&](std::size_t j) TYPEGRAD_ALWAYS_INLINE {
-                xsimd::fma(ur, B::load_unaligned(v + j), B::load_unaligned(g + j)).store_unaligned(g + j);
-            });
-            for (std::size_t c = C - C % w; c < C; ++c) g[c] += u[r] * v[c];
-        }
+        // Rows too wide for v to stay in registers: each row is an axpy.
+        for (std::size_t r = 0; r < R; ++r) detail::axpy_inlined<C>(u[r], v, G + r * C);
     } else {
         using B = batch<T>;
         constexpr std::size_t w = width<T>;
