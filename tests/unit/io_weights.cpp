@@ -2,6 +2,7 @@
 // mismatch between a file and a network type listed in one error with the parameters untouched.
 #include <boost/test/unit_test.hpp>
 
+#include <bit>
 #include <cmath>
 #include <csignal>
 #include <cstdint>
@@ -206,10 +207,10 @@ BOOST_AUTO_TEST_CASE(narrower_floating_dtypes_load_when_asked_to_widen) {
     for (const tg::dtype type : {tg::dtype::f16, tg::dtype::bf16}) {
         std::vector<tg::named_tensor> tensors;
         for (const tg::named_tensor& t : tg::detail::params_tensors(p)) {  // F32 as tg::save writes it
-            tg::named_tensor stored{t.name, type, t.shape, tg::byte_buffer(2 * t.element_count())};
-            for (std::size_t i = 0; i < t.element_count(); ++i) {  // the upper half of the float, or binary16's fields
-                std::uint32_t f;
-                std::memcpy(&f, t.data.data() + 4 * i, 4);
+            const std::vector<float> values = t.values<float>();
+            tg::named_tensor stored{t.name, type, t.shape, tg::byte_buffer(2 * values.size())};
+            for (std::size_t i = 0; i < values.size(); ++i) {  // the upper half of the float, or binary16's fields
+                const auto f = std::bit_cast<std::uint32_t>(values[i]);
                 const auto h = static_cast<std::uint16_t>(
                     type == tg::dtype::bf16 ? f >> 16 : (f >> 16 & 0x8000) | (((f >> 23 & 0xff) - 112) << 10) | (f >> 13 & 0x3ff));
                 std::memcpy(stored.data.data() + 2 * i, &h, 2);
