@@ -68,4 +68,12 @@ struct transposed_mat {
     }
 };
 
+namespace detail {
+/// R for a tg::transposed_mat<T, R, C> (its R rows stored column by column), 0 for any other tensor.
+template <class Tensor>
+inline constexpr std::size_t stored_by_columns = 0;
+template <scalar T, std::size_t R, std::size_t C>
+inline constexpr std::size_t stored_by_columns<transposed_mat<T, R, C>> = R;
+}  // namespace detail
+
 }  // namespace typegrad

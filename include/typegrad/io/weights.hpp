@@ -51,11 +51,6 @@ std::vector<std::size_t> tensor_shape(const tensor3<T, D0, D1, D2>&) {
     return {D0, D1, D2};
 }
 
-template <class Tensor>
-inline constexpr std::size_t stored_by_columns = 0;
-template <scalar T, std::size_t R, std::size_t C>
-inline constexpr std::size_t stored_by_columns<transposed_mat<T, R, C>> = R;
-
 // Where one parameter tensor of a network goes: its state_dict name, shape and storage. A
 // tg::transposed_mat's storage holds its R rows column by column (`columns_of` = R); files hold
 // every tensor in row-major order.

@@ -11,6 +11,7 @@
 #include <type_traits>
 
 #include <typegrad/core/mat.hpp>
+#include <typegrad/core/transposed_mat.hpp>
 #include <typegrad/core/vec.hpp>
 #include <typegrad/layers/activations.hpp>
 #include <typegrad/layers/layer.hpp>
@@ -21,7 +22,7 @@ namespace typegrad {
 /// The parameters of dense<In, Out>: W (Out×In) and b (Out), named "weight" and "bias".
 template <scalar T, std::size_t In, std::size_t Out>
 struct dense_params {
-    mat<T, Out, In> W;
+    transposed_mat<T, Out, In> W;
     vec<T, Out> b;
 
     static constexpr std::size_t count = Out * In + Out;
@@ -73,7 +74,8 @@ struct dense {
     static void init(dense_params<T, In, Out>& p, rng& r, init_scheme scheme) {
         const double fan = scheme == init_scheme::he_uniform ? double(In) : double(In + Out);
         const double limit = std::sqrt(6.0 / fan);
-        for (T& w : p.W) w = static_cast<T>(r.uniform(-limit, limit));
+        for (std::size_t o = 0; o < Out; ++o)
+            for (std::size_t i = 0; i < In; ++i) p.W(o, i) = static_cast<T>(r.uniform(-limit, limit));
         p.b = {};
     }
 
@@ -82,7 +84,7 @@ struct dense {
                                          dense_cache<T, In>& cache, mode) noexcept {
         cache.x = x;
         vec<T, Out> z;
-        simd::gemv<Out, In>(p.W.data(), x.data(), p.b.data(), z.data());
+        simd::gemv_t<In, Out>(p.W.data(), x.data(), p.b.data(), z.data(), [](auto v) { return v; });
         return z;
     }
 
@@ -95,8 +97,8 @@ struct dense {
                                                      dense_cache<T, In>& cache, output_cache<T, Out>& act_cache,
                                                      mode) noexcept {
         cache.x = x;
-        simd::gemv<Out, In>(p.W.data(), x.data(), p.b.data(), act_cache.y.data(),
-                            [](auto z) { return Act::value(z); });
+        simd::gemv_t<In, Out>(p.W.data(), x.data(), p.b.data(), act_cache.y.data(),
+                              [](auto z) { return Act::value(z); });
         return act_cache.y;
     }
 
@@ -108,7 +110,7 @@ struct dense {
                                               dense_cache<T, In>& cache, input_cache<T, Out>& act_cache,
                                               mode) noexcept {
         cache.x = x;
-        simd::gemv<Out, In>(p.W.data(), x.data(), p.b.data(), act_cache.z.data());
+        simd::gemv_t<In, Out>(p.W.data(), x.data(), p.b.data(), act_cache.z.data(), [](auto v) { return v; });
         vec<T, Out> y;
         simd::map<Out>(act_cache.z.data(), y.data(), [](auto z) { return Act::value(z); });
         return y;
@@ -118,7 +120,7 @@ struct dense {
     template <scalar T>
     static constexpr void backward_params(const dense_params<T, In, Out>&, const dense_cache<T, In>& cache,
                                           const vec<T, Out>& grad_out, dense_params<T, In, Out>& grad) noexcept {
-        simd::outer_acc<Out, In>(grad_out.data(), cache.x.data(), grad.W.data());
+        simd::outer_acc<In, Out>(cache.x.data(), grad_out.data(), grad.W.data());
         simd::axpy<Out>(T{1}, grad_out.data(), grad.b.data());
     }
 
@@ -127,7 +129,7 @@ struct dense {
     template <scalar T>
     static void forward_batch(const dense_params<T, In, Out>& p, std::size_t n, const rows<T, In>& x,
                               rows<T, Out>& y, no_batch_state&, const batch_info&) noexcept {
-        simd::gemm_forward<In, Out>(n, x.data(), p.W.data(), p.b.data(), y.data());
+        forward_rows<void>(p, n, x.data(), y.data());
     }
 
     /// forward_batch and then the elementwise activation Act's, fused as forward_then does: into y, and
@@ -146,12 +148,12 @@ struct dense {
                                no_batch_state&, dense_params<T, In, Out>& grad,
                                grad_mode how = grad_mode::add) noexcept {
         // ∂L/∂x first, from W before grad is written: grad may be p itself (tg::sgd_step_batch).
-        if (grad_x) simd::gemm_input_grad<In, Out>(n, grad_y.data(), p.W.data(), grad_x->data());
+        if (grad_x) simd::gemm_forward<Out, In>(n, grad_y.data(), p.W.data(), nullptr, grad_x->data());
         if (how == grad_mode::add) {
-            simd::gemm_weight_grad<In, Out, true>(n, grad_y.data(), x.data(), grad.W.data());
+            simd::detail::gemm_nn<Out, 1, In, Out, Out, true, false, In>(In, n, x.data(), grad_y.data(), grad.W.data());
             simd::bias_grad<Out, true>(n, grad_y.data(), grad.b.data());
         } else {
-            simd::gemm_weight_grad<In, Out, false>(n, grad_y.data(), x.data(), grad.W.data());
+            simd::detail::gemm_nn<Out, 1, In, Out, Out, false, false, In>(In, n, x.data(), grad_y.data(), grad.W.data());
             simd::bias_grad<Out, false>(n, grad_y.data(), grad.b.data());
         }
     }
@@ -173,12 +175,12 @@ struct dense {
     template <class Act, scalar T>
     static void forward_batch_neurons(const dense_params<T, In, Out>& p, std::size_t n, const rows<T, In>& x,
                                       rows<T, Out>& z, rows<T, Out>& y, simd::index_range r) noexcept {
-        if constexpr (epilogue<Act>) {
-            simd::gemm_forward<In, Out>(n, x.data(), p.W.data(), p.b.data(), y.data(), value_of<Act>, r);
-        } else {
-            simd::gemm_forward<In, Out>(n, x.data(), p.W.data(), p.b.data(), z.data(), value_of<void>, r);
-            for (std::size_t s = 0; s < n; ++s) simd::map_n(r.hi - r.lo, z.row(s) + r.lo, y.row(s) + r.lo, value_of<Act>);
-        }
+        // Each row's columns r start as b, gain X·Wᵀ[:, r], then Act (in place, or from z into y).
+        rows<T, Out>& out = epilogue<Act> ? y : z;
+        for (std::size_t s = 0; s < n; ++s) simd::map_n(r.hi - r.lo, p.b.data() + r.lo, out.row(s) + r.lo, value_of<void>);
+        simd::detail::gemm_nn_columns<In, 1, Out, Out, true>(n, In, x.data(), p.W.data(), out.data(), r);
+        if constexpr (!std::is_void_v<Act>)
+            for (std::size_t s = 0; s < n; ++s) simd::map_n(r.hi - r.lo, out.row(s) + r.lo, y.row(s) + r.lo, value_of<Act>);
     }
 
     /// forward_batch (then Act, unless void) of samples r only: rows r of x to rows r of z and y.
@@ -186,9 +188,9 @@ struct dense {
     static void forward_batch_samples(const dense_params<T, In, Out>& p, const rows<T, In>& x, rows<T, Out>& z,
                                       rows<T, Out>& y, simd::index_range r) noexcept {
         if constexpr (epilogue<Act>) {
-            simd::gemm_forward<In, Out>(r.hi - r.lo, x.row(r.lo), p.W.data(), p.b.data(), y.row(r.lo), value_of<Act>);
+            forward_rows<Act>(p, r.hi - r.lo, x.row(r.lo), y.row(r.lo));
         } else {
-            simd::gemm_forward<In, Out>(r.hi - r.lo, x.row(r.lo), p.W.data(), p.b.data(), z.row(r.lo), value_of<void>);
+            forward_rows<void>(p, r.hi - r.lo, x.row(r.lo), z.row(r.lo));
             for (std::size_t s = r.lo; s < r.hi; ++s) simd::map<Out>(z.row(s), y.row(s), value_of<Act>);
         }
     }
@@ -197,7 +199,7 @@ struct dense {
     template <scalar T>
     static void input_grad_samples(const dense_params<T, In, Out>& p, const rows<T, Out>& grad_y, rows<T, In>& grad_x,
                                    simd::index_range r) noexcept {
-        simd::gemm_input_grad<In, Out>(r.hi - r.lo, grad_y.row(r.lo), p.W.data(), grad_x.row(r.lo));
+        simd::gemm_forward<Out, In>(r.hi - r.lo, grad_y.row(r.lo), p.W.data(), nullptr, grad_x.row(r.lo));
     }
 
     /// backward_batch (assigning) of neurons r only: rows r of ∂L/∂W and entries r of ∂L/∂b, from
@@ -207,8 +209,8 @@ struct dense {
     static void backward_batch_neurons(const dense_params<T, In, Out>& p, std::size_t n, const rows<T, In>& x,
                                        const rows<T, Out>& grad_y, T* grad_x_part, dense_params<T, In, Out>& grad,
                                        simd::index_range r) noexcept {
-        if (grad_x_part) simd::gemm_input_grad<In, Out>(n, grad_y.data(), p.W.data(), grad_x_part, r);
-        simd::gemm_weight_grad<In, Out, false>(n, grad_y.data(), x.data(), grad.W.data(), r);
+        if (grad_x_part) simd::gemm_forward_part<Out, In>(n, grad_y.data(), p.W.data(), grad_x_part, r);
+        simd::detail::gemm_nn_columns<1, In, Out, Out, false, In>(In, n, x.data(), grad_y.data(), grad.W.data(), r);
         simd::bias_grad<Out, false>(n, grad_y.data(), grad.b.data(), r);
     }
 
@@ -217,7 +219,7 @@ struct dense {
                                          const vec<T, Out>& grad_out, dense_params<T, In, Out>& grad) noexcept {
         backward_params(p, cache, grad_out, grad);
         vec<T, In> grad_in;
-        simd::gemv_t<Out, In>(p.W.data(), grad_out.data(), grad_in.data());
+        simd::gemv<In, Out>(p.W.data(), grad_out.data(), nullptr, grad_in.data());
         return grad_in;
     }
 
@@ -229,8 +231,10 @@ struct dense {
     TYPEGRAD_ALWAYS_INLINE static constexpr vec<T, In> backward_update(dense_params<T, In, Out>& p,
                                                                        const dense_cache<T, In>& cache,
                                                                        const vec<T, Out>& grad_out, T alpha) noexcept {
-        vec<T, In> grad_in;
-        simd::gemv_t_update<Out, In>(p.W.data(), grad_out.data(), cache.x.data(), alpha, grad_in.data());
+        vec<T, In> grad_in, step;  // step: alpha·x, the rows' factors of alpha·∂L/∂W
+        simd::gemv<In, Out>(p.W.data(), grad_out.data(), nullptr, grad_in.data());
+        simd::map<In>(cache.x.data(), step.data(), [alpha](auto x) { return x * alpha; });
+        simd::outer_acc<In, Out>(step.data(), grad_out.data(), p.W.data());
         simd::axpy<Out>(alpha, grad_out.data(), p.b.data());
         return grad_in;
     }
@@ -269,8 +273,24 @@ struct dense {
                                                                         const vec<T, Out>& grad_out, T alpha) noexcept {
         vec<T, Out> step;  // alpha·∂L/∂b, and the rows' factors of alpha·∂L/∂W = step·xᵀ
         simd::map<Out>(grad_out.data(), step.data(), [alpha](auto g) { return g * alpha; });
-        simd::outer_acc<Out, In>(step.data(), cache.x.data(), p.W.data());
+        simd::outer_acc<In, Out>(cache.x.data(), step.data(), p.W.data());
         simd::axpy<Out>(T{1}, step.data(), p.b.data());
+    }
+
+private:
+    /// Rows [0, count) of Z = f(X·Wᵀ + b), f = Act's value (the identity for void): each row starts as
+    /// b, gains X·Wᵀ (W stored as Wᵀ, In×Out), then f.
+    template <class Act, scalar T>
+    static void forward_rows(const dense_params<T, In, Out>& p, std::size_t count, const T* X, T* Z) noexcept {
+        if constexpr (4 * In <= simd::width<T>) {
+            for (std::size_t s = 0; s < count; ++s)
+                simd::gemv_t<In, Out>(p.W.data(), X + s * In, p.b.data(), Z + s * Out, value_of<Act>);
+        } else {
+            for (std::size_t s = 0; s < count; ++s) simd::map<Out>(p.b.data(), Z + s * Out, value_of<void>);
+            simd::detail::gemm_nn<Out, In, 1, Out, Out, true, false>(count, In, X, p.W.data(), Z);
+            if constexpr (!std::is_void_v<Act>)
+                for (std::size_t s = 0; s < count; ++s) simd::map<Out>(Z + s * Out, Z + s * Out, value_of<Act>);
+        }
     }
 };
 

@@ -18,6 +18,7 @@
 #include <utility>
 
 #include <typegrad/core/error.hpp>
+#include <typegrad/core/transposed_mat.hpp>
 #include <typegrad/net/params.hpp>
 #include <typegrad/simd/batch.hpp>
 #include <typegrad/simd/gemm.hpp>
@@ -170,14 +171,21 @@ private:
     std::size_t steps_ = 0;
 };
 
-/// The elements [lo, hi) of a tensor of type W that `part` takes: the rows split_neurons gives it (a
-/// vector's entries count as rows).
-template <class W>
-constexpr simd::index_range tensor_part(params_part part) noexcept {
+/// Calls f(lo, hi) for each run of consecutive elements [lo, hi) of a tensor of type W that `part`
+/// takes: the rows split_neurons gives it (a vector's entries count as rows), one run, or for a
+/// tg::transposed_mat, whose rows are strided, the part of each of its stored columns; all of the
+/// tensor in one run when there is one part.
+template <class W, class F>
+TYPEGRAD_ALWAYS_INLINE constexpr void for_each_run(params_part part, F&& f) {
+    if (part.parts == 1) return f(std::size_t{0}, W::size());
     std::size_t rows = W::size();
     if constexpr (requires { W::rows(); }) rows = W::rows();
     const simd::index_range r = split_neurons(rows, part.part, part.parts);
-    return {r.lo * (W::size() / rows), r.hi * (W::size() / rows)};
+    if constexpr (stored_by_columns<W> != 0) {
+        for (std::size_t c = 0; c < W::cols(); ++c) f(c * rows + r.lo, c * rows + r.hi);
+    } else {
+        f(r.lo * (W::size() / rows), r.hi * (W::size() / rows));
+    }
 }
 
 /// One SIMD pass over elements [lo, hi) of a tensor w, its gradient g and state tensors s...: for each
@@ -225,8 +233,9 @@ template <class F, class P, class... State>
 TYPEGRAD_ALWAYS_INLINE inline void update_params(F f, P& p, const P& grad, params_part part, State&... state) noexcept {
     for_each_tensor(
         [&](std::size_t, std::string_view, auto& w, const auto& g, auto&... s) TYPEGRAD_ALWAYS_INLINE {
-            const simd::index_range r = tensor_part<std::remove_cvref_t<decltype(w)>>(part);
-            update_range(f, r.lo, r.hi, w.data(), g.data(), s.data()...);
+            for_each_run<std::remove_cvref_t<decltype(w)>>(part, [&](std::size_t lo, std::size_t hi) TYPEGRAD_ALWAYS_INLINE {
+                update_range(f, lo, hi, w.data(), g.data(), s.data()...);
+            });
         },
         p, grad, state...);
 }

@@ -215,8 +215,14 @@ inline void pack_columns(std::size_t ns, std::size_t k0, std::size_t K, const T*
         };
         std::size_t k = 0;
         for (; k + w <= K; k += w) square(k, w, [](const T* x) { return V::load_unaligned(x); });
-        if constexpr (In % w != 0)  // chunks are whole batches long, so only the last has this tail
-            if (k < K) square(k, In % w, [](const T* x) { return load_head<In % w>(x); });
+        if (k == K) continue;
+        if constexpr (In % w != 0)  // chunks are whole batches long, so the last one ends in this tail
+            if (k0 + K == In && K - k == In % w) {
+                square(k, In % w, [](const T* x) { return load_head<In % w>(x); });
+                continue;
+            }
+        for (; k < K; ++k)  // a range of columns that ends elsewhere (a thread's part of them)
+            for (std::size_t i = 0; i < w; ++i) xt[k * NB + s0 + i] = i < rows ? X[(s0 + i) * In + k0 + k] : T{};
     }
 }
 
@@ -299,17 +305,19 @@ struct index_range {
 
 namespace detail {
 
+/// gemm_forward's tiles over the inputs [ks.lo, ks.hi) (all of them by default).
 template <std::size_t In, std::size_t Out, scalar T, class F, class RowTiles>
-void gemm_forward_tiles(std::size_t n, const T* X, const T* W, const T* b, T* Z, F& f, RowTiles row_tiles) noexcept {
+void gemm_forward_tiles(std::size_t n, const T* X, const T* W, const T* b, T* Z, F& f, RowTiles row_tiles,
+                        index_range ks = {0, In}) noexcept {
     constexpr std::size_t w = width<T>, nb = 2 * w, kc = std::min(In, (std::size_t{128} << 10) / (nb * sizeof(T)));
     alignas(alignment) T xt[kc * nb];
     for (std::size_t s0 = 0; s0 < n; s0 += nb) {
         const std::size_t ns = std::min(nb, n - s0);
-        for (std::size_t k0 = 0; k0 < In; k0 += kc) {
-            const std::size_t K = std::min(kc, In - k0);
+        for (std::size_t k0 = ks.lo; k0 < ks.hi; k0 += kc) {
+            const std::size_t K = std::min(kc, ks.hi - k0);
             pack_columns<In, nb>(ns, k0, K, X + s0 * In, xt);
             const auto tiles = [&]<std::size_t J>(std::integral_constant<std::size_t, J>) {
-                const bool first = k0 == 0, last = k0 + K == In;
+                const bool first = k0 == ks.lo, last = k0 + K == ks.hi;
                 row_tiles([&]<std::size_t Rows>(std::size_t o) {
                     forward_tile<Rows, J, In, Out, nb>(ns, K, first, last, W + o * In + k0, xt, b ? b + o : b,
                                                        Z + s0 * Out + o, f);
@@ -323,7 +331,38 @@ void gemm_forward_tiles(std::size_t n, const T* X, const T* W, const T* b, T* Z,
     }
 }
 
+/// gemm_nn over columns cols of B and C only, for any cols (a thread's share of a layer's neurons):
+/// panels of two batches, then one batch, then single columns. M is RowsKnown when that is not 0.
+template <std::size_t AM, std::size_t AK, std::size_t LdB, std::size_t LdC, bool Accumulate, std::size_t RowsKnown = 0,
+          scalar T>
+void gemm_nn_columns(std::size_t M, std::size_t K, const T* a, const T* b, T* c, index_range cols) noexcept {
+    constexpr std::size_t w = width<T>, nc = 2 * w;
+    const auto tile = [&]<std::size_t MR>(std::size_t m) {
+        const T* am = a + m * AM;
+        T* cm = c + m * LdC;
+        std::size_t n = cols.lo;
+        for (; n + nc <= cols.hi; n += nc) gemm_tile<MR, nc, AM, AK, LdB, LdC, Accumulate>(K, am, b + n, cm + n);
+        if (n + w <= cols.hi) {
+            gemm_tile<MR, w, AM, AK, LdB, LdC, Accumulate>(K, am, b + n, cm + n);
+            n += w;
+        }
+        for (; n < cols.hi; ++n) gemm_tile<MR, 1, AM, AK, LdB, LdC, Accumulate>(K, am, b + n, cm + n);
+    };
+    if constexpr (RowsKnown != 0) even_row_tiles<RowsKnown, tile_rows<T>>(tile);
+    else even_row_tiles<tile_rows<T>>(M, tile);
+}
+
 }  // namespace detail
+
+/// The part of Z = X·Wᵀ that inputs ks contribute, X[:, ks]·W[:, ks]ᵀ (no bias): X is n×In, W is
+/// Out×In, Z is n×Out. The parts over a split of the inputs sum to X·Wᵀ.
+template <std::size_t In, std::size_t Out, scalar T>
+void gemm_forward_part(std::size_t n, const T* X, const T* W, T* Z, index_range ks) noexcept {
+    const auto same = [](auto z) { return z; };
+    detail::gemm_forward_tiles<In, Out>(n, X, W, static_cast<const T*>(nullptr), Z, same, [](auto tile) {
+        detail::even_row_tiles<Out, detail::tile_rows<T>>(tile);
+    }, ks);
+}
 
 /// Z = f(X·Wᵀ + b): X is n×In, W is Out×In, b of Out (may be null), Z is n×Out; f is applied to
 /// each output (called with batch<T>, and with T for narrow W). Samples go in blocks of two batches,
