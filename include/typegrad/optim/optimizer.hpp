@@ -171,8 +171,8 @@ private:
     std::size_t steps_ = 0;
 };
 
-/// Calls f(lo, hi) for each run of consecutive elements [lo, hi) of a tensor of type W that `part`
-/// takes: the rows split_neurons gives it (a vector's entries count as rows), one run, or for a
+/// Calls f(first, count) for each run of `count` consecutive elements of a tensor of type W that
+/// `part` takes: the rows split_neurons gives it (a vector's entries count as rows), one run, or for a
 /// tg::transposed_mat, whose rows are strided, the part of each of its stored columns; all of the
 /// tensor in one run when there is one part.
 template <class W, class F>
@@ -181,10 +181,11 @@ TYPEGRAD_ALWAYS_INLINE constexpr void for_each_run(params_part part, F&& f) {
     std::size_t rows = W::size();
     if constexpr (requires { W::rows(); }) rows = W::rows();
     const simd::index_range r = split_neurons(rows, part.part, part.parts);
+    const std::size_t count = r.hi - r.lo;
     if constexpr (stored_by_columns<W> != 0) {
-        for (std::size_t c = 0; c < W::cols(); ++c) f(c * rows + r.lo, c * rows + r.hi);
+        for (std::size_t c = 0; c < W::cols(); ++c) f(c * rows + r.lo, count);
     } else {
-        f(r.lo * (W::size() / rows), r.hi * (W::size() / rows));
+        f(r.lo * (W::size() / rows), count * (W::size() / rows));
     }
 }
 
@@ -233,8 +234,8 @@ template <class F, class P, class... State>
 TYPEGRAD_ALWAYS_INLINE inline void update_params(F f, P& p, const P& grad, params_part part, State&... state) noexcept {
     for_each_tensor(
         [&](std::size_t, std::string_view, auto& w, const auto& g, auto&... s) TYPEGRAD_ALWAYS_INLINE {
-            for_each_run<std::remove_cvref_t<decltype(w)>>(part, [&](std::size_t lo, std::size_t hi) TYPEGRAD_ALWAYS_INLINE {
-                update_range(f, lo, hi, w.data(), g.data(), s.data()...);
+            for_each_run<std::remove_cvref_t<decltype(w)>>(part, [&](std::size_t first, std::size_t count) TYPEGRAD_ALWAYS_INLINE {
+                update_range(f, first, first + count, w.data(), g.data(), s.data()...);
             });
         },
         p, grad, state...);

@@ -77,6 +77,10 @@ inline bool all_finite(const T* x, std::size_t n) noexcept {
         s0 += B::load_unaligned(x + i) * T{0};
         s1 += B::load_unaligned(x + i + w) * T{0};
     }
+    if (i + w <= n) {  // (also spares GCC 12 a false -Waggressive-loop-optimizations on the loop below)
+        s0 += B::load_unaligned(x + i) * T{0};
+        i += w;
+    }
     T s = xsimd::hadd(s0 + s1);
     for (; i < n; ++i) s += x[i] * T{0};
     return s == T{0};

@@ -304,8 +304,8 @@ private:
         bool finite = true;
         for_each_tensor(
             [&](std::size_t, std::string_view, const auto& g) {
-                for_each_run<std::remove_cvref_t<decltype(g)>>({t, threads_}, [&](std::size_t lo, std::size_t hi) {
-                    finite = finite && simd::all_finite(g.data() + lo, hi - lo);
+                for_each_run<std::remove_cvref_t<decltype(g)>>({t, threads_}, [&](std::size_t first, std::size_t count) {
+                    finite = finite && simd::all_finite(g.data() + first, count);
                 });
             },
             *grad_);
