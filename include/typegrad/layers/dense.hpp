@@ -178,7 +178,7 @@ struct dense {
         // Each row's columns r start as b, gain X·Wᵀ[:, r], then Act (in place, or from z into y).
         rows<T, Out>& out = epilogue<Act> ? y : z;
         for (std::size_t s = 0; s < n; ++s) simd::map_n(r.hi - r.lo, p.b.data() + r.lo, out.row(s) + r.lo, value_of<void>);
-        simd::detail::gemm_nn_columns<In, 1, Out, Out, true>(n, In, x.data(), p.W.data(), out.data(), r);
+        simd::detail::gemm_nn_columns<Out, In, 1, Out, Out, true>(n, In, x.data(), p.W.data(), out.data(), r);
         if constexpr (!std::is_void_v<Act>)
             for (std::size_t s = 0; s < n; ++s) simd::map_n(r.hi - r.lo, out.row(s) + r.lo, y.row(s) + r.lo, value_of<Act>);
     }
@@ -210,7 +210,7 @@ struct dense {
                                        const rows<T, Out>& grad_y, T* grad_x_part, dense_params<T, In, Out>& grad,
                                        simd::index_range r) noexcept {
         if (grad_x_part) simd::gemm_forward_part<Out, In>(n, grad_y.data(), p.W.data(), grad_x_part, r);
-        simd::detail::gemm_nn_columns<1, In, Out, Out, false, In>(In, n, x.data(), grad_y.data(), grad.W.data(), r);
+        simd::detail::gemm_nn_columns<Out, 1, In, Out, Out, false, In>(In, n, x.data(), grad_y.data(), grad.W.data(), r);
         simd::bias_grad<Out, false>(n, grad_y.data(), grad.b.data(), r);
     }
 

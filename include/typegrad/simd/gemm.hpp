@@ -333,8 +333,8 @@ void gemm_forward_tiles(std::size_t n, const T* X, const T* W, const T* b, T* Z,
 
 /// gemm_nn over columns cols of B and C only, for any cols (a thread's share of a layer's neurons):
 /// panels of two batches, then one batch, then single columns. M is RowsKnown when that is not 0.
-template <std::size_t AM, std::size_t AK, std::size_t LdB, std::size_t LdC, bool Accumulate, std::size_t RowsKnown = 0,
-          scalar T>
+template <std::size_t N, std::size_t AM, std::size_t AK, std::size_t LdB, std::size_t LdC, bool Accumulate,
+          std::size_t RowsKnown = 0, scalar T>
 void gemm_nn_columns(std::size_t M, std::size_t K, const T* a, const T* b, T* c, index_range cols) noexcept {
     constexpr std::size_t w = width<T>, nc = 2 * w;
     const auto tile = [&]<std::size_t MR>(std::size_t m) {
@@ -346,6 +346,11 @@ void gemm_nn_columns(std::size_t M, std::size_t K, const T* a, const T* b, T* c,
             gemm_tile<MR, w, AM, AK, LdB, LdC, Accumulate>(K, am, b + n, cm + n);
             n += w;
         }
+        if constexpr (N % w != 0)  // the matrix's own last columns: one masked tile
+            if (cols.hi == N && N - n == N % w) {
+                gemm_tile<MR, N % w, AM, AK, LdB, LdC, Accumulate>(K, am, b + n, cm + n);
+                return;
+            }
         for (; n < cols.hi; ++n) gemm_tile<MR, 1, AM, AK, LdB, LdC, Accumulate>(K, am, b + n, cm + n);
     };
     if constexpr (RowsKnown != 0) even_row_tiles<RowsKnown, tile_rows<T>>(tile);
