@@ -1,4 +1,4 @@
-// operator<< for tg::vec, tg::mat and tg::transposed_mat, as NumPy prints arrays: a vec as
+// operator<< for tg::vec, tg::mat and tg::panel_mat, as NumPy prints arrays: a vec as
 // [1, 2.5, -3], a matrix one row a line, [[1, 2],\n [3, 4]]. Elements follow the stream's own number format (precision, fixed, scientific).
 #pragma once
 
@@ -6,7 +6,7 @@
 #include <ostream>
 
 #include <typegrad/core/mat.hpp>
-#include <typegrad/core/transposed_mat.hpp>
+#include <typegrad/core/panel_mat.hpp>
 #include <typegrad/core/vec.hpp>
 
 namespace typegrad {
@@ -34,7 +34,7 @@ std::ostream& operator<<(std::ostream& out, const mat<T, R, C>& m) {
 }
 
 template <scalar T, std::size_t R, std::size_t C>
-std::ostream& operator<<(std::ostream& out, const transposed_mat<T, R, C>& m) {
+std::ostream& operator<<(std::ostream& out, const panel_mat<T, R, C>& m) {
     out << '[';
     for (std::size_t r = 0; r < R; ++r) {
         T row[C];

@@ -19,7 +19,7 @@
 #include <typegrad/core/mat.hpp>
 #include <typegrad/core/scalar.hpp>
 #include <typegrad/core/tensor3.hpp>
-#include <typegrad/core/transposed_mat.hpp>
+#include <typegrad/core/panel_mat.hpp>
 #include <typegrad/core/vec.hpp>
 #include <typegrad/io/safetensors.hpp>
 #include <typegrad/net/params.hpp>
@@ -43,7 +43,7 @@ std::vector<std::size_t> tensor_shape(const mat<T, R, C>&) {
     return {R, C};
 }
 template <scalar T, std::size_t R, std::size_t C>
-std::vector<std::size_t> tensor_shape(const transposed_mat<T, R, C>&) {
+std::vector<std::size_t> tensor_shape(const panel_mat<T, R, C>&) {
     return {R, C};
 }
 template <scalar T, std::size_t D0, std::size_t D1, std::size_t D2>
@@ -52,27 +52,27 @@ std::vector<std::size_t> tensor_shape(const tensor3<T, D0, D1, D2>&) {
 }
 
 // Where one parameter tensor of a network goes: its state_dict name, shape and storage. A
-// tg::transposed_mat's storage holds its R rows column by column (`columns_of` = R); files hold
-// every tensor in row-major order.
+// tg::panel_mat's storage holds its rows in panels (`panels`); files hold every tensor in row-major
+// order.
 template <scalar T>
 struct tensor_slot {
     std::string name;
     std::vector<std::size_t> shape;
     std::span<T> values;
-    std::size_t columns_of = 0;
+    bool panels = false;
 };
 
 /// The slot load fills for `tensor` under `name`.
 template <class Tensor>
 tensor_slot<typename Tensor::value_type> slot_of(std::string name, Tensor& tensor) {
-    return {std::move(name), tensor_shape(tensor), std::span(tensor.data(), tensor.size()), stored_by_columns<Tensor>};
+    return {std::move(name), tensor_shape(tensor), std::span(tensor.data(), tensor.size()), is_panel_mat<Tensor>};
 }
 
 /// `tensor` as save writes it under `name`: its shape, and its values in row-major order.
 template <class Tensor>
 named_tensor file_tensor(std::string name, const Tensor& tensor) {
     using T = typename Tensor::value_type;
-    if constexpr (stored_by_columns<Tensor> != 0) {
+    if constexpr (is_panel_mat<Tensor>) {
         std::vector<T> values;
         for (std::size_t r = 0; r < tensor.rows(); ++r)
             for (std::size_t c = 0; c < tensor.cols(); ++c) values.push_back(tensor(r, c));
@@ -85,15 +85,15 @@ named_tensor file_tensor(std::string name, const Tensor& tensor) {
 /// A file tensor's values, row-major and of dtype `type`, into a slot's storage.
 template <scalar T>
 void fill_slot(dtype type, const unsigned char* bytes, const tensor_slot<T>& slot) {
-    if (slot.columns_of == 0) {
+    if (!slot.panels) {
         convert_floats(type, bytes, slot.values);
         return;
     }
     std::vector<T> values(slot.values.size());
     convert_floats(type, bytes, std::span<T>(values));
-    const std::size_t R = slot.columns_of, C = values.size() / R;
+    const std::size_t R = slot.shape[0], C = slot.shape[1];
     for (std::size_t r = 0; r < R; ++r)
-        for (std::size_t c = 0; c < C; ++c) slot.values[c * R + r] = values[r * C + c];
+        for (std::size_t c = 0; c < C; ++c) slot.values[panel_offset(R, C, r, c)] = values[r * C + c];
 }
 
 // PyTorch's batch norm counts the batches its running statistics have seen in an I64 scalar,

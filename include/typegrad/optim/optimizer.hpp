@@ -18,7 +18,7 @@
 #include <utility>
 
 #include <typegrad/core/error.hpp>
-#include <typegrad/core/transposed_mat.hpp>
+#include <typegrad/core/panel_mat.hpp>
 #include <typegrad/net/params.hpp>
 #include <typegrad/simd/batch.hpp>
 #include <typegrad/simd/gemm.hpp>
@@ -172,20 +172,22 @@ private:
 };
 
 /// Calls f(first, count) for each run of `count` consecutive elements of a tensor of type W that
-/// `part` takes: the rows split_neurons gives it (a vector's entries count as rows), one run, or for a
-/// tg::transposed_mat, whose rows are strided, the part of each of its stored columns; all of the
-/// tensor in one run when there is one part.
+/// `part` takes: the rows split_neurons gives it (a vector's entries count as rows). That is one run,
+/// except in a tg::panel_mat's panel of which the part has only some rows: there, the part of each
+/// of the panel's stored columns. All of the tensor is one run when there is one part.
 template <class W, class F>
 TYPEGRAD_ALWAYS_INLINE constexpr void for_each_run(params_part part, F&& f) {
     if (part.parts == 1) return f(std::size_t{0}, W::size());
     std::size_t rows = W::size();
     if constexpr (requires { W::rows(); }) rows = W::rows();
     const simd::index_range r = split_neurons(rows, part.part, part.parts);
-    const std::size_t count = r.hi - r.lo;
-    if constexpr (stored_by_columns<W> != 0) {
-        for (std::size_t c = 0; c < W::cols(); ++c) f(c * rows + r.lo, count);
+    if constexpr (is_panel_mat<W>) {
+        for_each_panel<W::rows()>(r.lo, r.hi, [&](auto width, std::size_t r0, std::size_t lo, std::size_t hi) {
+            if (hi - lo == width) return f(r0 * W::cols(), width * W::cols());
+            for (std::size_t c = 0; c < W::cols(); ++c) f(r0 * W::cols() + c * width + lo, hi - lo);
+        });
     } else {
-        f(r.lo * (W::size() / rows), count * (W::size() / rows));
+        f(r.lo * (W::size() / rows), (r.hi - r.lo) * (W::size() / rows));
     }
 }
 
