@@ -12,7 +12,8 @@
 // weight gradient are plain products with a panel (gemm_nn), reading their operands where they lie,
 // but for a block of dZ whose rows are 1 KiB apart, which is copied first. The input gradient copies
 // each block of 2 batches of samples of dZ into columns (transposed squares), multiplies with W's
-// stored rows broadcast, and transposes the tile back on the way out.
+// stored rows broadcast, and transposes the tile back on the way out; for a narrow layer of one
+// panel, it multiplies dZ by a row-major copy of W instead.
 #pragma once
 
 #include <algorithm>
@@ -427,8 +428,8 @@ void gemm_weight_grad(std::size_t n, const T* dZ, const T* X, T* G, index_range 
 
 /// dX = dZ[:, r]·W[r, :], the part of the input gradient dX = dZ·W that neurons r contribute (all of
 /// it by default): dZ is n×Out, W the layer's weights in panels, dX is n×In. The parts of a split layer
-/// sum to its input gradient. It runs as gemm_forward's transposed form: dZ's columns packed, W's
-/// stored rows broadcast.
+/// sum to its input gradient. It runs as a transposed product (gemm_input_grad_tiles): dZ's columns
+/// packed, W's stored rows broadcast.
 template <std::size_t In, std::size_t Out, scalar T>
 void gemm_input_grad(std::size_t n, const T* dZ, const T* W, T* dX, index_range r = {0, Out}) noexcept {
     if (r.lo == r.hi) return std::fill(dX, dX + n * In, T{});  // no neurons: no part
