@@ -1,6 +1,7 @@
 // The batch kernels of a dense layer at batch 64 against Eigen's dynamic GEMM in the same run, for
 // the layers of 784→256→128→10: forward Z = X·Wᵀ + b, weight gradient G += dZᵀ·X, input gradient
-// dX = dZ·W. The table at the end gives typegrad / Eigen and the fraction of this machine's peak.
+// dX = dZ·W, W stored as tg::dense keeps it (a tg::panel_mat; Eigen's row-major). The table at the end
+// gives typegrad / Eigen and the fraction of this machine's peak.
 // Run: build/<dir>/bench/gemm
 #include <cstddef>
 #include <memory>

@@ -7,4 +7,5 @@
 #include <typegrad/core/rows.hpp>
 #include <typegrad/core/scalar.hpp>
 #include <typegrad/core/tensor3.hpp>
+#include <typegrad/core/panel_mat.hpp>
 #include <typegrad/core/vec.hpp>

@@ -9,7 +9,6 @@
 #include <typegrad/simd/gemm.hpp>
 #include <typegrad/simd/gemv.hpp>
 #include <typegrad/simd/gemv_t.hpp>
-#include <typegrad/simd/gemv_t_update.hpp>
 #include <typegrad/simd/interleave.hpp>
 #include <typegrad/simd/map.hpp>
 #include <typegrad/simd/outer.hpp>

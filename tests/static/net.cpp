@@ -21,7 +21,7 @@ static_assert(std::is_same_v<std::remove_cvref_t<decltype(tg::get<2>(std::declva
 static_assert(std::is_same_v<std::remove_cvref_t<decltype(tg::get<1>(std::declval<tg::params<mlp>&>()))>,
                              tg::no_params>);
 static_assert(std::is_same_v<std::remove_cvref_t<decltype(tg::get<0>(std::declval<tg::params<mlp, double>&>()).W)>,
-                             tg::mat<double, 256, 784>>);
+                             tg::panel_mat<double, 256, 784>>);
 
 // Size-preserving layers take their size from the previous layer; params and workspace are plain
 // aligned structs of known size.

@@ -1,5 +1,6 @@
 // Shared by the simd_gemm_*.cpp tests: each batch kernel against plain scalar loops at run-time batch
-// sizes that are and are not multiples of the kernels' tiles (0 included), and the shapes tested.
+// sizes that are and are not multiples of the kernels' tiles (0 included), and the shapes tested:
+// layers of one panel of neurons and of several, full and not.
 #pragma once
 
 #include <cmath>
@@ -16,6 +17,13 @@ namespace simd_test {
 namespace simd = typegrad::simd;
 
 constexpr std::size_t batch_sizes[] = {0, 1, 3, 5, 12, 13, 17, 64, 67};
+
+/// Where W(o, i) of a layer In → Out is stored: the kernels take W and its gradient as tg::dense
+/// keeps them, a tg::panel_mat<T, Out, In>.
+template <std::size_t In, std::size_t Out>
+constexpr std::size_t at(std::size_t o, std::size_t i) {
+    return typegrad::detail::panel_offset(Out, In, o, i);
+}
 
 template <class T, std::size_t In, std::size_t Out>
 std::string gemm_name(std::size_t n) {
@@ -40,8 +48,8 @@ void check_forward(std::size_t n) {
         for (std::size_t o = 0; o < Out; ++o) {
             long double exact = 0, magnitude = 0;
             for (std::size_t i = 0; i < In; ++i) {
-                exact += (long double)X[s * In + i] * W[o * In + i];
-                magnitude += std::fabs((long double)X[s * In + i] * W[o * In + i]);
+                exact += (long double)X[s * In + i] * W[at<In, Out>(o, i)];
+                magnitude += std::fabs((long double)X[s * In + i] * W[at<In, Out>(o, i)]);
             }
             expect(close(Znb[s * Out + o], exact, In, magnitude), "forward without bias " + shape, s * Out + o);
             exact += b[o];
@@ -71,17 +79,17 @@ void check_grads(std::size_t n) {
                 exact += (long double)dZ[s * Out + o] * X[s * In + i];
                 magnitude += std::fabs((long double)dZ[s * Out + o] * X[s * In + i]);
             }
-            expect(close(Gset[o * In + i], exact, n, magnitude), "weight grad replacing " + shape, o * In + i);
-            exact += G0[o * In + i];
-            magnitude += std::fabs(G0[o * In + i]);
-            expect(close(G[o * In + i], exact, n + 1, magnitude), "weight grad " + shape, o * In + i);
+            expect(close(Gset[at<In, Out>(o, i)], exact, n, magnitude), "weight grad replacing " + shape, o * In + i);
+            exact += G0[at<In, Out>(o, i)];
+            magnitude += std::fabs(G0[at<In, Out>(o, i)]);
+            expect(close(G[at<In, Out>(o, i)], exact, n + 1, magnitude), "weight grad " + shape, o * In + i);
         }
     for (std::size_t s = 0; s < n; ++s)
         for (std::size_t i = 0; i < In; ++i) {
             long double exact = 0, magnitude = 0;
             for (std::size_t o = 0; o < Out; ++o) {
-                exact += (long double)dZ[s * Out + o] * W[o * In + i];
-                magnitude += std::fabs((long double)dZ[s * Out + o] * W[o * In + i]);
+                exact += (long double)dZ[s * Out + o] * W[at<In, Out>(o, i)];
+                magnitude += std::fabs((long double)dZ[s * Out + o] * W[at<In, Out>(o, i)]);
             }
             expect(close(dX[s * In + i], exact, Out, magnitude), "input grad " + shape, s * In + i);
         }

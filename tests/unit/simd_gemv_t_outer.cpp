@@ -1,6 +1,5 @@
 // gemv_t (y = Wᵀ·x, and f(Wᵀ·x + b)) and outer_acc (G += u·vᵀ) against plain scalar loops: square sizes 1..67 and
-// 256, tall and wide shapes with 3 columns or rows, the networks' shapes, in float and double; gemv_t_update (both in
-// one pass: y = Wᵀ·u, then W += u·(a·v)ᵀ) at shapes that cover its tails, chains and fallbacks.
+// 256, tall and wide shapes with 3 columns or rows, the networks' shapes, in float and double.
 #include <boost/test/unit_test.hpp>
 
 #include <cmath>
@@ -46,22 +45,6 @@ void check_outer_acc() {
     }
 }
 
-// y from W before the update, and the update itself: the fused backward and SGD step of a dense layer.
-template <class T, std::size_t R, std::size_t C>
-void check_gemv_t_update() {
-    array<T> W(R * C, 39), before(R * C, 39), u(R, 40), v(C, 41), y(C, 42);
-    const T a = T(-0.375);
-    simd::gemv_t_update<R, C>(W.data(), u.data(), v.data(), a, y.data());
-    for (std::size_t c = 0; c < C; ++c) {
-        const auto [exact, magnitude] = exact_sum(R, [&](std::size_t r) { return (long double)before[r * C + c] * u[r]; });
-        expect(close(y[c], exact, R, magnitude), name<T>("gemv_t_update's Wᵀ·u", R, C), c);
-    }
-    for (std::size_t i = 0; i < R * C; ++i) {
-        const long double exact = before[i] + (long double)u[i / C] * a * v[i % C];
-        expect(close(W[i], exact, 2, 2), name<T>("gemv_t_update's W", R, C), i);
-    }
-}
-
 template <std::size_t R, std::size_t C>
 void check_all() {
     check_gemv_t<float, R, C>();
@@ -102,22 +85,6 @@ BOOST_AUTO_TEST_CASE(narrow_rows) {
     for_each_shape([](auto r, auto c) { check_all<r, c>(); }, shape<17, 1>{}, shape<33, 2>{}, shape<35, 4>{},
                    shape<67, 2>{}, shape<5, 4>{}, shape<32, 2>{}, shape<48, 4>{}, shape<3, 2>{}, shape<7, 1>{},
                    shape<9, 2>{});
-}
-
-// Every tail of 4, 8 and 16 lanes and one to four batches a row (4, 8 and 16 lanes), rows past a multiple of
-// each chain count, and the fallbacks to gemv_t and outer_acc (rows of at most a quarter batch, or past four).
-BOOST_AUTO_TEST_CASE(gemv_t_update_shapes) {
-    for_each_shape(
-        [](auto r, auto c) {
-            check_gemv_t_update<float, r, c>();
-            check_gemv_t_update<double, r, c>();
-        },
-        shape<1, 1>{}, shape<2, 3>{}, shape<3, 5>{}, shape<4, 6>{}, shape<5, 7>{}, shape<7, 8>{}, shape<9, 9>{},
-        shape<6, 10>{}, shape<8, 11>{}, shape<4, 12>{}, shape<3, 13>{}, shape<5, 14>{}, shape<6, 15>{},
-        shape<16, 16>{}, shape<17, 17>{}, shape<7, 18>{}, shape<5, 20>{}, shape<2, 22>{}, shape<4, 35>{},
-        shape<3, 24>{}, shape<10, 31>{}, shape<11, 32>{}, shape<13, 33>{}, shape<2, 40>{}, shape<9, 47>{},
-        shape<16, 64>{}, shape<8, 65>{}, shape<1, 67>{}, shape<33, 2>{}, shape<35, 4>{}, shape<16, 2>{},
-        shape<1, 16>{}, shape<64, 16>{}, shape<10, 128>{}, shape<128, 784>{});
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -1,11 +1,12 @@
-// operator<< for tg::vec and tg::mat, as NumPy prints arrays: a vec as [1, 2.5, -3], a mat one row a
-// line, [[1, 2],\n [3, 4]]. Elements follow the stream's own number format (precision, fixed, scientific).
+// operator<< for tg::vec, tg::mat and tg::panel_mat, as NumPy prints arrays: a vec as
+// [1, 2.5, -3], a matrix one row a line, [[1, 2],\n [3, 4]]. Elements follow the stream's own number format (precision, fixed, scientific).
 #pragma once
 
 #include <cstddef>
 #include <ostream>
 
 #include <typegrad/core/mat.hpp>
+#include <typegrad/core/panel_mat.hpp>
 #include <typegrad/core/vec.hpp>
 
 namespace typegrad {
@@ -29,6 +30,17 @@ template <scalar T, std::size_t R, std::size_t C>
 std::ostream& operator<<(std::ostream& out, const mat<T, R, C>& m) {
     out << '[';
     for (std::size_t r = 0; r < R; ++r) detail::print_row(out << (r ? ",\n " : ""), m.row(r), C);
+    return out << ']';
+}
+
+template <scalar T, std::size_t R, std::size_t C>
+std::ostream& operator<<(std::ostream& out, const panel_mat<T, R, C>& m) {
+    out << '[';
+    for (std::size_t r = 0; r < R; ++r) {
+        T row[C];
+        for (std::size_t c = 0; c < C; ++c) row[c] = m(r, c);
+        detail::print_row(out << (r ? ",\n " : ""), row, C);
+    }
     return out << ']';
 }
 

@@ -81,9 +81,7 @@ public:
         for (std::size_t k = 0; k < K; ++k)
             for_each_tensor(
                 [&](std::size_t layer, std::string_view name, const auto& tensor) {
-                    out_->tensors.push_back(named_tensor::from<T>(message("optimizer.", names[k], '.', layer, '.', name),
-                                                                  tensor_shape(tensor),
-                                                                  std::span<const T>(tensor.data(), tensor.size())));
+                    out_->tensors.push_back(file_tensor(message("optimizer.", names[k], '.', layer, '.', name), tensor));
                 },
                 values[k]);
         counter("step", s.steps());
@@ -155,8 +153,7 @@ public:
         for (std::size_t k = 0; k < K; ++k)
             for_each_tensor(
                 [&](std::size_t layer, std::string_view name, auto& tensor) {
-                    s_->slots.push_back({message("optimizer.", names[k], '.', layer, '.', name), tensor_shape(tensor),
-                                         std::span<T>(tensor.data(), tensor.size())});
+                    s_->slots.push_back(slot_of(message("optimizer.", names[k], '.', layer, '.', name), tensor));
                 },
                 values[k]);
         s_->steps.push_back(count("step"));

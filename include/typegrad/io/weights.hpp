@@ -19,6 +19,7 @@
 #include <typegrad/core/mat.hpp>
 #include <typegrad/core/scalar.hpp>
 #include <typegrad/core/tensor3.hpp>
+#include <typegrad/core/panel_mat.hpp>
 #include <typegrad/core/vec.hpp>
 #include <typegrad/io/safetensors.hpp>
 #include <typegrad/net/params.hpp>
@@ -41,18 +42,59 @@ template <scalar T, std::size_t R, std::size_t C>
 std::vector<std::size_t> tensor_shape(const mat<T, R, C>&) {
     return {R, C};
 }
+template <scalar T, std::size_t R, std::size_t C>
+std::vector<std::size_t> tensor_shape(const panel_mat<T, R, C>&) {
+    return {R, C};
+}
 template <scalar T, std::size_t D0, std::size_t D1, std::size_t D2>
 std::vector<std::size_t> tensor_shape(const tensor3<T, D0, D1, D2>&) {
     return {D0, D1, D2};
 }
 
-// Where one parameter tensor of a network goes: its state_dict name, shape and storage.
+// Where one parameter tensor of a network goes: its state_dict name, shape and storage. A
+// tg::panel_mat's storage holds its rows in panels (`panels`); files hold every tensor in row-major
+// order.
 template <scalar T>
 struct tensor_slot {
     std::string name;
     std::vector<std::size_t> shape;
     std::span<T> values;
+    bool panels = false;
 };
+
+/// The slot load fills for `tensor` under `name`.
+template <class Tensor>
+tensor_slot<typename Tensor::value_type> slot_of(std::string name, Tensor& tensor) {
+    return {std::move(name), tensor_shape(tensor), std::span(tensor.data(), tensor.size()), is_panel_mat<Tensor>};
+}
+
+/// `tensor` as save writes it under `name`: its shape, and its values in row-major order.
+template <class Tensor>
+named_tensor file_tensor(std::string name, const Tensor& tensor) {
+    using T = typename Tensor::value_type;
+    if constexpr (is_panel_mat<Tensor>) {
+        std::vector<T> values;
+        for (std::size_t r = 0; r < tensor.rows(); ++r)
+            for (std::size_t c = 0; c < tensor.cols(); ++c) values.push_back(tensor(r, c));
+        return named_tensor::from<T>(std::move(name), tensor_shape(tensor), std::span<const T>(values));
+    } else {
+        return named_tensor::from<T>(std::move(name), tensor_shape(tensor), std::span(tensor.data(), tensor.size()));
+    }
+}
+
+/// A file tensor's values, row-major and of dtype `type`, into a slot's storage.
+template <scalar T>
+void fill_slot(dtype type, const unsigned char* bytes, const tensor_slot<T>& slot) {
+    if (!slot.panels) {
+        convert_floats(type, bytes, slot.values);
+        return;
+    }
+    std::vector<T> values(slot.values.size());
+    convert_floats(type, bytes, std::span<T>(values));
+    const std::size_t R = slot.shape[0], C = slot.shape[1];
+    for (std::size_t r = 0; r < R; ++r)
+        for (std::size_t c = 0; c < C; ++c) slot.values[panel_offset(R, C, r, c)] = values[r * C + c];
+}
 
 // PyTorch's batch norm counts the batches its running statistics have seen in an I64 scalar,
 // "<layer>.num_batches_tracked"; typegrad keeps it in the layer's parameters (tg::batch_norm_params).
@@ -127,8 +169,7 @@ void fill_slots(const safetensors_contents& contents, std::span<const tensor_slo
                                    problems.size() == 1 ? " mismatch" : " mismatches");
         throw weights_mismatch_error(text + problems.lines());
     }
-    for (std::size_t i = 0; i < slots.size(); ++i)
-        convert_floats(sources[i]->type, sources[i]->data.data(), slots[i].values);
+    for (std::size_t i = 0; i < slots.size(); ++i) fill_slot(sources[i]->type, sources[i]->data.data(), slots[i]);
     for (const auto& slot : counters) {
         *slot.value = 0;
         if (const named_tensor* t = contents.find(slot.name)) std::memcpy(slot.value, t->data.data(), 8);
@@ -148,8 +189,7 @@ std::vector<named_tensor> params_tensors(const params<Net, T>& p) {
     std::vector<named_tensor> tensors;
     for_each_tensor(
         [&](std::size_t layer, std::string_view name, const auto& tensor) {
-            tensors.push_back(named_tensor::from<T>(message(layer, '.', name), tensor_shape(tensor),
-                                                    std::span<const T>(tensor.data(), tensor.size())));
+            tensors.push_back(file_tensor(message(layer, '.', name), tensor));
         },
         p);
     for_each_counter(p, [&](std::string name, std::int64_t count) { tensors.push_back(count_tensor(std::move(name), count)); });
@@ -161,7 +201,7 @@ template <class Net, scalar T>
 void params_slots(params<Net, T>& p, std::vector<tensor_slot<T>>& slots, std::vector<counter_slot>& counters) {
     for_each_tensor(
         [&](std::size_t layer, std::string_view name, auto& tensor) {
-            slots.push_back({message(layer, '.', name), tensor_shape(tensor), std::span<T>(tensor.data(), tensor.size())});
+            slots.push_back(slot_of(message(layer, '.', name), tensor));
         },
         p);
     for_each_counter(p, [&](std::string name, std::int64_t& count) { counters.push_back({std::move(name), &count}); });

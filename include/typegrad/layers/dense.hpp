@@ -1,6 +1,7 @@
-// tg::dense<In, Out>: the fully connected layer y = W·x + b. W is Out×In (row i holds neuron i's
-// weights, as PyTorch's Linear.weight), b has Out entries. Forward is one fused gemv; backward is
-// the seed's chain rule: ∂L/∂W += g·xᵀ, ∂L/∂b += g, ∂L/∂x = Wᵀ·g. tg::dense<Out> leaves In to the
+// tg::dense<In, Out>: the fully connected layer y = W·x + b. W is Out×In (W(i, c) is neuron i's
+// weight for input c, as PyTorch's Linear.weight), stored as a tg::panel_mat: panels of up to 64
+// neurons, each transposed. b has Out entries. Forward is a fused gemv_t per panel; backward is the
+// seed's chain rule: ∂L/∂W += g·xᵀ, ∂L/∂b += g, ∂L/∂x = Wᵀ·g. tg::dense<Out> leaves In to the
 // network: the previous layer's output size (or tg::input<N>).
 #pragma once
 
@@ -11,6 +12,7 @@
 #include <type_traits>
 
 #include <typegrad/core/mat.hpp>
+#include <typegrad/core/panel_mat.hpp>
 #include <typegrad/core/vec.hpp>
 #include <typegrad/layers/activations.hpp>
 #include <typegrad/layers/layer.hpp>
@@ -21,7 +23,7 @@ namespace typegrad {
 /// The parameters of dense<In, Out>: W (Out×In) and b (Out), named "weight" and "bias".
 template <scalar T, std::size_t In, std::size_t Out>
 struct dense_params {
-    mat<T, Out, In> W;
+    panel_mat<T, Out, In> W;
     vec<T, Out> b;
 
     static constexpr std::size_t count = Out * In + Out;
@@ -73,7 +75,8 @@ struct dense {
     static void init(dense_params<T, In, Out>& p, rng& r, init_scheme scheme) {
         const double fan = scheme == init_scheme::he_uniform ? double(In) : double(In + Out);
         const double limit = std::sqrt(6.0 / fan);
-        for (T& w : p.W) w = static_cast<T>(r.uniform(-limit, limit));
+        for (std::size_t o = 0; o < Out; ++o)
+            for (std::size_t i = 0; i < In; ++i) p.W(o, i) = static_cast<T>(r.uniform(-limit, limit));
         p.b = {};
     }
 
@@ -82,7 +85,7 @@ struct dense {
                                          dense_cache<T, In>& cache, mode) noexcept {
         cache.x = x;
         vec<T, Out> z;
-        simd::gemv<Out, In>(p.W.data(), x.data(), p.b.data(), z.data());
+        forward_panels(p, x.data(), z.data(), value_of<void>);
         return z;
     }
 
@@ -95,8 +98,7 @@ struct dense {
                                                      dense_cache<T, In>& cache, output_cache<T, Out>& act_cache,
                                                      mode) noexcept {
         cache.x = x;
-        simd::gemv<Out, In>(p.W.data(), x.data(), p.b.data(), act_cache.y.data(),
-                            [](auto z) { return Act::value(z); });
+        forward_panels(p, x.data(), act_cache.y.data(), value_of<Act>);
         return act_cache.y;
     }
 
@@ -108,7 +110,7 @@ struct dense {
                                               dense_cache<T, In>& cache, input_cache<T, Out>& act_cache,
                                               mode) noexcept {
         cache.x = x;
-        simd::gemv<Out, In>(p.W.data(), x.data(), p.b.data(), act_cache.z.data());
+        forward_panels(p, x.data(), act_cache.z.data(), value_of<void>);
         vec<T, Out> y;
         simd::map<Out>(act_cache.z.data(), y.data(), [](auto z) { return Act::value(z); });
         return y;
@@ -118,7 +120,7 @@ struct dense {
     template <scalar T>
     static constexpr void backward_params(const dense_params<T, In, Out>&, const dense_cache<T, In>& cache,
                                           const vec<T, Out>& grad_out, dense_params<T, In, Out>& grad) noexcept {
-        simd::outer_acc<Out, In>(grad_out.data(), cache.x.data(), grad.W.data());
+        add_outer(cache.x.data(), grad_out.data(), grad.W);
         simd::axpy<Out>(T{1}, grad_out.data(), grad.b.data());
     }
 
@@ -156,27 +158,28 @@ struct dense {
         }
     }
 
-    /// Act's value, or for Act = void the identity: the epilogue of the two forwards below.
+    /// Act's value, or for Act = void the identity: the epilogue of the forwards.
     template <class Act>
-    static constexpr auto value_of = [](auto z) {
-        if constexpr (std::is_void_v<Act>) return z;
-        else return Act::value(z);
-    };
+    static constexpr auto value_of = [] {
+        if constexpr (std::is_void_v<Act>) return simd::identity{};
+        else return [](auto z) { return Act::value(z); };
+    }();
 
-    /// Act is applied as the kernel's epilogue, unless it derives from its input: the kernel then
-    /// writes z, and Act runs as a second pass over it.
+    /// Act is applied by the kernel (a pass over each row's outputs once they are summed), unless it
+    /// derives from its input: the kernel then writes z, and Act runs from z into y.
     template <class Act>
     static constexpr bool epilogue = !derivative_from_input<Act>;
 
     /// forward_batch (then Act, unless void) of neurons r only, i.e. columns r of z and y: tg::fit's
-    /// threads split a layer's neurons this way, each thread reading only its own rows of W.
+    /// threads split a layer's neurons this way, each thread reading only its own neurons' part of W
+    /// (whole panels, where the split falls on a multiple of 64).
     template <class Act, scalar T>
     static void forward_batch_neurons(const dense_params<T, In, Out>& p, std::size_t n, const rows<T, In>& x,
                                       rows<T, Out>& z, rows<T, Out>& y, simd::index_range r) noexcept {
         if constexpr (epilogue<Act>) {
             simd::gemm_forward<In, Out>(n, x.data(), p.W.data(), p.b.data(), y.data(), value_of<Act>, r);
         } else {
-            simd::gemm_forward<In, Out>(n, x.data(), p.W.data(), p.b.data(), z.data(), value_of<void>, r);
+            simd::gemm_forward<In, Out>(n, x.data(), p.W.data(), p.b.data(), z.data(), r);
             for (std::size_t s = 0; s < n; ++s) simd::map_n(r.hi - r.lo, z.row(s) + r.lo, y.row(s) + r.lo, value_of<Act>);
         }
     }
@@ -188,7 +191,7 @@ struct dense {
         if constexpr (epilogue<Act>) {
             simd::gemm_forward<In, Out>(r.hi - r.lo, x.row(r.lo), p.W.data(), p.b.data(), y.row(r.lo), value_of<Act>);
         } else {
-            simd::gemm_forward<In, Out>(r.hi - r.lo, x.row(r.lo), p.W.data(), p.b.data(), z.row(r.lo), value_of<void>);
+            simd::gemm_forward<In, Out>(r.hi - r.lo, x.row(r.lo), p.W.data(), p.b.data(), z.row(r.lo));
             for (std::size_t s = r.lo; s < r.hi; ++s) simd::map<Out>(z.row(s), y.row(s), value_of<Act>);
         }
     }
@@ -217,7 +220,7 @@ struct dense {
                                          const vec<T, Out>& grad_out, dense_params<T, In, Out>& grad) noexcept {
         backward_params(p, cache, grad_out, grad);
         vec<T, In> grad_in;
-        simd::gemv_t<Out, In>(p.W.data(), grad_out.data(), grad_in.data());
+        input_grad(p.W, grad_out.data(), grad_in.data());
         return grad_in;
     }
 
@@ -229,8 +232,10 @@ struct dense {
     TYPEGRAD_ALWAYS_INLINE static constexpr vec<T, In> backward_update(dense_params<T, In, Out>& p,
                                                                        const dense_cache<T, In>& cache,
                                                                        const vec<T, Out>& grad_out, T alpha) noexcept {
-        vec<T, In> grad_in;
-        simd::gemv_t_update<Out, In>(p.W.data(), grad_out.data(), cache.x.data(), alpha, grad_in.data());
+        vec<T, In> grad_in, step;  // step: alpha·x, the rows' factors of alpha·∂L/∂W
+        input_grad(p.W, grad_out.data(), grad_in.data());
+        simd::map<In>(cache.x.data(), step.data(), [alpha](auto x) { return x * alpha; });
+        add_outer(step.data(), grad_out.data(), p.W);
         simd::axpy<Out>(alpha, grad_out.data(), p.b.data());
         return grad_in;
     }
@@ -269,8 +274,37 @@ struct dense {
                                                                         const vec<T, Out>& grad_out, T alpha) noexcept {
         vec<T, Out> step;  // alpha·∂L/∂b, and the rows' factors of alpha·∂L/∂W = step·xᵀ
         simd::map<Out>(grad_out.data(), step.data(), [alpha](auto g) { return g * alpha; });
-        simd::outer_acc<Out, In>(step.data(), cache.x.data(), p.W.data());
+        add_outer(cache.x.data(), step.data(), p.W);
         simd::axpy<Out>(T{1}, step.data(), p.b.data());
+    }
+
+private:
+    // W is a tg::panel_mat: panels of up to 64 neurons, each stored as its Wᵀ (In×width, row-major).
+
+    /// y = f(W·x + b), panel by panel: simd::gemv_t adds the panel's stored rows scaled by x.
+    template <scalar T, class F>
+    TYPEGRAD_ALWAYS_INLINE static constexpr void forward_panels(const dense_params<T, In, Out>& p, const T* x, T* y,
+                                                                F f) noexcept {
+        detail::for_each_panel<Out>([&](auto pw, std::size_t r0) TYPEGRAD_ALWAYS_INLINE {
+            simd::gemv_t<In, pw>(p.W.data() + r0 * In, x, p.b.data() + r0, y + r0, f);
+        });
+    }
+
+    /// ∂L/∂x = Wᵀ·g: each panel's stored rows dotted with its part of g (simd::gemv), the panels after
+    /// the first adding to the sums.
+    template <scalar T>
+    TYPEGRAD_ALWAYS_INLINE static constexpr void input_grad(const panel_mat<T, Out, In>& W, const T* g, T* grad_in) noexcept {
+        detail::for_each_panel<Out>([&](auto pw, std::size_t r0) TYPEGRAD_ALWAYS_INLINE {
+            simd::gemv<In, pw>(W.data() + r0 * In, g + r0, r0 == 0 ? nullptr : grad_in, grad_in);
+        });
+    }
+
+    /// G += g·xᵀ (G of W's shape), panel by panel: the panel's stored row i gains x[i]·g[panel].
+    template <scalar T>
+    TYPEGRAD_ALWAYS_INLINE static constexpr void add_outer(const T* x, const T* g, panel_mat<T, Out, In>& G) noexcept {
+        detail::for_each_panel<Out>([&](auto pw, std::size_t r0) TYPEGRAD_ALWAYS_INLINE {
+            simd::outer_acc<In, pw>(x, g + r0, G.data() + r0 * In);
+        });
     }
 };
 

@@ -143,7 +143,7 @@ constexpr const auto& get(const params<Net, T>& p) noexcept {
 
 /// Calls f(layer, name, t, ts...) for every parameter tensor of p in layer order, where layer is a
 /// std::integral_constant<std::size_t, I> (usable as a std::size_t), name is "weight" or "bias",
-/// t the tensor of p (a tg::mat or tg::vec) and ts the tensors at the same place in more (values
+/// t the tensor of p (a tg::panel_mat, tg::mat or tg::vec) and ts the tensors at the same place in more (values
 /// of the same params type, e.g. a gradient and optimizer state). The safetensors name is
 /// "<layer>.<name>"; tensors expose data() and a static size(). No allocation.
 template <class F, class P, class... More>

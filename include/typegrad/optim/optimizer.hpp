@@ -18,6 +18,7 @@
 #include <utility>
 
 #include <typegrad/core/error.hpp>
+#include <typegrad/core/panel_mat.hpp>
 #include <typegrad/net/params.hpp>
 #include <typegrad/simd/batch.hpp>
 #include <typegrad/simd/gemm.hpp>
@@ -170,14 +171,33 @@ private:
     std::size_t steps_ = 0;
 };
 
-/// The elements [lo, hi) of a tensor of type W that `part` takes: the rows split_neurons gives it (a
-/// vector's entries count as rows).
-template <class W>
-constexpr simd::index_range tensor_part(params_part part) noexcept {
+/// Calls f(first, count) for each run of `count` consecutive elements of a tensor of type W that
+/// `part` takes: the rows split_neurons gives it (a vector's entries count as rows). That is one run,
+/// except in a tg::panel_mat's panel of which the part has only some rows: there, the part of each
+/// of the panel's stored columns. f is called from one place, so that it is inlined once.
+template <class W, class F>
+TYPEGRAD_ALWAYS_INLINE constexpr void for_each_run(params_part part, F&& f) {
     std::size_t rows = W::size();
     if constexpr (requires { W::rows(); }) rows = W::rows();
+    const std::size_t per_row = W::size() / rows;
     const simd::index_range r = split_neurons(rows, part.part, part.parts);
-    return {r.lo * (W::size() / rows), r.hi * (W::size() / rows)};
+    if constexpr (!is_panel_mat<W>) {
+        f(r.lo * per_row, (r.hi - r.lo) * per_row);
+    } else {
+        for (std::size_t row = r.lo; row < r.hi;) {
+            const std::size_t r0 = row - row % panel_rows, width = std::min(panel_rows, rows - r0);
+            const std::size_t end = std::min(r.hi, r0 + width);
+            std::size_t first = r0 * per_row + row - r0, count = end - row, runs = per_row;  // by stored column
+            if (row == r0 && end == r0 + width) {  // whole panels, up to the part's last whole one: one run
+                const std::size_t last = r.hi == rows ? rows : r.hi - r.hi % panel_rows;
+                first = r0 * per_row, count = (last - r0) * per_row, runs = 1;
+                row = last;
+            } else {
+                row = end;
+            }
+            for (std::size_t c = 0; c < runs; ++c) f(first + c * width, count);
+        }
+    }
 }
 
 /// One SIMD pass over elements [lo, hi) of a tensor w, its gradient g and state tensors s...: for each
@@ -188,29 +208,32 @@ TYPEGRAD_ALWAYS_INLINE inline void update_range(F f, std::size_t lo, std::size_t
                                                 State*... s) noexcept {
     using B = simd::batch<T>;
     constexpr std::size_t width = simd::width<T>;
-    std::size_t i = lo;
-    for (; i + width <= hi; i += width) {
-        B wb = B::load_unaligned(w + i);
-        std::tuple sb{B::load_unaligned(s + i)...};
-        std::apply([&](auto&... sk) { f(wb, B::load_unaligned(g + i), sk...); }, sb);
-        wb.store_unaligned(w + i);
-        std::apply([&](const auto&... sk) { (sk.store_unaligned(s + i), ...); }, sb);
-    }
-    if (i == hi) return;
-    const std::size_t rest = hi - i;
-    // The tail in batches on the stack: each cleared by one vector store, then its elements copied in.
-    alignas(alignment) T wt[width], gt[width], st[sizeof...(State) + 1][width];
-    const auto stage = [&](T* buffer, const T* from) TYPEGRAD_ALWAYS_INLINE {
-        B(T{}).store_aligned(buffer);
-        for (std::size_t k = 0; k < rest; ++k) buffer[k] = from[k];
-    };
-    stage(wt, w + i);
-    stage(gt, g + i);
+    // The state's batches by index K (no std::apply, which GCC may leave out of line once the step has
+    // several runs per tensor: value_and_grad + sgd.step on 2→16→16→1 then took 1.5 times as long).
     [&]<std::size_t... K>(std::index_sequence<K...>) TYPEGRAD_ALWAYS_INLINE {
+        std::size_t i = lo;
+        for (; i + width <= hi; i += width) {
+            B wb = B::load_unaligned(w + i);
+            std::tuple sb{B::load_unaligned(s + i)...};
+            f(wb, B::load_unaligned(g + i), std::get<K>(sb)...);
+            wb.store_unaligned(w + i);
+            (std::get<K>(sb).store_unaligned(s + i), ...);
+        }
+        if (i == hi) return;
+        const std::size_t rest = hi - i;
+        // The tail in batches on the stack: each cleared by one vector store, then its elements copied in.
+        alignas(alignment) T wt[width], gt[width];
+        [[maybe_unused]] alignas(alignment) T st[sizeof...(State) + 1][width];
+        const auto stage = [&](T* buffer, const T* from) TYPEGRAD_ALWAYS_INLINE {
+            B(T{}).store_aligned(buffer);
+            for (std::size_t k = 0; k < rest; ++k) buffer[k] = from[k];
+        };
+        stage(wt, w + i);
+        stage(gt, g + i);
         (stage(st[K], s + i), ...);
         B wb = B::load_aligned(wt);
         std::tuple sb{B::load_aligned(st[K])...};
-        std::apply([&](auto&... sk) { f(wb, B::load_aligned(gt), sk...); }, sb);
+        f(wb, B::load_aligned(gt), std::get<K>(sb)...);
         wb.store_aligned(wt);
         std::copy_n(wt, rest, w + i);
         ((std::get<K>(sb).store_aligned(st[K]), std::copy_n(st[K], rest, s + i)), ...);
@@ -225,8 +248,9 @@ template <class F, class P, class... State>
 TYPEGRAD_ALWAYS_INLINE inline void update_params(F f, P& p, const P& grad, params_part part, State&... state) noexcept {
     for_each_tensor(
         [&](std::size_t, std::string_view, auto& w, const auto& g, auto&... s) TYPEGRAD_ALWAYS_INLINE {
-            const simd::index_range r = tensor_part<std::remove_cvref_t<decltype(w)>>(part);
-            update_range(f, r.lo, r.hi, w.data(), g.data(), s.data()...);
+            for_each_run<std::remove_cvref_t<decltype(w)>>(part, [&](std::size_t first, std::size_t count) TYPEGRAD_ALWAYS_INLINE {
+                update_range(f, first, first + count, w.data(), g.data(), s.data()...);
+            });
         },
         p, grad, state...);
 }

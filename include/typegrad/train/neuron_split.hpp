@@ -304,8 +304,9 @@ private:
         bool finite = true;
         for_each_tensor(
             [&](std::size_t, std::string_view, const auto& g) {
-                const simd::index_range r = tensor_part<std::remove_cvref_t<decltype(g)>>({t, threads_});
-                finite = finite && simd::all_finite(g.data() + r.lo, r.hi - r.lo);
+                for_each_run<std::remove_cvref_t<decltype(g)>>({t, threads_}, [&](std::size_t first, std::size_t count) {
+                    finite = finite && simd::all_finite(g.data() + first, count);
+                });
             },
             *grad_);
         return finite;
