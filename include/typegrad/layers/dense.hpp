@@ -85,7 +85,7 @@ struct dense {
                                          dense_cache<T, In>& cache, mode) noexcept {
         cache.x = x;
         vec<T, Out> z;
-        forward_panels(p, x.data(), z.data(), value_of<void>);
+        simd::gemv_t_panels<In, Out>(p.W.data(), x.data(), p.b.data(), z.data(), value_of<void>);
         return z;
     }
 
@@ -98,7 +98,7 @@ struct dense {
                                                      dense_cache<T, In>& cache, output_cache<T, Out>& act_cache,
                                                      mode) noexcept {
         cache.x = x;
-        forward_panels(p, x.data(), act_cache.y.data(), value_of<Act>);
+        simd::gemv_t_panels<In, Out>(p.W.data(), x.data(), p.b.data(), act_cache.y.data(), value_of<Act>);
         return act_cache.y;
     }
 
@@ -110,7 +110,7 @@ struct dense {
                                               dense_cache<T, In>& cache, input_cache<T, Out>& act_cache,
                                               mode) noexcept {
         cache.x = x;
-        forward_panels(p, x.data(), act_cache.z.data(), value_of<void>);
+        simd::gemv_t_panels<In, Out>(p.W.data(), x.data(), p.b.data(), act_cache.z.data(), value_of<void>);
         vec<T, Out> y;
         simd::map<Out>(act_cache.z.data(), y.data(), [](auto z) { return Act::value(z); });
         return y;
@@ -280,15 +280,6 @@ struct dense {
 
 private:
     // W is a tg::panel_mat: panels of up to 64 neurons, each stored as its Wᵀ (In×width, row-major).
-
-    /// y = f(W·x + b), panel by panel: simd::gemv_t adds the panel's stored rows scaled by x.
-    template <scalar T, class F>
-    TYPEGRAD_ALWAYS_INLINE static constexpr void forward_panels(const dense_params<T, In, Out>& p, const T* x, T* y,
-                                                                F f) noexcept {
-        detail::for_each_panel<Out>([&](auto pw, std::size_t r0) TYPEGRAD_ALWAYS_INLINE {
-            simd::gemv_t<In, pw>(p.W.data() + r0 * In, x, p.b.data() + r0, y + r0, f);
-        });
-    }
 
     /// ∂L/∂x = Wᵀ·g: each panel's stored rows dotted with its part of g (simd::gemv), the panels after
     /// the first adding to the sums.

@@ -379,9 +379,7 @@ void gemm_forward(std::size_t n, const T* X, const T* W, const std::type_identit
     if constexpr (4 * In <= width<T>) {  // narrow: one sample at a time
         for (std::size_t s = 0; s < n; ++s) {
             if (count == Out) {
-                typegrad::detail::for_each_panel<Out>([&](auto pw, std::size_t r0) {
-                    gemv_t<In, pw>(W + r0 * In, X + s * In, b ? b + r0 : b, Z + s * Out + r0, f);
-                });
+                gemv_t_panels<In, Out>(W, X + s * In, b, Z + s * Out, f);
                 continue;
             }
             for (std::size_t o = r.lo; o < r.hi; ++o) {
@@ -391,9 +389,11 @@ void gemm_forward(std::size_t n, const T* X, const T* W, const std::type_identit
             }
         }
     } else {
-        for (std::size_t s = 0; s < n; ++s) {
-            if (b) std::copy(b + r.lo, b + r.hi, Z + s * Out + r.lo);
-            else std::fill(Z + s * Out + r.lo, Z + s * Out + r.hi, T{});
+        for (std::size_t s = 0; s < n; ++s) {  // in batches: std::copy is a call to memmove per row
+            T* z = Z + s * Out + r.lo;
+            if (!b) std::fill_n(z, count, T{});
+            else if (count == Out) map<Out>(b, z, identity{});
+            else map_n(count, b + r.lo, z, identity{});
         }
         typegrad::detail::for_each_panel<Out>(r.lo, r.hi, [&](auto pw, std::size_t r0, std::size_t lo, std::size_t hi) {
             if (hi - lo == pw) detail::gemm_nn<pw, In, 1, pw, Out, true>(n, In, X, W + r0 * In, Z + r0);
