@@ -4,7 +4,8 @@
 // block into one batch of outputs (AVX-512 floats: row_dots.hpp, narrow matrices included;
 // elsewhere xsimd::haddp; AVX2 gathers the columns of two-column rows by shuffles). Elsewhere narrow
 // matrices, C at most a quarter of the width, multiply whole batches of W and gather each row's C
-// lanes by swizzles (gemv_narrow), or, where C does not divide the width, run the plain loop.
+// lanes by swizzles (gemv_narrow), or, where C does not divide the width, run the plain loop. One
+// column (the input gradient of a one-neuron layer or panel) is an elementwise map.
 #pragma once
 
 #include <cstddef>
@@ -196,6 +197,10 @@ TYPEGRAD_ALWAYS_INLINE constexpr void gemv_inlined(const T* W, const T* x, const
     constexpr std::size_t w = width<T>;
     if (std::is_constant_evaluated()) {
         gemv_scalar<R, C>(W, x, b, y, f);
+    } else if constexpr (C == 1) {  // W·x is W's one column scaled by x[0]: an elementwise map
+        const T x0 = x[0];
+        if (b) map<R>(W, b, y, [&](auto wr, auto br) TYPEGRAD_ALWAYS_INLINE { return f(xsimd::fma(wr, decltype(wr)(x0), br)); });
+        else map<R>(W, y, [&](auto wr) TYPEGRAD_ALWAYS_INLINE { return f(wr * x0); });
     } else if constexpr (4 * C <= w && !rows_in_blocks<T, C>) {
         if constexpr (w % C == 0) gemv_narrow<R, C>(W, x, b, y, f);
         else gemv_scalar<R, C>(W, x, b, y, f);
@@ -222,9 +227,9 @@ TYPEGRAD_ALWAYS_INLINE constexpr void gemv_inlined(const T* W, const T* x, const
 
 }  // namespace detail
 
-/// y = f(W·x + b), W row-major R×C, x of C, b and y of R; b may be null (no bias). f is applied to
-/// each output, called with batch<T> (and with T for narrow W whose rows do not divide the width) at
-/// run time and with T in constant expressions.
+/// y = f(W·x + b), W row-major R×C, x of C, b and y of R; b may be null (no bias), or equal y. f is
+/// applied to each output, called with batch<T> (and with T for narrow W whose rows do not divide the
+/// width, with part_batch<T, M> for one column) at run time and with T in constant expressions.
 template <std::size_t R, std::size_t C, scalar T, class F>
 constexpr void gemv(const T* W, const T* x, const std::type_identity_t<T>* b, T* y, F f) noexcept {
     detail::gemv_inlined<R, C>(W, x, b, y, f);

@@ -1,6 +1,7 @@
 // simd::outer_acc<R, C>(u, v, G): G += u·vᵀ for a row-major R×C matrix, the weight gradient of a
 // dense layer for one sample. v stays in registers when it fits (C ≤ 4 widths) while the rows of G
-// stream through; the last partial batch of each row is a masked load and store.
+// stream through; the last partial batch of each row is a masked load and store. One column is an
+// axpy.
 #pragma once
 
 #include <cstddef>
@@ -83,6 +84,12 @@ TYPEGRAD_ALWAYS_INLINE inline void outer_acc_narrow(const T* u, const T* v, T* G
 /// and value_and_grad + sgd.step on 2→16→16→1 took 7% longer (with update_params' lambda called too).
 template <std::size_t R, std::size_t C, scalar T>
 TYPEGRAD_ALWAYS_INLINE constexpr void outer_acc(const T* u, const T* v, T* G) noexcept {
+    if constexpr (C == 1) {  // one column: G += v[0]·u, an axpy (a one-neuron layer's panel)
+        if (!std::is_constant_evaluated()) {
+            detail::axpy_inlined<R>(v[0], u, G);
+            return;
+        }
+    }
 #if defined(__AVX512F__)
     if constexpr (std::is_same_v<T, float> && width<T> == 16 && 4 * C <= 16) {
         if (!std::is_constant_evaluated()) {
