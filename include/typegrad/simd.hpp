@@ -12,6 +12,7 @@
 #include <typegrad/simd/interleave.hpp>
 #include <typegrad/simd/map.hpp>
 #include <typegrad/simd/outer.hpp>
+#include <typegrad/simd/panels.hpp>
 #include <typegrad/simd/partial.hpp>
 #include <typegrad/simd/reduce.hpp>
 #include <typegrad/simd/transpose.hpp>

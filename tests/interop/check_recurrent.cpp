@@ -41,6 +41,18 @@ void compare(const std::string& what, double ours, double theirs, double toleran
     }
 }
 
+/// f(entry) for each entry of w in PyTorch's order: a matrix row by row through w(r, c) (W_hh is stored
+/// in panels), a vector as stored.
+template <class Tensor, class F>
+void for_each_row_major(Tensor& w, F f) {
+    if constexpr (requires { w(0, 0); }) {
+        for (std::size_t r = 0; r < w.rows(); ++r)
+            for (std::size_t c = 0; c < w.cols(); ++c) f(w(r, c));
+    } else {
+        for (auto& v : w) f(v);
+    }
+}
+
 template <class L, class T>
 void check(const tg::safetensors_contents& file, const std::string& name, std::size_t steps, double tolerance) {
     constexpr std::size_t In = L::in_size, H = L::template out_size_for<In>;
@@ -51,7 +63,8 @@ void check(const tg::safetensors_contents& file, const std::string& name, std::s
             const auto& t = tensor(file, name + "." + std::string(key));
             if (t.shape != tg::detail::tensor_shape(w)) throw tg::format_error("tensor '" + t.name + "' has the wrong shape");
             const auto values = t.values<T>();
-            for (std::size_t i = 0; i < w.size(); ++i) w.data()[i] = values[i];
+            std::size_t i = 0;
+            for_each_row_major(w, [&](T& v) { v = values[i++]; });
         },
         p);
     const auto x = read_rows<T, In>(file, name + ".input", steps);
@@ -73,9 +86,11 @@ void check(const tg::safetensors_contents& file, const std::string& name, std::s
     params::for_each_tensor(
         [&](std::string_view key, const auto& g) {
             const auto expected = tensor(file, name + ".grad." + std::string(key)).values<double>();
-            for (std::size_t i = 0; i < g.size(); ++i)
-                compare(kind + " grad " + std::string(key) + "[" + std::to_string(i) + "]", g.data()[i], expected[i],
-                        tolerance);
+            std::size_t i = 0;
+            for_each_row_major(g, [&](const T& v) {
+                compare(kind + " grad " + std::string(key) + "[" + std::to_string(i) + "]", v, expected[i], tolerance);
+                ++i;
+            });
         },
         grad);
 }

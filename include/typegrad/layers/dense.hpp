@@ -120,7 +120,7 @@ struct dense {
     template <scalar T>
     static constexpr void backward_params(const dense_params<T, In, Out>&, const dense_cache<T, In>& cache,
                                           const vec<T, Out>& grad_out, dense_params<T, In, Out>& grad) noexcept {
-        add_outer(cache.x.data(), grad_out.data(), grad.W);
+        simd::outer_acc_panels<In, Out>(cache.x.data(), grad_out.data(), grad.W.data());
         simd::axpy<Out>(T{1}, grad_out.data(), grad.b.data());
     }
 
@@ -220,7 +220,7 @@ struct dense {
                                          const vec<T, Out>& grad_out, dense_params<T, In, Out>& grad) noexcept {
         backward_params(p, cache, grad_out, grad);
         vec<T, In> grad_in;
-        input_grad(p.W, grad_out.data(), grad_in.data());
+        simd::gemv_panels<In, Out>(p.W.data(), grad_out.data(), grad_in.data());
         return grad_in;
     }
 
@@ -233,9 +233,9 @@ struct dense {
                                                                        const dense_cache<T, In>& cache,
                                                                        const vec<T, Out>& grad_out, T alpha) noexcept {
         vec<T, In> grad_in, step;  // step: alpha·x, the rows' factors of alpha·∂L/∂W
-        input_grad(p.W, grad_out.data(), grad_in.data());
+        simd::gemv_panels<In, Out>(p.W.data(), grad_out.data(), grad_in.data());
         simd::map<In>(cache.x.data(), step.data(), [alpha](auto x) { return x * alpha; });
-        add_outer(step.data(), grad_out.data(), p.W);
+        simd::outer_acc_panels<In, Out>(step.data(), grad_out.data(), p.W.data());
         simd::axpy<Out>(alpha, grad_out.data(), p.b.data());
         return grad_in;
     }
@@ -274,28 +274,8 @@ struct dense {
                                                                         const vec<T, Out>& grad_out, T alpha) noexcept {
         vec<T, Out> step;  // alpha·∂L/∂b, and the rows' factors of alpha·∂L/∂W = step·xᵀ
         simd::map<Out>(grad_out.data(), step.data(), [alpha](auto g) { return g * alpha; });
-        add_outer(cache.x.data(), step.data(), p.W);
+        simd::outer_acc_panels<In, Out>(cache.x.data(), step.data(), p.W.data());
         simd::axpy<Out>(T{1}, step.data(), p.b.data());
-    }
-
-private:
-    // W is a tg::panel_mat: panels of up to 64 neurons, each stored as its Wᵀ (In×width, row-major).
-
-    /// ∂L/∂x = Wᵀ·g: each panel's stored rows dotted with its part of g (simd::gemv), the panels after
-    /// the first adding to the sums.
-    template <scalar T>
-    TYPEGRAD_ALWAYS_INLINE static constexpr void input_grad(const panel_mat<T, Out, In>& W, const T* g, T* grad_in) noexcept {
-        detail::for_each_panel<Out>([&](auto pw, std::size_t r0) TYPEGRAD_ALWAYS_INLINE {
-            simd::gemv<In, pw>(W.data() + r0 * In, g + r0, r0 == 0 ? nullptr : grad_in, grad_in);
-        });
-    }
-
-    /// G += g·xᵀ (G of W's shape), panel by panel: the panel's stored row i gains x[i]·g[panel].
-    template <scalar T>
-    TYPEGRAD_ALWAYS_INLINE static constexpr void add_outer(const T* x, const T* g, panel_mat<T, Out, In>& G) noexcept {
-        detail::for_each_panel<Out>([&](auto pw, std::size_t r0) TYPEGRAD_ALWAYS_INLINE {
-            simd::outer_acc<In, pw>(x, g + r0, G.data() + r0 * In);
-        });
     }
 };
 

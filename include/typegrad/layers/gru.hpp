@@ -115,9 +115,9 @@ struct gru : detail::recurrent_layer<In, Hidden, 3> {
             simd::axpy<3 * H>(T{1}, da.data(), da_sum.data());
             simd::axpy<3 * H>(T{1}, db.data(), db_sum.data());
             simd::outer_acc<3 * H, In>(da.data(), x.row(t), grad.W_ih.data());
-            if (t) simd::outer_acc<3 * H, H>(db.data(), h_prev, grad.W_hh.data());
+            if (t) simd::outer_acc_panels<H, 3 * H>(h_prev, db.data(), grad.W_hh.data());
             if (grad_x) simd::gemv_t<3 * H, In>(p.W_ih.data(), da.data(), grad_x->row(t));
-            simd::gemv_t<3 * H, H>(p.W_hh.data(), db.data(), dh.data());
+            simd::gemv_panels<H, 3 * H>(p.W_hh.data(), db.data(), dh.data());
         }
         simd::axpy<3 * H>(T{1}, da_sum.data(), grad.b_ih.data());
         simd::axpy<3 * H>(T{1}, db_sum.data(), grad.b_hh.data());
@@ -125,12 +125,12 @@ struct gru : detail::recurrent_layer<In, Hidden, 3> {
 
 private:
     /// One step from h: h' to h_out (which may be h) and with Keep r, z, n and b_n to `gates`.
-    /// b = W_hh·h + b_hh first, in one gemv; then the units' gates a batch at a time.
+    /// b = W_hh·h + b_hh first, over W_hh's panels; then the units' gates a batch at a time.
     template <bool Keep, scalar T>
     TYPEGRAD_ALWAYS_INLINE static void cell_step(const recurrent_params<T, In, Hidden, 3>& p, const T* x, const T* h,
                                                  T* gates, T* h_out) noexcept {
         alignas(64) T b[3 * Hidden];
-        simd::gemv<3 * Hidden, Hidden>(p.W_hh.data(), h, p.b_hh.data(), b);
+        simd::gemv_t_panels<Hidden, 3 * Hidden>(p.W_hh.data(), h, p.b_hh.data(), b, [](auto v) { return v; });
         detail::for_batches<Hidden, T>([&](std::size_t k, auto lanes) TYPEGRAD_ALWAYS_INLINE {
             cell_units<Keep>(p, k, lanes, x, h, [&](std::size_t gate) TYPEGRAD_ALWAYS_INLINE {
                 return simd::load_part<lanes>(b + gate * Hidden + k);

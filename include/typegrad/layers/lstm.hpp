@@ -116,9 +116,9 @@ struct lstm : detail::recurrent_layer<In, Hidden, 4> {
             });
             simd::axpy<4 * H>(T{1}, dz.data(), dbias.data());
             simd::outer_acc<4 * H, In>(dz.data(), x.row(t), grad.W_ih.data());
-            if (t) simd::outer_acc<4 * H, H>(dz.data(), y.row(t - 1), grad.W_hh.data());
+            if (t) simd::outer_acc_panels<H, 4 * H>(y.row(t - 1), dz.data(), grad.W_hh.data());
             if (grad_x) simd::gemv_t<4 * H, In>(p.W_ih.data(), dz.data(), grad_x->row(t));
-            simd::gemv_t<4 * H, H>(p.W_hh.data(), dz.data(), dh.data());
+            simd::gemv_panels<H, 4 * H>(p.W_hh.data(), dz.data(), dh.data());
         }
         simd::axpy<4 * H>(T{1}, dbias.data(), grad.b_ih.data());
         simd::axpy<4 * H>(T{1}, dbias.data(), grad.b_hh.data());
@@ -126,13 +126,13 @@ struct lstm : detail::recurrent_layer<In, Hidden, 4> {
 
 private:
     /// One step from h and c: c' to c_out and h' to h_out (which may be c and h), and with Keep the
-    /// gates after their activations to `gates`. W_hh·h + b_hh first, in one gemv; then the units' gates
+    /// gates after their activations to `gates`. W_hh·h + b_hh first, over W_hh's panels; then the units' gates
     /// a batch at a time.
     template <bool Keep, scalar T>
     TYPEGRAD_ALWAYS_INLINE static void cell_step(const recurrent_params<T, In, Hidden, 4>& p, const T* x, const T* h,
                                                  const T* c, T* gates, T* c_out, T* h_out) noexcept {
         alignas(64) T zh[4 * Hidden];
-        simd::gemv<4 * Hidden, Hidden>(p.W_hh.data(), h, p.b_hh.data(), zh);
+        simd::gemv_t_panels<Hidden, 4 * Hidden>(p.W_hh.data(), h, p.b_hh.data(), zh, [](auto v) { return v; });
         detail::for_batches<Hidden, T>([&](std::size_t k, auto lanes) TYPEGRAD_ALWAYS_INLINE {
             cell_units<Keep>(p, k, lanes, x, c, [&](std::size_t gate) TYPEGRAD_ALWAYS_INLINE {
                 return simd::load_part<lanes>(zh + gate * Hidden + k);

@@ -27,6 +27,7 @@
 #include <typegrad/simd/gemv.hpp>
 #include <typegrad/simd/gemv_t.hpp>
 #include <typegrad/simd/map.hpp>
+#include <typegrad/simd/panels.hpp>
 #include <typegrad/simd/partial.hpp>
 #include <typegrad/simd/transpose.hpp>
 

@@ -1,6 +1,6 @@
 // simd::gemv_t<R, C>(W, x[, b, y, f]): y = f(Wᵀ·x + b) for a row-major R×C matrix: the forward of a
 // dense layer whose weights are stored transposed (tg::inference_params; per panel, tg::params, by
-// simd::gemv_t_panels). Rows of W are scaled by x[r] and summed, a block of up to eight batches of
+// simd::gemv_t_panels in panels.hpp). Rows of W are scaled by x[r] and summed, a block of up to eight batches of
 // columns at a time kept in registers, the rows split over several chains to hide FMA latency.
 #pragma once
 
@@ -8,7 +8,6 @@
 #include <cstddef>
 #include <type_traits>
 
-#include <typegrad/core/panel_mat.hpp>
 #include <typegrad/simd/batch.hpp>
 #include <typegrad/simd/dot.hpp>
 #include <typegrad/simd/partial.hpp>
@@ -105,16 +104,6 @@ TYPEGRAD_ALWAYS_INLINE inline void gemv_t_taps(const T* W, const T* const* taps,
 template <std::size_t R, std::size_t C, scalar T>
 constexpr void gemv_t(const T* W, const T* x, T* y) noexcept {
     gemv_t<R, C>(W, x, nullptr, y, [](auto z) { return z; });
-}
-
-/// y = f(W·x + b) for a dense layer's W (Out×In) stored as a tg::panel_mat: per panel, gemv_t adds
-/// the panel's stored rows scaled by x, with no horizontal sums. b may be null.
-template <std::size_t In, std::size_t Out, scalar T, class F>
-TYPEGRAD_ALWAYS_INLINE constexpr void gemv_t_panels(const T* W, const T* x, const std::type_identity_t<T>* b, T* y,
-                                                    F f) noexcept {
-    typegrad::detail::for_each_panel<Out>([&](auto pw, std::size_t r0) TYPEGRAD_ALWAYS_INLINE {
-        gemv_t<In, pw>(W + r0 * In, x, b ? b + r0 : b, y + r0, f);
-    });
 }
 
 }  // namespace typegrad::simd

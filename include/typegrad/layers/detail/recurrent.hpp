@@ -12,6 +12,7 @@
 
 #include <typegrad/core/error.hpp>
 #include <typegrad/core/mat.hpp>
+#include <typegrad/core/panel_mat.hpp>
 #include <typegrad/core/vec.hpp>
 #include <typegrad/layers/detail/math.hpp>
 #include <typegrad/layers/detail/steps.hpp>
@@ -21,12 +22,14 @@
 namespace typegrad {
 
 /// The parameters of a one-layer recurrent layer as PyTorch's nn.LSTM (Gates = 4: i, f, g, o) and
-/// nn.GRU (Gates = 3: r, z, n) keep them: gate k's rows are k·Hidden … (k + 1)·Hidden − 1.
+/// nn.GRU (Gates = 3: r, z, n) keep them: gate k's rows are k·Hidden … (k + 1)·Hidden − 1. W_hh is a
+/// tg::panel_mat, as a dense layer's W: W_hh·h then sums W_hh's columns scaled by h, with no horizontal
+/// sum (simd::gemv_t_panels); indexing, saving and loading see PyTorch's row-major matrix.
 template <scalar T, std::size_t In, std::size_t Hidden, std::size_t Gates>
 struct recurrent_params {
     static constexpr std::size_t rows = Gates * Hidden;
     mat<T, rows, In> W_ih;
-    mat<T, rows, Hidden> W_hh;
+    panel_mat<T, rows, Hidden> W_hh;
     vec<T, rows> b_ih, b_hh;
 
     static constexpr std::size_t count = rows * (In + Hidden + 2);
@@ -125,13 +128,20 @@ struct recurrent_layer {
     template <scalar T, std::size_t>
     using inference_params_type = recurrent_stream_params<T, In, Hidden, Gates>;
 
-    /// PyTorch's init: every weight and bias uniform in ±1/√Hidden, whatever the scheme.
+    /// PyTorch's init: every weight and bias uniform in ±1/√Hidden, whatever the scheme. Drawn in
+    /// PyTorch's order, the matrices row by row, whatever their storage.
     template <scalar T>
     static void init(recurrent_params<T, In, Hidden, Gates>& p, rng& r, init_scheme) {
         const double limit = 1.0 / std::sqrt(double(Hidden));
+        const auto draw = [&] { return static_cast<T>(r.uniform(-limit, limit)); };
         recurrent_params<T, In, Hidden, Gates>::for_each_tensor(
             [&](std::string_view, auto& tensor) {
-                for (T& w : tensor) w = static_cast<T>(r.uniform(-limit, limit));
+                if constexpr (requires { tensor(0, 0); }) {
+                    for (std::size_t row = 0; row < tensor.rows(); ++row)
+                        for (std::size_t c = 0; c < tensor.cols(); ++c) tensor(row, c) = draw();
+                } else {
+                    for (T& w : tensor) w = draw();
+                }
             },
             p);
     }
