@@ -263,6 +263,26 @@ BOOST_AUTO_TEST_CASE(sequence_network_save_load) {
     BOOST_TEST((contents.find("3.weight")->shape == std::vector<std::size_t>{4, 5}));
 }
 
+// An LSTM's W_hh is stored in panels of 64 rows (lstm<2, 17>: 68 rows, two panels, each transposed);
+// the file holds PyTorch's row-major [68, 17] tensor, and loading it gives the same parameters.
+BOOST_AUTO_TEST_CASE(recurrent_weights_are_saved_row_by_row) {
+    using net = tg::sequential<tg::lstm<2, 17>, tg::last_step, tg::dense<17, 3>>;
+    const auto p = tg::init<net, double>(4);
+    const auto path = io_support::tmp("net_sequence_lstm.safetensors");
+    tg::save(p, path);
+    BOOST_TEST((tg::load<net, double>(path) == p));
+    const auto contents = tg::read_safetensors(path);
+    const auto* file_W = contents.find("0.weight_hh_l0");
+    BOOST_TEST_REQUIRE(file_W);
+    BOOST_TEST((file_W->shape == std::vector<std::size_t>{68, 17}));
+    const auto values = file_W->values<double>();
+    const auto& W = tg::get<0>(p).W_hh;
+    std::size_t differing = 0;
+    for (std::size_t r = 0; r < 68; ++r)
+        for (std::size_t c = 0; c < 17; ++c) differing += values[r * 17 + c] != W(r, c);
+    BOOST_TEST(differing == 0u);
+}
+
 BOOST_AUTO_TEST_CASE(sequence_network_summary) {
     std::ostringstream out;
     tg::summary<seq_to_label>(out);
