@@ -13,6 +13,8 @@
 
 #include <typegrad/typegrad.hpp>
 
+#include "parity.hpp"
+
 namespace tg = typegrad;
 
 namespace {
@@ -41,18 +43,6 @@ void compare(const std::string& what, double ours, double theirs, double toleran
     }
 }
 
-/// f(entry) for each entry of w in PyTorch's order: a matrix row by row through w(r, c) (W_hh is stored
-/// in panels), a vector as stored.
-template <class Tensor, class F>
-void for_each_row_major(Tensor& w, F f) {
-    if constexpr (requires { w(0, 0); }) {
-        for (std::size_t r = 0; r < w.rows(); ++r)
-            for (std::size_t c = 0; c < w.cols(); ++c) f(w(r, c));
-    } else {
-        for (auto& v : w) f(v);
-    }
-}
-
 template <class L, class T>
 void check(const tg::safetensors_contents& file, const std::string& name, std::size_t steps, double tolerance) {
     constexpr std::size_t In = L::in_size, H = L::template out_size_for<In>;
@@ -62,9 +52,7 @@ void check(const tg::safetensors_contents& file, const std::string& name, std::s
         [&](std::string_view key, auto& w) {
             const auto& t = tensor(file, name + "." + std::string(key));
             if (t.shape != tg::detail::tensor_shape(w)) throw tg::format_error("tensor '" + t.name + "' has the wrong shape");
-            const auto values = t.values<T>();
-            std::size_t i = 0;
-            for_each_row_major(w, [&](T& v) { v = values[i++]; });
+            parity::set_row_major(w, t.values<double>());
         },
         p);
     const auto x = read_rows<T, In>(file, name + ".input", steps);
@@ -86,11 +74,9 @@ void check(const tg::safetensors_contents& file, const std::string& name, std::s
     params::for_each_tensor(
         [&](std::string_view key, const auto& g) {
             const auto expected = tensor(file, name + ".grad." + std::string(key)).values<double>();
-            std::size_t i = 0;
-            for_each_row_major(g, [&](const T& v) {
-                compare(kind + " grad " + std::string(key) + "[" + std::to_string(i) + "]", v, expected[i], tolerance);
-                ++i;
-            });
+            const auto got = parity::row_major(g);
+            for (std::size_t i = 0; i < got.size(); ++i)
+                compare(kind + " grad " + std::string(key) + "[" + std::to_string(i) + "]", got[i], expected[i], tolerance);
         },
         grad);
 }
