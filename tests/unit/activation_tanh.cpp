@@ -1,6 +1,7 @@
 // The float tanh of the tanh layer (a rational approximation, layers/detail/math.hpp) against
-// std::tanh in double: relative error at most 4e-7 over every 1009th float from 0 to infinity (an
-// exhaustive run over all floats measured 3.9e-7), in the SIMD path and the scalar path; odd,
+// std::tanh in double: relative error at most 4.2e-7 over every 1009th float from 0 to infinity and
+// the worst input of every float without FMA (exhaustive runs measured 3.92e-7 with FMA, 4.10e-7
+// without, at 0x1.38a1fp-1), in the SIMD path and the scalar path; odd,
 // within [-1, 1], exact below 2^-12, ±1 at ±infinity, NaN stays NaN, on every instruction set.
 #include <boost/test/unit_test.hpp>
 
@@ -18,7 +19,7 @@ namespace tg = typegrad;
 
 namespace {
 
-constexpr double max_relative_error = 4e-7;
+constexpr double max_relative_error = 4.2e-7;
 
 // tanh of each input through the layer's forward (the SIMD path), in layers of 1000, 8 and 3.
 std::vector<std::vector<float>> layer_tanh(const std::vector<float>& z) {
@@ -41,6 +42,8 @@ BOOST_AUTO_TEST_CASE(within_the_stated_error_of_std_tanh) {
         z.push_back(std::bit_cast<float>(bits));
         z.push_back(-std::bit_cast<float>(bits));
     }
+    z.push_back(0x1.38a1fp-1f);
+    z.push_back(-0x1.38a1fp-1f);
     double worst_scalar = 0;
     bool bounded = true;
     for (const float x : z) {

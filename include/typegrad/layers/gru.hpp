@@ -130,7 +130,7 @@ private:
     TYPEGRAD_ALWAYS_INLINE static void cell_step(const recurrent_params<T, In, Hidden, 3>& p, const T* x, const T* h,
                                                  T* gates, T* h_out) noexcept {
         alignas(64) T b[3 * Hidden];
-        simd::gemv_t_panels<Hidden, 3 * Hidden>(p.W_hh.data(), h, p.b_hh.data(), b, [](auto v) { return v; });
+        simd::gemv_t_panels<Hidden, 3 * Hidden>(p.W_hh.data(), h, p.b_hh.data(), b);
         detail::for_batches<Hidden, T>([&](std::size_t k, auto lanes) TYPEGRAD_ALWAYS_INLINE {
             cell_units<Keep>(p, k, lanes, x, h, [&](std::size_t gate) TYPEGRAD_ALWAYS_INLINE {
                 return simd::load_part<lanes>(b + gate * Hidden + k);

@@ -132,7 +132,7 @@ private:
     TYPEGRAD_ALWAYS_INLINE static void cell_step(const recurrent_params<T, In, Hidden, 4>& p, const T* x, const T* h,
                                                  const T* c, T* gates, T* c_out, T* h_out) noexcept {
         alignas(64) T zh[4 * Hidden];
-        simd::gemv_t_panels<Hidden, 4 * Hidden>(p.W_hh.data(), h, p.b_hh.data(), zh, [](auto v) { return v; });
+        simd::gemv_t_panels<Hidden, 4 * Hidden>(p.W_hh.data(), h, p.b_hh.data(), zh);
         detail::for_batches<Hidden, T>([&](std::size_t k, auto lanes) TYPEGRAD_ALWAYS_INLINE {
             cell_units<Keep>(p, k, lanes, x, c, [&](std::size_t gate) TYPEGRAD_ALWAYS_INLINE {
                 return simd::load_part<lanes>(zh + gate * Hidden + k);

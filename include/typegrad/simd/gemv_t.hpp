@@ -1,7 +1,8 @@
 // simd::gemv_t<R, C>(W, x[, b, y, f]): y = f(Wᵀ·x + b) for a row-major R×C matrix: the forward of a
 // dense layer whose weights are stored transposed (tg::inference_params; per panel, tg::params, by
-// simd::gemv_t_panels in panels.hpp). Rows of W are scaled by x[r] and summed, a block of up to eight batches of
-// columns at a time kept in registers, the rows split over several chains to hide FMA latency.
+// simd::gemv_t_panels in panels.hpp). Rows of W are scaled by x[r] and summed, a block of up to eight
+// batches of columns at a time kept in registers, the rows split over several chains to hide FMA
+// latency.
 #pragma once
 
 #include <algorithm>

@@ -24,6 +24,13 @@ TYPEGRAD_ALWAYS_INLINE constexpr void gemv_t_panels(const T* W, const T* x, cons
     });
 }
 
+/// y = W·x + b.
+template <std::size_t In, std::size_t Out, scalar T>
+TYPEGRAD_ALWAYS_INLINE constexpr void gemv_t_panels(const T* W, const T* x, const std::type_identity_t<T>* b,
+                                                    T* y) noexcept {
+    gemv_t_panels<In, Out>(W, x, b, y, [](auto v) { return v; });
+}
+
 /// y = Wᵀ·g, g of Out, y of In: each panel's stored rows dotted with its part of g (gemv), the panels
 /// after the first adding to the sums.
 template <std::size_t In, std::size_t Out, scalar T>
