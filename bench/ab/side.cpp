@@ -34,7 +34,8 @@ using conv_net = tg::sequential<tg::conv1d<8, 8, 3, 1>, tg::tanh, tg::conv1d<8, 
                                 tg::tanh, tg::conv1d<8, 8, 3, 8>, tg::tanh, tg::conv1d<8, 8, 3, 16>>;
 
 /// ns per step of `steps` steps of Net streamed by tg::stream, from tg::params or (Prepared) from
-/// tg::inference_params, on bench/sequences' signal; the state carries over from call to call.
+/// tg::inference_params, on a signal like bench/sequences' (the same for one input); the state carries over
+/// from call to call.
 template <class Net, bool Prepared>
 double stream_ns(std::size_t steps) {
     constexpr std::size_t in = Net::in_size;
