@@ -7,6 +7,7 @@
 # bound. About a minute a level on two cores: a tool to run when an approximation changes, not a test.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
+"$root/scripts/deps.sh"  # xsimd's headers
 levels=("$@")
 if [[ ${#levels[@]} -eq 0 ]]; then
     levels=(baseline x86-64-v2 x86-64-v3)

@@ -1,17 +1,18 @@
 // The gates' activations of tg::lstm and tg::gru (layers/detail/recurrent.hpp), on SIMD batches of
 // every instruction set: detail::logistic within 2.6e-7 of σ(z) and detail::gate_tanh within 4.2e-7
 // of tanh(z) relatively, over every 1009th float of each sign and the worst inputs of every float
-// (exhaustive runs measured 2.03e-7 and 3.92e-7 with FMA, 2.54e-7 at 0x1.1f269p+4 and 4.10e-7 at
-// 0x1.38a1fp-1 without); special values.
+// (exhaustive runs measured 2.03e-7 and 3.92e-7 with FMA, x86-64-v3 and v4, and 2.54e-7 at
+// 0x1.1f269p+4 and 4.10e-7 at 0x1.38a1fp-1 without); special values.
 #include <boost/test/unit_test.hpp>
 
-#include <bit>
+#include <algorithm>
 #include <cmath>
-#include <cstdint>
 #include <limits>
 #include <vector>
 
 #include <typegrad/typegrad.hpp>
+
+#include "activation_support.hpp"
 
 namespace tg = typegrad;
 
@@ -38,19 +39,8 @@ std::vector<float> gate_tanh(const std::vector<float>& z) {
     return batched(z, [](B v) { return tg::detail::gate_tanh(v); });
 }
 
-// Every 1009th finite float of each sign, 0 and -0 among them, and the worst inputs found without FMA.
-std::vector<float> sampled_floats() {
-    std::vector<float> z;
-    for (std::uint32_t bits = 0; bits < 0x7f800000u; bits += 1009) {
-        z.push_back(std::bit_cast<float>(bits));
-        z.push_back(-std::bit_cast<float>(bits));
-    }
-    for (const float worst : {0x1.1f269p+4f, 0x1.38a1fp-1f}) {
-        z.push_back(worst);
-        z.push_back(-worst);
-    }
-    return z;
-}
+// The sampled floats and the worst inputs of σ and of tanh found without FMA.
+std::vector<float> sampled_floats() { return activation_test::sampled_floats({0x1.1f269p+4f, 0x1.38a1fp-1f}); }
 
 }  // namespace
 

@@ -1,15 +1,34 @@
-// Shared by the activation accuracy tests: an activation of many inputs through the layer's forward,
-// which runs the SIMD path: in layers of 1000 (full batches and a partial one at the tail), or of 8 or
-// 3, which AVX-512 computes in 256-bit batches (simd::part_batch), whole or partial.
+// Shared by the activation accuracy tests: the inputs they sample, and an activation of many inputs
+// through the layer's forward, which runs the SIMD path: in layers of 1000 (full batches and a partial
+// one at the tail), or of 8 or 3, which AVX-512 computes in 256-bit batches (simd::part_batch), whole
+// or partial.
 #pragma once
 
 #include <algorithm>
+#include <bit>
 #include <cstddef>
+#include <cstdint>
+#include <initializer_list>
 #include <vector>
 
 #include <typegrad/typegrad.hpp>
 
 namespace activation_test {
+
+/// Every 1009th finite float of each sign (0 and -0 among them), then each of worst and its negative:
+/// the inputs where an exhaustive run (scripts/exhaustive-activations.sh) found the largest error.
+inline std::vector<float> sampled_floats(std::initializer_list<float> worst) {
+    std::vector<float> z;
+    for (std::uint32_t bits = 0; bits < 0x7f800000u; bits += 1009) {
+        z.push_back(std::bit_cast<float>(bits));
+        z.push_back(-std::bit_cast<float>(bits));
+    }
+    for (const float x : worst) {
+        z.push_back(x);
+        z.push_back(-x);
+    }
+    return z;
+}
 
 template <class Act, std::size_t n = 1000, class T>
 std::vector<T> through_layer(const std::vector<T>& z) {

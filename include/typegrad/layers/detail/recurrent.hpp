@@ -200,8 +200,8 @@ TYPEGRAD_ALWAYS_INLINE inline V gate_tanh(V z) noexcept {
 
 /// The logistic function of a batch. In float, (1 + tanh(z / 2)) / 2 with the same rational:
 /// (Q + x·P) / (Q + Q), by the divider; no exponential, within 2.6e-7 of σ(z) (tested in
-/// tests/unit/activation_gates.cpp): over every float, 2.03e-7 with FMA (x86-64-v3) and 2.54e-7
-/// without, at z = 0x1.1f269p+4 (x86-64-v2).
+/// tests/unit/activation_gates.cpp): over every float, 2.03e-7 with FMA (x86-64-v3 and x86-64-v4) and
+/// 2.54e-7 without, at z = 0x1.1f269p+4 (x86-64-v2).
 template <class V>
 TYPEGRAD_ALWAYS_INLINE inline V logistic(V z) noexcept {
     if constexpr (is_float_v<V>) {
