@@ -26,6 +26,7 @@ def main() -> int:
     parser.add_argument("--min-time", default="0.3")
     args = parser.parse_args()
 
+    args.binaries = [os.path.abspath(b) for b in args.binaries]  # "networks-v3-O2" runs as well as "./…"
     for binary in args.binaries:
         if not os.access(binary, os.X_OK):
             sys.exit(f"compare-bench: {binary}: not an executable file")
@@ -38,7 +39,7 @@ def main() -> int:
             for binary in args.binaries if r % 2 == 0 else reversed(args.binaries):
                 if os.path.exists(out):
                     os.remove(out)  # a run that writes nothing must not leave the last run's results
-                run = subprocess.run([os.path.abspath(binary), f"--benchmark_filter={args.filter}", f"--benchmark_min_time={args.min_time}",
+                run = subprocess.run([binary, f"--benchmark_filter={args.filter}", f"--benchmark_min_time={args.min_time}",
                                       f"--benchmark_out={out}", "--benchmark_out_format=json"],
                                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
                 if run.returncode != 0:
