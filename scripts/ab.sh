@@ -2,8 +2,9 @@
 # Usage: scripts/ab.sh REV [ROUNDS [fit|stream]]
 # Times the headers of git revision REV (A) against those of the working tree (B), in one program that
 # alternates the two call by call (bench/ab/), and prints the median of the paired ratios B / A.
-#   fit (default): tg::fit of bench/training's two networks (784-128-10, 784-256-128-10, batch 64, one
-#     and two threads), two epochs a call; ROUNDS pairs of calls per case (default 30).
+#   fit (default): tg::fit of bench/training's two networks (784-128-10, 784-256-128-10) and two with a
+#     narrow first layer (784-20-10, 784-50-10), batch 64, one and two threads, two epochs a call;
+#     ROUNDS pairs of calls per case (default 30).
 #   stream: bench/sequences' streamed models (LSTM 1 → 32, GRU 1 → 40, the conv1d stack, each from
 #     tg::params and from tg::inference_params), 4096 steps a call; ROUNDS pairs (default 200).
 # Built with $AB_FLAGS (default -O3 -march=native), e.g. AB_FLAGS="-O2 -march=x86-64-v3". For deciding

@@ -2,7 +2,8 @@
 // even ones) and prints per case the median time of each side and the median of the paired ratios
 // B / A (below 1: B is faster). On a machine whose speed drifts from minute to minute, paired calls
 // compare what one run of a benchmark cannot.
-//   ab fit [ROUNDS]     each call two epochs of tg::fit; 784-128-10 and 784-256-128-10, 1 and 2 threads
+//   ab fit [ROUNDS]     each call two epochs of tg::fit; 784-128-10, 784-256-128-10, 784-20-10 and
+//                       784-50-10, on 1 and 2 threads
 //   ab stream [ROUNDS]  each call 4096 streamed steps; bench/sequences' LSTM, GRU and conv1d stack,
 //                       from tg::params and from tg::inference_params
 #include <algorithm>
@@ -58,10 +59,11 @@ int main(int argc, char** argv) {
         return 0;
     }
     std::printf("%-26s %12s %12s %9s\n", "network, threads", "A us/step", "B us/step", "B / A");
-    for (int net : {0, 1})
+    const char* names[] = {"784-128-10", "784-256-128-10", "784-20-10", "784-50-10"};
+    for (int net = 0; net < 4; ++net)
         for (std::size_t threads : {1, 2}) {
             char name[64];
-            std::snprintf(name, sizeof name, "%s, %zu", net ? "784-256-128-10" : "784-128-10", threads);
+            std::snprintf(name, sizeof name, "%s, %zu", names[net], threads);
             compare(name, rounds, [=] { return fit_us_tg_a(net, threads, 2); }, [=] { return fit_us_tg_b(net, threads, 2); });
         }
 }

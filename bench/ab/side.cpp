@@ -1,6 +1,7 @@
-// One side of scripts/ab.sh: tg::fit of bench/training's two networks, and bench/sequences' streamed
-// models, compiled against one version of the headers with their namespace renamed to SIDE (tg_a or
-// tg_b), so that both versions link into one program and run call by call on the same machine state.
+// One side of scripts/ab.sh: tg::fit of bench/training's two networks and two narrow ones, and
+// bench/sequences' streamed models, compiled against one version of the headers with their namespace
+// renamed to SIDE (tg_a or tg_b), so that both versions link into one program and run call by call on
+// the same machine state.
 #define typegrad SIDE
 #include <chrono>
 #include <cmath>
@@ -68,10 +69,15 @@ double stream_ns(std::size_t steps) {
 #define TYPEGRAD_AB_NAME(a, b) TYPEGRAD_AB_NAME2(a, b)
 
 /// µs per step of `epochs` epochs of tg::fit at batch 64 on `threads` threads; net 0 is 784-128-10,
-/// net 1 784-256-128-10.
+/// net 1 784-256-128-10, and two with a narrow first layer: net 2 784-20-10 (its W goes by samples),
+/// net 3 784-50-10 (by neurons).
 double TYPEGRAD_AB_NAME(fit_us_, SIDE)(int net, std::size_t threads, std::size_t epochs) {
-    return net == 0 ? fit_us<tg::bench_training::net_small>(threads, epochs)
-                    : fit_us<tg::bench_training::net_large>(threads, epochs);
+    switch (net) {
+        case 0: return fit_us<tg::bench_training::net_small>(threads, epochs);
+        case 1: return fit_us<tg::bench_training::net_large>(threads, epochs);
+        case 2: return fit_us<tg::sequential<tg::dense<784, 20>, tg::relu, tg::dense<20, 10>>>(threads, epochs);
+        default: return fit_us<tg::sequential<tg::dense<784, 50>, tg::relu, tg::dense<50, 10>>>(threads, epochs);
+    }
 }
 
 /// ns per step of `steps` streamed steps of case k: 0, 1 the LSTM from tg::params and prepared, 2, 3

@@ -334,17 +334,37 @@ BOOST_AUTO_TEST_CASE(a_step_split_into_parts_equals_the_whole_step) {
     split_steps(tg::adam{0.01});
 }
 
-BOOST_AUTO_TEST_CASE(split_neurons_cuts_at_whole_cache_lines_when_it_can) {
-    const auto cuts = [](std::size_t count, std::size_t parts) {
-        std::vector<std::size_t> at;
-        for (std::size_t k = 0; k < parts; ++k) at.push_back(tg::split_neurons(count, k, parts).lo);
-        at.push_back(tg::split_neurons(count, parts - 1, parts).hi);
-        return at;
-    };
-    BOOST_TEST(cuts(256, 2) == (std::vector<std::size_t>{0, 128, 256}), boost::test_tools::per_element());
-    BOOST_TEST(cuts(100, 3) == (std::vector<std::size_t>{0, 32, 64, 100}), boost::test_tools::per_element());
-    BOOST_TEST(cuts(10, 2) == (std::vector<std::size_t>{0, 5, 10}), boost::test_tools::per_element());
-    BOOST_TEST(cuts(1, 3) == (std::vector<std::size_t>{0, 0, 0, 1}), boost::test_tools::per_element());
+// The cuts of `count` into `parts` by split (tg::split_neurons or tg::split_rows): each part's first
+// row, then the end.
+template <class Split>
+std::vector<std::size_t> cuts(Split split, std::size_t count, std::size_t parts) {
+    std::vector<std::size_t> at;
+    for (std::size_t k = 0; k < parts; ++k) at.push_back(split(count, k, parts).lo);
+    at.push_back(split(count, parts - 1, parts).hi);
+    return at;
+}
+
+BOOST_AUTO_TEST_CASE(split_neurons_cuts_only_at_cache_lines_of_the_panels) {
+    const auto neurons = [](std::size_t count, std::size_t parts) { return cuts(tg::split_neurons, count, parts); };
+    using at = std::vector<std::size_t>;
+    BOOST_TEST(neurons(256, 2) == (at{0, 128, 256}), boost::test_tools::per_element());
+    BOOST_TEST(neurons(100, 3) == (at{0, 32, 64, 100}), boost::test_tools::per_element());
+    BOOST_TEST(neurons(48, 4) == (at{0, 0, 16, 32, 48}), boost::test_tools::per_element());  // 16 to a panel's line
+    // The last panel of 120 is 56 wide (no multiple of 16): the cut at 80 moves down to its start.
+    BOOST_TEST(neurons(120, 4) == (at{0, 16, 48, 64, 120}), boost::test_tools::per_element());
+    // Layers whose one panel is no multiple of 16 wide go whole to the last part.
+    BOOST_TEST(neurons(10, 2) == (at{0, 0, 10}), boost::test_tools::per_element());
+    BOOST_TEST(neurons(40, 2) == (at{0, 0, 40}), boost::test_tools::per_element());
+    BOOST_TEST(neurons(1, 3) == (at{0, 0, 0, 1}), boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(split_rows_cuts_at_whole_cache_lines_when_it_can) {
+    const auto rows = [](std::size_t count, std::size_t parts) { return cuts(tg::split_rows, count, parts); };
+    using at = std::vector<std::size_t>;
+    BOOST_TEST(rows(64, 2) == (at{0, 32, 64}), boost::test_tools::per_element());
+    BOOST_TEST(rows(40, 2) == (at{0, 16, 40}), boost::test_tools::per_element());
+    BOOST_TEST(rows(10, 2) == (at{0, 5, 10}), boost::test_tools::per_element());  // fewer than 16 a part: even
+    BOOST_TEST(rows(1, 3) == (at{0, 0, 0, 1}), boost::test_tools::per_element());
 }
 
 // Clipping by the global norm: a gradient of norm 5 (a 3 and a 4 in two tensors) is scaled by PyTorch's

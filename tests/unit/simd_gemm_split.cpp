@@ -67,7 +67,8 @@ void check_split(std::size_t n, const std::vector<std::size_t>& cuts) {
 
 template <class T, std::size_t In, std::size_t Out>
 void check_splits() {
-    // Halves and thirds as tg::split_neurons cuts them, an empty range, and cuts off the batch width.
+    // Halves and thirds, cut anywhere (tg::split_neurons cuts at multiples of 16, but a kernel takes any
+    // range), an empty range, and cuts off the batch width.
     for (std::size_t n : {0, 5, 64})
         for (const std::vector<std::size_t>& cuts : {std::vector<std::size_t>{0, Out / 2, Out},
                                                     std::vector<std::size_t>{0, Out / 3, Out / 3, 2 * Out / 3, Out},

@@ -30,11 +30,23 @@ namespace typegrad {
 template <class O, class P>
 concept optimizer = is_params<P> && requires(O& o, P& p, const P& grad) { o.step(p, grad); };
 
-/// Neurons [lo, hi) of `count` that part `part` of `parts` takes: shares as even as whole neurons allow,
-/// cut at multiples of 16 when every share still gets 16 or more (so threads write whole cache lines).
-constexpr simd::index_range split_neurons(std::size_t count, std::size_t part, std::size_t parts) noexcept {
+/// Rows [lo, hi) of `count` that part `part` of `parts` takes: shares as even as whole rows allow, cut
+/// at multiples of 16 when every share still gets 16 or more (so that each part of a row-major matrix
+/// of floats starts at a cache line).
+constexpr simd::index_range split_rows(std::size_t count, std::size_t part, std::size_t parts) noexcept {
     const std::size_t grain = count >= 16 * parts ? 16 : 1;
     const auto cut = [&](std::size_t k) { return k == parts ? count : count * k / parts / grain * grain; };
+    return {cut(part), cut(part + 1)};
+}
+
+/// Neurons [lo, hi) of `count` that part `part` of `parts` takes: the even share rounded down to a
+/// multiple of 16, so that threads write whole cache lines of W's panels (tg::panel_mat) and of b.
+/// A last panel whose width is no multiple of 16 is never cut: its stored columns do not start at
+/// cache lines, so two threads would write each one. Such a panel goes whole to one thread; so does a
+/// layer of fewer than 16 neurons a thread.
+constexpr simd::index_range split_neurons(std::size_t count, std::size_t part, std::size_t parts) noexcept {
+    const std::size_t whole = count % 16 == 0 ? count : count - count % panel_rows;  // where cuts may go
+    const auto cut = [&](std::size_t k) { return k == parts ? count : std::min(count * k / parts / 16 * 16, whole); };
     return {cut(part), cut(part + 1)};
 }
 
@@ -219,7 +231,7 @@ TYPEGRAD_ALWAYS_INLINE inline void update_range(F f, std::size_t lo, std::size_t
             wb.store_unaligned(w + i);
             (std::get<K>(sb).store_unaligned(s + i), ...);
         }
-        if (i == hi) return;
+        if (i >= hi) return;  // (not ==: where it cannot see lo <= hi, GCC 12 warned of a huge copy below)
         const std::size_t rest = hi - i;
         // The tail in batches on the stack: each cleared by one vector store, then its elements copied in.
         alignas(alignment) T wt[width], gt[width];

@@ -105,7 +105,7 @@ public:
 
     /// The rows of a batch of n that thread t takes by samples.
     simd::index_range rows_of(std::size_t n, std::size_t t) const noexcept {
-        return split_neurons(n, t, threads_);  // cut like neurons: whole cache lines
+        return split_rows(n, t, threads_);
     }
     /// Queues thread t's inputs of its next batch, row(r) for r < n, as references to samples that stay
     /// put until load_inputs(t). Each thread loads the whole batch into a buffer of its own: every
