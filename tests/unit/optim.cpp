@@ -32,6 +32,8 @@ namespace {
 // 15 + 5 + 85 + 17 parameters: every tensor ends in a partial SIMD batch.
 using net = tg::sequential<tg::dense<3, 5>, tg::tanh, tg::dense<5, 17>>;
 using other = tg::sequential<tg::dense<2, 3>>;
+// Layers of 5 and 20 neurons, which tg::split_neurons leaves uncut: their weights split by inputs.
+using wide_inputs = tg::sequential<tg::dense<40, 5>, tg::tanh, tg::dense<5, 20>>;
 
 // Every parameter of p, in for_each_tensor order.
 template <class P>
@@ -46,9 +48,9 @@ long double gradient_at(std::size_t t, std::size_t i) {
     return i % 11 == 0 ? 0.0L : std::sin(0.7L * i + 1.3L * t) * (1 + i % 4);
 }
 
-template <class T>
-tg::params<net, T> gradient_of_step(std::size_t t) {
-    tg::params<net, T> g;
+template <class T, class Net = net>
+tg::params<Net, T> gradient_of_step(std::size_t t) {
+    tg::params<Net, T> g;
     const auto all = entries(g);
     for (std::size_t i = 0; i < all.size(); ++i) *all[i] = T(gradient_at(t, i));
     return g;
@@ -308,14 +310,14 @@ BOOST_AUTO_TEST_CASE(copies_are_deep_and_moves_start_the_source_over) {
 // How tg::fit's threads step: start_step once, then its update on each part (tg::params_part). The
 // parts cover every entry once (tg::split_neurons' rows of each tensor, as the threads' neurons), so
 // three steps made that way equal three whole steps exactly, and count as three.
-template <class Optimizer>
+template <class Net = net, class Optimizer>
 void split_steps(const Optimizer& prototype) {
     for (std::size_t parts : {1, 2, 3, 4, 7}) {
         BOOST_TEST_CONTEXT("parts = " << parts) {
             Optimizer whole = prototype, split = prototype;
-            auto p = tg::init<net, float>(5), q = p;
+            auto p = tg::init<Net, float>(5), q = p;
             for (std::size_t t = 1; t <= 3; ++t) {
-                const auto g = gradient_of_step<float>(t);
+                const auto g = gradient_of_step<float, Net>(t);
                 whole.step(p, g);
                 auto update = split.start_step(q);
                 for (std::size_t k = parts; k-- > 0;) update(q, g, tg::params_part{k, parts});  // any order
@@ -332,6 +334,8 @@ BOOST_AUTO_TEST_CASE(a_step_split_into_parts_equals_the_whole_step) {
     split_steps(tg::momentum{0.1, 0.9});
     split_steps(tg::momentum{0.1, 0.9, true});
     split_steps(tg::adam{0.01});
+    split_steps<wide_inputs>(tg::adam{0.01});
+    split_steps<wide_inputs>(tg::momentum{0.1, 0.9});
 }
 
 // The cuts of `count` into `parts` by split (tg::split_neurons or tg::split_rows): each part's first
@@ -356,6 +360,21 @@ BOOST_AUTO_TEST_CASE(split_neurons_cuts_only_at_cache_lines_of_the_panels) {
     BOOST_TEST(neurons(10, 2) == (at{0, 0, 10}), boost::test_tools::per_element());
     BOOST_TEST(neurons(40, 2) == (at{0, 0, 40}), boost::test_tools::per_element());
     BOOST_TEST(neurons(1, 3) == (at{0, 0, 0, 1}), boost::test_tools::per_element());
+}
+
+// An uncut panel's stored rows (its inputs) are cut where a row starts at a cache line: every 4th of
+// 20 floats, every 8th of 10, every 16th of 5; the last part takes what is left.
+BOOST_AUTO_TEST_CASE(split_inputs_cuts_at_the_cache_lines_of_an_uncut_panel) {
+    static_assert(tg::uncut_panel(10) && tg::uncut_panel(50) && !tg::uncut_panel(48) && !tg::uncut_panel(100));
+    const auto inputs = [](std::size_t count, std::size_t width, std::size_t parts) {
+        return cuts([width](std::size_t c, std::size_t k, std::size_t n) { return tg::split_inputs(c, width, k, n); },
+                    count, parts);
+    };
+    using at = std::vector<std::size_t>;
+    BOOST_TEST(inputs(784, 20, 2) == (at{0, 392, 784}), boost::test_tools::per_element());
+    BOOST_TEST(inputs(784, 10, 3) == (at{0, 256, 520, 784}), boost::test_tools::per_element());
+    BOOST_TEST(inputs(40, 5, 2) == (at{0, 16, 40}), boost::test_tools::per_element());
+    BOOST_TEST(inputs(3, 5, 2) == (at{0, 0, 3}), boost::test_tools::per_element());
 }
 
 BOOST_AUTO_TEST_CASE(split_rows_cuts_at_whole_cache_lines_when_it_can) {

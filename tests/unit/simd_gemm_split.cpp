@@ -76,9 +76,46 @@ void check_splits() {
             check_split<T, In, Out>(n, cuts);
 }
 
+// The weight gradient by inputs (simd::gemm_weight_grad_inputs), as tg::fit's threads split that of a
+// layer whose neurons they leave uncut: the ranges' columns make up the whole gradient, bit for bit.
+template <class T, std::size_t In, std::size_t Out>
+void check_input_split(std::size_t n, const std::vector<std::size_t>& cuts) {
+    array<T> X(n * In, 61), dZ(n * Out, 64), G(Out * In, 66), Gs(Out * In, 66), Gadd(Out * In, 69), Gadds(Out * In, 69);
+    simd::gemm_weight_grad<In, Out, false>(n, dZ.data(), X.data(), G.data());
+    simd::gemm_weight_grad<In, Out, true>(n, dZ.data(), X.data(), Gadd.data());
+    for (std::size_t k = 0; k + 1 < cuts.size(); ++k) {
+        const simd::index_range inputs{cuts[k], cuts[k + 1]};
+        simd::gemm_weight_grad_inputs<In, Out, false>(n, dZ.data(), X.data(), Gs.data(), inputs);
+        simd::gemm_weight_grad_inputs<In, Out, true>(n, dZ.data(), X.data(), Gadds.data(), inputs);
+    }
+    std::string shape = name<T>("weight grad by inputs", In, Out) + " n=" + std::to_string(n) + " cuts";
+    for (std::size_t c : cuts) shape += ' ' + std::to_string(c);
+    for (std::size_t i = 0; i < Out * In; ++i) {
+        expect(Gs[i] == G[i], "replacing " + shape, i);
+        expect(Gadds[i] == Gadd[i], "adding " + shape, i);
+    }
+}
+
+template <class T, std::size_t In, std::size_t Out>
+void check_input_splits() {
+    for (std::size_t n : {0, 5, 64})
+        for (const std::vector<std::size_t>& cuts : {std::vector<std::size_t>{0, In / 2, In},
+                                                    std::vector<std::size_t>{0, 0, In / 3, In},
+                                                    std::vector<std::size_t>{0, 1, In}})
+            check_input_split<T, In, Out>(n, cuts);
+}
+
 }  // namespace
 
 BOOST_AUTO_TEST_SUITE(simd_gemm_split)
+
+BOOST_AUTO_TEST_CASE(ranges_of_inputs_make_up_the_weight_gradient) {
+    check_input_splits<float, 128, 10>();
+    check_input_splits<float, 40, 20>();
+    check_input_splits<double, 37, 5>();
+    check_input_splits<float, 19, 130>();  // three panels, each cut the same way
+    if constexpr (!fewer_sizes) check_input_splits<float, 784, 20>();
+}
 
 BOOST_AUTO_TEST_CASE(ranges_of_neurons_make_up_the_layer) {
     check_splits<float, 128, 10>();

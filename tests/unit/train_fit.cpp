@@ -156,6 +156,14 @@ BOOST_AUTO_TEST_CASE(networks_of_dense_layers_split_by_neurons) {
     split_by_neurons_equals_the_hand_loop<small>(points, tg::softmax_cross_entropy{}, tg::momentum{0.1, 0.9});
     using single = tg::sequential<tg::dense<2, 2>>;
     split_by_neurons_equals_the_hand_loop<single>(points, tg::softmax_cross_entropy{}, tg::sgd{0.3});
+    // Layers of 20 neurons, which tg::split_neurons leaves uncut: their weight gradients go by inputs,
+    // 300 → 20 in a step by samples (48 KB), 600 → 20 in one by neurons (96 KB) before another (80 KB).
+    using uncut_by_samples = tg::sequential<tg::dense<2, 300>, tg::relu, tg::dense<300, 20>, tg::tanh, tg::dense<20, 2>>;
+    split_by_neurons_equals_the_hand_loop<uncut_by_samples>(points, tg::softmax_cross_entropy{}, tg::adam{0.01});
+    using uncut_by_neurons = tg::sequential<tg::dense<2, 600>, tg::relu, tg::dense<600, 20>, tg::tanh, tg::dense<20, 500>,
+                                            tg::relu, tg::dense<500, 2>>;
+    static_assert(tg::detail::plan<uncut_by_neurons, double>::by_samples_from == 6);
+    split_by_neurons_equals_the_hand_loop<uncut_by_neurons>(points, tg::softmax_cross_entropy{}, tg::sgd{0.1});
 
     tg::dataset<double, 2, tg::vec<double, 1>> curve;  // a sigmoid at the output, one output for 5 threads
     for (std::size_t i = 0; i < points.size(); ++i)

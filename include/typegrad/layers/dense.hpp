@@ -215,6 +215,18 @@ struct dense {
         simd::bias_grad<Out, false>(n, grad_y.data(), grad.b.data(), r);
     }
 
+    /// backward_batch_neurons, except that the part of ∂L/∂W is of every neuron over inputs k (columns k
+    /// of ∂L/∂W): for a layer whose neurons tg::split_neurons leaves uncut, the threads split its
+    /// weight gradient by inputs (tg::split_inputs).
+    template <scalar T>
+    static void backward_batch_inputs(const dense_params<T, In, Out>& p, std::size_t n, const rows<T, In>& x,
+                                      const rows<T, Out>& grad_y, T* grad_x_part, dense_params<T, In, Out>& grad,
+                                      simd::index_range r, simd::index_range k) noexcept {
+        if (grad_x_part) simd::gemm_input_grad<In, Out>(n, grad_y.data(), p.W.data(), grad_x_part, r);
+        simd::gemm_weight_grad_inputs<In, Out, false>(n, grad_y.data(), x.data(), grad.W.data(), k);
+        simd::bias_grad<Out, false>(n, grad_y.data(), grad.b.data(), r);
+    }
+
     template <scalar T>
     static constexpr vec<T, In> backward(const dense_params<T, In, Out>& p, const dense_cache<T, In>& cache,
                                          const vec<T, Out>& grad_out, dense_params<T, In, Out>& grad) noexcept {

@@ -334,8 +334,9 @@ constexpr void seed_layer(Cache& cache, std::size_t first_draw) noexcept {
 }
 }  // namespace detail
 
-/// @brief tg::fit's threads can split L's neurons (forward_batch_neurons, backward_batch_neurons) and,
-/// for its last layers, its samples (forward_batch_samples, input_grad_samples); Act, an elementwise
+/// @brief tg::fit's threads can split L's neurons (forward_batch_neurons, backward_batch_neurons, or
+/// backward_batch_inputs where the weight gradient goes by inputs) and, for its last layers, its
+/// samples (forward_batch_samples, input_grad_samples); Act, an elementwise
 /// activation or void, is fused after it (the forwards take the rows z between, as forward_batch_then).
 template <class L, class Act = void, class T = float, std::size_t In = probe_in_size<L>>
 concept splits_neurons = batch_layer<L, T, In> && states_in_size<L> &&
@@ -345,6 +346,7 @@ concept splits_neurons = batch_layer<L, T, In> && states_in_size<L> &&
         L::template forward_batch_samples<Act>(p, x, y, y, r);
         L::input_grad_samples(p, std::as_const(y), gx, r);
         L::backward_batch_neurons(p, std::size_t{}, x, std::as_const(y), part, gp, r);
+        L::backward_batch_inputs(p, std::size_t{}, x, std::as_const(y), part, gp, r, r);
     };
 
 /// @brief L is a sequence layer (conv1d, gru, lstm): its output at a time step depends on earlier steps.

@@ -50,9 +50,25 @@ constexpr simd::index_range split_neurons(std::size_t count, std::size_t part, s
     return {cut(part), cut(part + 1)};
 }
 
+/// Whether split_neurons leaves a layer of `count` neurons uncut: one panel whose width is no multiple
+/// of 16. tg::fit's threads then split its weight gradient by inputs instead (split_inputs).
+constexpr bool uncut_panel(std::size_t count) noexcept { return count < panel_rows && count % 16 != 0; }
+
+/// Inputs [lo, hi) of `inputs` that part `part` of `parts` takes in an uncut panel `width` neurons wide,
+/// i.e. its stored rows, each of `width` values: even shares, cut where a stored row starts at a
+/// cache line (every 4th for a width of 20), so that each part is one block of whole cache lines.
+constexpr simd::index_range split_inputs(std::size_t inputs, std::size_t width, std::size_t part,
+                                         std::size_t parts) noexcept {
+    std::size_t grain = 16;  // the fewest rows that are whole cache lines of floats: 16 / gcd(width, 16)
+    while (grain > 1 && width * (grain / 2) % 16 == 0) grain /= 2;
+    const auto cut = [&](std::size_t k) { return k == parts ? inputs : inputs * k / parts / grain * grain; };
+    return {cut(part), cut(part + 1)};
+}
+
 /// The share of a network's parameters that one of `parts` threads updates: of every tensor, the rows
-/// (a vector's entries) split_neurons gives it. Those are the weights of the neurons whose gradient
-/// the thread computed when tg::fit splits every layer's neurons between threads.
+/// (a vector's entries) split_neurons gives it, and of an uncut panel the inputs split_inputs gives
+/// it. Those are the weights whose gradient the thread computed when tg::fit splits every layer's
+/// neurons between threads.
 struct params_part {
     std::size_t part = 0, parts = 1;
 };
@@ -186,21 +202,28 @@ private:
 /// Calls f(first, count) for each run of `count` consecutive elements of a tensor of type W that
 /// `part` takes: the rows split_neurons gives it (a vector's entries count as rows). That is one run,
 /// except in a tg::panel_mat's panel of which the part has only some rows: there, the part of each
-/// of the panel's stored columns. f is called from one place, so that it is inlined once.
+/// of the panel's stored columns. Of an uncut panel (uncut_panel), the part takes the stored rows
+/// split_inputs gives it, one run. f is called from one place, so that it is inlined once.
 template <class W, class F>
 TYPEGRAD_ALWAYS_INLINE constexpr void for_each_run(params_part part, F&& f) {
     std::size_t rows = W::size();
     if constexpr (requires { W::rows(); }) rows = W::rows();
     const std::size_t per_row = W::size() / rows;
-    const simd::index_range r = split_neurons(rows, part.part, part.parts);
     if constexpr (!is_panel_mat<W>) {
+        const simd::index_range r = split_neurons(rows, part.part, part.parts);
         f(r.lo * per_row, (r.hi - r.lo) * per_row);
     } else {
-        for (std::size_t row = r.lo; row < r.hi;) {
+        const bool by_inputs = uncut_panel(rows);
+        const simd::index_range r = by_inputs ? split_inputs(per_row, rows, part.part, part.parts)
+                                              : split_neurons(rows, part.part, part.parts);
+        for (std::size_t row = r.lo; row < r.hi;) {  // (by inputs: once)
             const std::size_t r0 = row - row % panel_rows, width = std::min(panel_rows, rows - r0);
             const std::size_t end = std::min(r.hi, r0 + width);
             std::size_t first = r0 * per_row + row - r0, count = end - row, runs = per_row;  // by stored column
-            if (row == r0 && end == r0 + width) {  // whole panels, up to the part's last whole one: one run
+            if (by_inputs) {  // the one panel's stored rows r: one run
+                first = r.lo * rows, count = (r.hi - r.lo) * rows, runs = 1;
+                row = r.hi;
+            } else if (row == r0 && end == r0 + width) {  // whole panels, up to the part's last whole one: one run
                 const std::size_t last = r.hi == rows ? rows : r.hi - r.hi % panel_rows;
                 first = r0 * per_row, count = (last - r0) * per_row, runs = 1;
                 row = last;

@@ -4,7 +4,7 @@
 // n×In and Z, dZ are n×Out, all row-major and contiguous (no alignment assumed). Each takes a range
 // of neurons r (all by default), as tg::fit's threads split a layer:
 //   gemm_forward      Z = f(X·Wᵀ + b)     (columns r)
-//   gemm_weight_grad  G += dZᵀ·X           (or G = dZᵀ·X; rows r)
+//   gemm_weight_grad  G += dZᵀ·X           (or G = dZᵀ·X; rows r, or with _inputs columns k)
 //   gemm_input_grad   dX = dZ·W            (the part of it from neurons r)
 //   bias_grad         db += Σ rows of dZ     (or db = Σ rows of dZ; entries r)
 // All three run a register-blocked micro-kernel: a tile of up to 12 rows by 2 batches of columns held
@@ -424,6 +424,17 @@ void gemm_weight_grad(std::size_t n, const T* dZ, const T* X, T* G, index_range 
     typegrad::detail::for_each_panel<Out>(r.lo, r.hi, [&](auto pw, std::size_t r0, std::size_t lo, std::size_t hi) {
         if (hi - lo == pw) detail::gemm_nn<pw, 1, In, Out, pw, Add, In>(In, n, X, dZ + r0, G + r0 * In);
         else detail::gemm_nn_columns<pw, 1, In, Out, pw, Add, In>(In, n, X, dZ + r0, G + r0 * In, {lo, hi});
+    });
+}
+
+/// gemm_weight_grad of every neuron over inputs k only: columns k of G, which are rows k of each of
+/// its panels. tg::fit's threads split the weight gradient of a layer whose neurons they cannot split
+/// at cache lines this way (tg::split_inputs).
+template <std::size_t In, std::size_t Out, bool Add = true, scalar T>
+void gemm_weight_grad_inputs(std::size_t n, const T* dZ, const T* X, T* G, index_range k) noexcept {
+    if (k.lo == 0 && k.hi == In) return gemm_weight_grad<In, Out, Add>(n, dZ, X, G);  // its rows known
+    typegrad::detail::for_each_panel<Out>([&](auto pw, std::size_t r0) {
+        detail::gemm_nn<pw, 1, In, Out, pw, Add>(k.hi - k.lo, n, X + k.lo, dZ + r0, G + r0 * In + k.lo * pw);
     });
 }
 

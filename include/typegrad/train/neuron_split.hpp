@@ -2,7 +2,9 @@
 // followed by an elementwise activation: by neurons, not by samples. Thread t owns neurons
 // tg::split_neurons(Out, t, threads) of every layer, i.e. those rows of W and b, of their gradient and
 // of the optimizer's state, and reads and writes no others, so its share of the parameters stays in
-// its core's cache from one step to the next. Per step:
+// its core's cache from one step to the next. (Of a layer whose neurons split_neurons leaves uncut,
+// one panel no multiple of 16 wide, one thread owns the neurons, but each owns the weights from the
+// inputs tg::split_inputs gives it.) Per step:
 //   forward   each layer: the thread's columns of the layer's output, from all of its input; then a
 //             barrier, so that every thread sees the whole output
 //   the end   the last layers, whose weights are small (by_samples_from), go by samples: the thread's
@@ -185,7 +187,7 @@ public:
         wait(t);
         walk_steps<Net, T, true>([&](auto step) {
             constexpr std::size_t I = step;
-            if constexpr (I >= by_samples_from) weight_grads_by_neurons<I>(p, n, t);
+            if constexpr (I >= by_samples_from) layer_grad<I>(p, n, t, nullptr);
         });
         walk_steps<Net, T, true>([&](auto step) {
             constexpr std::size_t I = step;
@@ -230,22 +232,31 @@ private:
         return input_grad_parts_.data() + ((t - 1) * part_offset<Net::layer_count>() + part_offset<I>()) * capacity_;
     }
 
-    // The weight gradients of step I's layer, of the thread's neurons.
+    // Thread t's part of the gradient of step I's layer (W and b), and, unless grad_x_part is null, the
+    // part of ∂L/∂x its neurons make: its neurons' rows of W, or, of a layer whose neurons
+    // split_neurons leaves uncut, every neuron's weights from its inputs (split_inputs), as
+    // for_each_run gives the thread that layer's parameters to check and update.
     template <std::size_t I>
-    void weight_grads_by_neurons(const params<Net, T>& p, std::size_t n, std::size_t t) {
+    void layer_grad(const params<Net, T>& p, std::size_t n, std::size_t t, T* grad_x_part) {
         using L = typename Net::template layer_type<I>;
-        L::backward_batch_neurons(get<I>(p), n, values<I>(t), ws_.template gradients<I + 1>(), static_cast<T*>(nullptr),
-                                  get<I>(*grad_), split_neurons(L::out_size, t, threads_));
+        const simd::index_range r = split_neurons(L::out_size, t, threads_);
+        if constexpr (uncut_panel(L::out_size))
+            L::backward_batch_inputs(get<I>(p), n, values<I>(t), ws_.template gradients<I + 1>(), grad_x_part,
+                                     get<I>(*grad_), r, split_inputs(Net::sizes[I], L::out_size, t, threads_));
+        else
+            L::backward_batch_neurons(get<I>(p), n, values<I>(t), ws_.template gradients<I + 1>(), grad_x_part,
+                                      get<I>(*grad_), r);
     }
 
-    // A step before by_samples_from, whose output's ∂L is complete in thread t's columns: its neurons'
-    // gradient and part of ∂L/∂x; after a barrier, the parts added up for the layer below.
+    // A step before by_samples_from, whose output's ∂L is complete in thread t's columns: its part of
+    // the gradient and of ∂L/∂x (layer_grad); after a barrier, the parts added up for the layer below.
+    // Split by inputs, a layer's weight gradient reads every column: when the next step went by
+    // neurons too, a barrier first waits until every thread has summed its columns.
     template <std::size_t I>
     void backward(const params<Net, T>& p, std::size_t n, std::size_t t) {
-        using L = typename Net::template layer_type<I>;
-        L::backward_batch_neurons(get<I>(p), n, values<I>(t), ws_.template gradients<I + 1>(),
-                                  I > 0 ? input_grad_part<I>(t) : nullptr, get<I>(*grad_),
-                                  split_neurons(L::out_size, t, threads_));
+        if constexpr (uncut_panel(Net::template layer_type<I>::out_size) && P::template after<I> < by_samples_from)
+            wait(t);
+        layer_grad<I>(p, n, t, I > 0 ? input_grad_part<I>(t) : nullptr);
         if constexpr (I > 0) {
             wait(t);
             sum_input_grad_parts<I, P::template fused_away<I - 1>>(n, split_neurons(Net::sizes[I], t, threads_));
