@@ -164,6 +164,19 @@ BOOST_AUTO_TEST_CASE(networks_of_dense_layers_split_by_neurons) {
                                             tg::relu, tg::dense<500, 2>>;
     static_assert(tg::detail::plan<uncut_by_neurons, double>::by_samples_from == 6);
     split_by_neurons_equals_the_hand_loop<uncut_by_neurons>(points, tg::softmax_cross_entropy{}, tg::sgd{0.1});
+    // A first layer of 20 neurons by neurons (96 KB): one thread's forward reads the weights that every
+    // thread updated, so each step starts at a barrier.
+    tg::dataset<double, 600> wide_points;
+    wide_points.classes = 2;
+    tg::rng r{9};
+    for (std::size_t i = 0; i < 40; ++i) {
+        tg::vec<double, 600> x;
+        for (double& v : x) v = r.uniform(-1, 1);
+        wide_points.push_back(x, x[0] - x[1] > 0.2 ? 1 : 0);
+    }
+    using uncut_first = tg::sequential<tg::dense<600, 20>, tg::tanh, tg::dense<20, 2>>;
+    static_assert(tg::detail::plan<uncut_first, double>::by_samples_from == 2);
+    split_by_neurons_equals_the_hand_loop<uncut_first>(wide_points, tg::softmax_cross_entropy{}, tg::adam{0.01});
 
     tg::dataset<double, 2, tg::vec<double, 1>> curve;  // a sigmoid at the output, one output for 5 threads
     for (std::size_t i = 0; i < points.size(); ++i)

@@ -146,7 +146,9 @@ public:
     template <bool Labelled, class Target, class Loss>
     void value_and_grad(const params<Net, T>& p, std::size_t n, Target&& target, const Loss& loss, T scale,
                         std::size_t t) {
-        if constexpr (by_samples_from == 0)  // those layers read all of W: wait until every update is in
+        // Layers that read all of W (by samples, or a first layer whose neurons are uncut while the
+        // threads updated its weights by inputs): wait until every update is in.
+        if constexpr (by_samples_from == 0 || uncut_panel(Net::template layer_type<0>::out_size))
             wait(t);
         // The steps before by_samples_from, by neurons: the thread's columns of each output, then a barrier.
         walk_steps<Net, T>([&](auto step) {
