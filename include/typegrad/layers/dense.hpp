@@ -80,9 +80,11 @@ struct dense {
         p.b = {};
     }
 
+    /// The per-sample forwards (forward, forward_then, infer, infer_then) are inlined into the network's
+    /// walk, whose products are then one function with the activations (GCC -O2 called them otherwise).
     template <scalar T>
-    static constexpr vec<T, Out> forward(const dense_params<T, In, Out>& p, const vec<T, In>& x,
-                                         dense_cache<T, In>& cache, mode) noexcept {
+    TYPEGRAD_ALWAYS_INLINE static constexpr vec<T, Out> forward(const dense_params<T, In, Out>& p, const vec<T, In>& x,
+                                                                dense_cache<T, In>& cache, mode) noexcept {
         cache.x = x;
         vec<T, Out> z;
         simd::gemv_t_panels<In, Out>(p.W.data(), x.data(), p.b.data(), z.data(), value_of<void>);
@@ -94,9 +96,11 @@ struct dense {
     /// the two forwards would, and returns Act's output (held in its cache).
     template <class Act, scalar T>
         requires(elementwise_activation<Act> && !derivative_from_input<Act>)
-    static constexpr const vec<T, Out>& forward_then(const dense_params<T, In, Out>& p, const vec<T, In>& x,
-                                                     dense_cache<T, In>& cache, output_cache<T, Out>& act_cache,
-                                                     mode) noexcept {
+    TYPEGRAD_ALWAYS_INLINE static constexpr const vec<T, Out>& forward_then(const dense_params<T, In, Out>& p,
+                                                                            const vec<T, In>& x,
+                                                                            dense_cache<T, In>& cache,
+                                                                            output_cache<T, Out>& act_cache,
+                                                                            mode) noexcept {
         cache.x = x;
         simd::gemv_t_panels<In, Out>(p.W.data(), x.data(), p.b.data(), act_cache.y.data(), value_of<Act>);
         return act_cache.y;
@@ -106,9 +110,9 @@ struct dense {
     /// and Act's output is a second pass over it.
     template <class Act, scalar T>
         requires derivative_from_input<Act>
-    static constexpr vec<T, Out> forward_then(const dense_params<T, In, Out>& p, const vec<T, In>& x,
-                                              dense_cache<T, In>& cache, input_cache<T, Out>& act_cache,
-                                              mode) noexcept {
+    TYPEGRAD_ALWAYS_INLINE static constexpr vec<T, Out> forward_then(const dense_params<T, In, Out>& p,
+                                                                     const vec<T, In>& x, dense_cache<T, In>& cache,
+                                                                     input_cache<T, Out>& act_cache, mode) noexcept {
         cache.x = x;
         simd::gemv_t_panels<In, Out>(p.W.data(), x.data(), p.b.data(), act_cache.z.data(), value_of<void>);
         vec<T, Out> y;
@@ -264,7 +268,8 @@ struct dense {
 
     /// The forward from prepared parameters (inference: no cache).
     template <scalar T>
-    static constexpr vec<T, Out> infer(const dense_inference_params<T, In, Out>& p, const vec<T, In>& x) noexcept {
+    TYPEGRAD_ALWAYS_INLINE static constexpr vec<T, Out> infer(const dense_inference_params<T, In, Out>& p,
+                                                              const vec<T, In>& x) noexcept {
         vec<T, Out> y;
         simd::gemv_t<In, Out>(p.Wt.data(), x.data(), p.b.data(), y.data(), [](auto z) { return z; });
         return y;
@@ -273,7 +278,8 @@ struct dense {
     /// infer and then the elementwise activation Act, as the gemv_t's epilogue.
     template <class Act, scalar T>
         requires elementwise_activation<Act>
-    static constexpr vec<T, Out> infer_then(const dense_inference_params<T, In, Out>& p, const vec<T, In>& x) noexcept {
+    TYPEGRAD_ALWAYS_INLINE static constexpr vec<T, Out> infer_then(const dense_inference_params<T, In, Out>& p,
+                                                                   const vec<T, In>& x) noexcept {
         vec<T, Out> y;
         simd::gemv_t<In, Out>(p.Wt.data(), x.data(), p.b.data(), y.data(), [](auto z) { return Act::value(z); });
         return y;

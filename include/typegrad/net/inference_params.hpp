@@ -100,9 +100,10 @@ TYPEGRAD_ALWAYS_INLINE constexpr vec<T, Net::out_size> infer_prepared_steps(cons
 
 }  // namespace detail
 
-/// Net's output for input x from parameters prepared for inference.
+/// Net's output for input x from parameters prepared for inference, inlined into the caller as
+/// tg::forward from tg::params is.
 template <network Net, class T, class U, std::size_t N>
-constexpr vec<T, Net::out_size> forward(const inference_params<Net, T>& p, const vec<U, N>& x) {
+TYPEGRAD_ALWAYS_INLINE constexpr vec<T, Net::out_size> forward(const inference_params<Net, T>& p, const vec<U, N>& x) {
     if constexpr (detail::check_input<Net, T, U, N>()) return detail::infer_prepared_steps<Net>(p, x);
     else return {};
 }

@@ -12,6 +12,7 @@
 #include <cstddef>
 #include <limits>
 #include <memory>
+#include <numeric>
 #include <string_view>
 #include <tuple>
 #include <type_traits>
@@ -30,13 +31,23 @@ namespace typegrad {
 template <class O, class P>
 concept optimizer = is_params<P> && requires(O& o, P& p, const P& grad) { o.step(p, grad); };
 
+namespace detail {
+/// Part `part` of `parts` of [0, count): every cut but the last at the even share rounded down to a
+/// multiple of `grain`, and at most `limit`.
+constexpr simd::index_range even_split(std::size_t count, std::size_t part, std::size_t parts, std::size_t grain,
+                                       std::size_t limit = ~std::size_t{0}) noexcept {
+    const auto cut = [&](std::size_t k) {
+        return k == parts ? count : std::min(count * k / parts / grain * grain, limit);
+    };
+    return {cut(part), cut(part + 1)};
+}
+}  // namespace detail
+
 /// Rows [lo, hi) of `count` that part `part` of `parts` takes: shares as even as whole rows allow, cut
 /// at multiples of 16 when every share still gets 16 or more (so that each part of a row-major matrix
 /// of floats starts at a cache line).
 constexpr simd::index_range split_rows(std::size_t count, std::size_t part, std::size_t parts) noexcept {
-    const std::size_t grain = count >= 16 * parts ? 16 : 1;
-    const auto cut = [&](std::size_t k) { return k == parts ? count : count * k / parts / grain * grain; };
-    return {cut(part), cut(part + 1)};
+    return detail::even_split(count, part, parts, count >= 16 * parts ? 16 : 1);
 }
 
 /// Neurons [lo, hi) of `count` that part `part` of `parts` takes: the even share rounded down to a
@@ -45,9 +56,7 @@ constexpr simd::index_range split_rows(std::size_t count, std::size_t part, std:
 /// cache lines, so two threads would write each one. Such a panel goes whole to one thread; so does a
 /// layer of fewer than 16 neurons a thread.
 constexpr simd::index_range split_neurons(std::size_t count, std::size_t part, std::size_t parts) noexcept {
-    const std::size_t whole = count % 16 == 0 ? count : count - count % panel_rows;  // where cuts may go
-    const auto cut = [&](std::size_t k) { return k == parts ? count : std::min(count * k / parts / 16 * 16, whole); };
-    return {cut(part), cut(part + 1)};
+    return detail::even_split(count, part, parts, 16, count % 16 == 0 ? count : count - count % panel_rows);
 }
 
 /// Whether split_neurons leaves a layer of `count` neurons uncut: one panel whose width is no multiple
@@ -59,10 +68,7 @@ constexpr bool uncut_panel(std::size_t count) noexcept { return count < panel_ro
 /// cache line (every 4th for a width of 20), so that each part is one block of whole cache lines.
 constexpr simd::index_range split_inputs(std::size_t inputs, std::size_t width, std::size_t part,
                                          std::size_t parts) noexcept {
-    std::size_t grain = 16;  // the fewest rows that are whole cache lines of floats: 16 / gcd(width, 16)
-    while (grain > 1 && width * (grain / 2) % 16 == 0) grain /= 2;
-    const auto cut = [&](std::size_t k) { return k == parts ? inputs : inputs * k / parts / grain * grain; };
-    return {cut(part), cut(part + 1)};
+    return detail::even_split(inputs, part, parts, 16 / std::gcd(width, std::size_t{16}));  // whole cache lines
 }
 
 /// The share of a network's parameters that one of `parts` threads updates: of every tensor, the rows

@@ -45,4 +45,16 @@ using part_batch = std::conditional_t<
 #endif
     xsimd::batch<T, xsimd::fma3<xsimd::avx2>>, batch<T>>;
 
+namespace detail {
+/// Whether batch<T> is 8 floats with AVX2 (x86-64-v3), where kernels pick their own shuffles: gemv's
+/// two-column rows, gemv_t's broadcasts of x.
+template <scalar T>
+inline constexpr bool avx2_floats =
+#if defined(__AVX2__) && !defined(__AVX512F__)
+    std::is_same_v<T, float>;
+#else
+    false;
+#endif
+}  // namespace detail
+
 }  // namespace typegrad::simd

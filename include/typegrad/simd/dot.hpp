@@ -7,6 +7,7 @@
 
 #include <typegrad/simd/batch.hpp>
 #include <typegrad/simd/partial.hpp>
+#include <typegrad/simd/reduce.hpp>
 #include <typegrad/simd/unroll.hpp>
 
 namespace typegrad::simd {
@@ -22,8 +23,8 @@ constexpr T dot(const T* a, const T* b) noexcept {
         using B = batch<T>;
         constexpr std::size_t w = width<T>;
         if constexpr (N <= w) {  // one product and the reduction, no zero accumulators to add
-            if constexpr (N == w) return xsimd::hadd(B::load_unaligned(a) * B::load_unaligned(b));
-            else return xsimd::hadd(load_head<N>(a) * load_head<N>(b));
+            if constexpr (N == w) return hsum(B::load_unaligned(a) * B::load_unaligned(b));
+            else return hsum(load_head<N>(a) * load_head<N>(b));
         } else {
             // Up to four independent accumulators, as many as there are batches: an unused one would
             // still be added into the sum.
@@ -43,9 +44,9 @@ constexpr T dot(const T* a, const T* b) noexcept {
                 constexpr std::size_t tail = N - N % w, c = (N - main) / w;
                 s[c] = xsimd::fma(load_head<N % w>(a + tail), load_head<N % w>(b + tail), s[c]);
             }
-            if constexpr (chains == 4) return xsimd::hadd((s[0] + s[1]) + (s[2] + s[3]));
-            else if constexpr (chains == 3) return xsimd::hadd((s[0] + s[1]) + s[2]);
-            else return xsimd::hadd(s[0] + s[1]);
+            if constexpr (chains == 4) return hsum((s[0] + s[1]) + (s[2] + s[3]));
+            else if constexpr (chains == 3) return hsum((s[0] + s[1]) + s[2]);
+            else return hsum(s[0] + s[1]);
         }
     }
 }

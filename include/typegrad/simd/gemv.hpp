@@ -33,16 +33,6 @@ inline constexpr bool transposing_tree =
     false;
 #endif
 
-/// Whether batch<T> is 8 floats with AVX2 (x86-64-v3), where row_dots gathers the columns of
-/// two-column rows.
-template <scalar T>
-inline constexpr bool avx2_floats =
-#if defined(__AVX2__) && !defined(__AVX512F__)
-    std::is_same_v<T, float>;
-#else
-    false;
-#endif
-
 /// Whether gemv computes blocks of rows of C columns by row_dots, narrow ones included.
 template <scalar T, std::size_t C>
 inline constexpr bool rows_in_blocks = transposing_tree<T> || (avx2_floats<T> && C == 2);

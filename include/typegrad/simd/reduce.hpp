@@ -8,8 +8,33 @@
 
 #include <typegrad/simd/batch.hpp>
 #include <typegrad/simd/partial.hpp>
+#include <typegrad/simd/unroll.hpp>
 
 namespace typegrad::simd {
+
+/// Σ of v's lanes. Float batches of AVX and AVX-512 are added in halves down to one lane: with AVX2
+/// a chain of 17 cycles and 6 µops, where xsimd 8's hadd (two haddps of three µops and 6 cycles each)
+/// takes 23 cycles and 9 µops, the end of every one-output layer's forward.
+template <scalar T>
+TYPEGRAD_ALWAYS_INLINE inline T hsum(const batch<T>& v) noexcept {
+#if defined(__AVX__)
+    if constexpr (std::is_same_v<T, float>) {
+        __m256 y;
+#if defined(__AVX512F__)
+        if constexpr (width<T> == 16)
+            y = _mm256_add_ps(_mm512_castps512_ps256(v),
+                              _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1)));
+        else y = v;
+#else
+        y = v;
+#endif
+        __m128 x = _mm_add_ps(_mm256_castps256_ps128(y), _mm256_extractf128_ps(y, 1));
+        x = _mm_add_ps(x, _mm_movehl_ps(x, x));
+        return _mm_cvtss_f32(_mm_add_ss(x, _mm_movehdup_ps(x)));
+    }
+#endif
+    return xsimd::hadd(v);
+}
 
 /// Σ x[i] over N elements.
 template <std::size_t N, scalar T>
@@ -31,7 +56,7 @@ constexpr T sum(const T* x) noexcept {
         }
         for (; i + w <= N; i += w) s0 += B::load_unaligned(x + i);
         if constexpr (N % w != 0) s1 += load_head<N % w>(x + (N - N % w));
-        return xsimd::hadd((s0 + s1) + (s2 + s3));
+        return hsum((s0 + s1) + (s2 + s3));
     }
 }
 
@@ -81,7 +106,7 @@ inline bool all_finite(const T* x, std::size_t n) noexcept {
         s0 += B::load_unaligned(x + i) * T{0};
         i += w;
     }
-    T s = xsimd::hadd(s0 + s1);
+    T s = hsum(s0 + s1);
     // Fewer than w are left; the bound says so to GCC 12, which otherwise warned of a loop running
     // past the end of a tensor (-Waggressive-loop-optimizations) when inlined into a run of one.
     for (std::size_t k = 0; k < w && i + k < n; ++k) s += x[i + k] * T{0};
