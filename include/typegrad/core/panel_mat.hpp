@@ -101,8 +101,9 @@ inline constexpr bool is_panel_mat<panel_mat<T, R, C>> = true;
 template <std::size_t R, class F>
 TYPEGRAD_ALWAYS_INLINE constexpr void for_each_panel(std::size_t first, std::size_t last, F&& f) {
     constexpr std::size_t P = panel_rows, full = R - R % P;
-    for (std::size_t r0 = first - first % P; r0 < std::min(last, full); r0 += P)
-        f(std::integral_constant<std::size_t, P>{}, r0, std::max(first, r0) - r0, std::min(last, r0 + P) - r0);
+    if constexpr (full > 0)  // else f for a whole panel would be instantiated, and compiled, for nothing
+        for (std::size_t r0 = first - first % P; r0 < std::min(last, full); r0 += P)
+            f(std::integral_constant<std::size_t, P>{}, r0, std::max(first, r0) - r0, std::min(last, r0 + P) - r0);
     if constexpr (R % P != 0)
         if (last > full) f(std::integral_constant<std::size_t, R % P>{}, full, std::max(first, full) - full, last - full);
 }

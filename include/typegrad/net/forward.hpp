@@ -83,7 +83,8 @@ constexpr vec<T, Net::out_size> forward(const params<Net, T>& p, const vec<U, N>
 
 /// Net's output for input x (inference). Inlined into the caller, with every layer's forward: a small
 /// network's whole forward then runs in the caller's loop, where GCC had left it a call at -O2 once its
-/// layers were inlined (2→16→16→1 with AVX-512 at -O2: 8.9 → 7.7 ns, see docs/benchmarks.md).
+/// layers were inlined (the prepared 2→16→16→1 at v4 -O3 went from 8.6 to 9.8 ns as a call;
+/// docs/benchmarks.md).
 template <network Net, class T, class U, std::size_t N>
 TYPEGRAD_ALWAYS_INLINE constexpr vec<T, Net::out_size> forward(const params<Net, T>& p, const vec<U, N>& x) {
     if constexpr (detail::check_input<Net, T, U, N>()) return detail::infer_steps<Net>(p, x);

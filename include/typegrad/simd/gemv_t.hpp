@@ -39,8 +39,9 @@ TYPEGRAD_ALWAYS_INLINE inline void gemv_t_block(const T* W, const T* const* xs, 
     if (b) unroll<parts>([&](auto j) TYPEGRAD_ALWAYS_INLINE { acc[0][j] = load(b, j); });
     // With AVX2 floats and a block of two batches, x goes eight rows at a time: one load and ten
     // shuffles (two copy each 128-bit half into both, then one in-lane broadcast per row) instead of
-    // eight broadcasting loads, which leaves the two load ports to W's two loads a row (16 → 16 at -O2:
-    // 9.6 → 8.3 ns with the layer inlined). A block of one batch loads less per row than the shuffles
+    // eight broadcasting loads, which leaves the two load ports to W's two loads a row (2→16→16→1 at
+    // -O2, with the layers force-inlined in the same commit: 9.6 → 8.3 ns; the shuffles alone left the
+    // layer out of line and took 10.9). A block of one batch loads less per row than the shuffles
     // cost on their one port; wider blocks (the tanh forward's 64 columns) ran no faster with them.
     constexpr std::size_t shuffled = avx2_floats<T> && parts == 2 ? R / 8 * 8 : 0;
     unroll<K>([&](auto k) TYPEGRAD_ALWAYS_INLINE {

@@ -1,5 +1,6 @@
-// simd::sum<N>(x) and simd::max<N>(x): reductions over N elements. The partial batch at the tail
-// is filled with a neutral value (0 for the sum, x[0] for the max), so no padding lane counts.
+// simd::hsum(v): the sum of a batch's lanes. simd::sum<N>(x) and simd::max<N>(x): reductions over N
+// elements. The partial batch at the tail is filled with a neutral value (0 for the sum, x[0] for the
+// max), so no padding lane counts.
 // simd::all_finite(x, n): whether n values (a run-time count) are all finite.
 #pragma once
 
