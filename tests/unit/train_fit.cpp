@@ -490,6 +490,25 @@ BOOST_AUTO_TEST_CASE(an_update_that_is_not_finite_is_rolled_back) {
 
 // Thread creation failing (an address space with room for a few 8 MB thread stacks, not 200): the
 // pool stops the threads it started and throws, and fit reports it instead of hanging.
+BOOST_AUTO_TEST_CASE(threads_whose_buffers_exceed_the_memory_are_an_error_before_any_is_allocated) {
+    // Split by neurons, each of 10^6 threads would copy the batch of 10^6 samples: about 170 TB.
+    const auto data = line_points(1'000'000, 5);
+    auto p = tg::init<net, double>(1);
+    const auto before = p;
+    tg::sgd opt{0.1};
+    std::string text = "no error";
+    try {
+        tg::fit<net>(p, data, tg::softmax_cross_entropy{}, opt,
+                     {.batch_size = 1'000'000, .threads = 1'000'000, .report = tg::progress::none});
+    } catch (const tg::value_error& e) {
+        text = e.what();
+    }
+    BOOST_TEST_MESSAGE(text);
+    BOOST_TEST(text.starts_with("tg::fit: 1000000 threads at batches of 1000000 samples need about "));
+    BOOST_TEST(text.ends_with("; expected fewer threads (0: one per core) or a smaller batch_size"));
+    BOOST_TEST((p == before));
+}
+
 BOOST_AUTO_TEST_CASE(threads_that_cannot_start_are_an_error_not_a_hang) {
     if (!fault_support::can_limit_memory()) {
         BOOST_TEST_MESSAGE("skipped: the address space cannot be limited under AddressSanitizer");

@@ -9,7 +9,6 @@
 
 #include <typegrad/simd/batch.hpp>
 #include <typegrad/simd/partial.hpp>
-#include <typegrad/simd/unroll.hpp>
 
 namespace typegrad::simd {
 

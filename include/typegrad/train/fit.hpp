@@ -27,6 +27,8 @@
 #include <utility>
 #include <vector>
 
+#include <unistd.h>
+
 #include <typegrad/core/error.hpp>
 #include <typegrad/layers/batch_parts.hpp>
 #include <typegrad/layers/init.hpp>
@@ -146,6 +148,24 @@ struct batch_part {
     std::size_t right = 0;
     bool finite = true;  // this thread's slice of the summed gradient
 };
+
+/// Throws value_error when a trainer would allocate more than this machine's memory (about `bytes`
+/// for `threads` threads at batches of `rows` rows), before it does: a thread count far above the
+/// cores would otherwise end in a bare std::bad_alloc, or in the system stopping the process.
+inline void check_trainer_memory(double bytes, std::size_t threads, std::size_t rows) {
+#if defined(_SC_PHYS_PAGES) && defined(_SC_PAGE_SIZE)
+    const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGE_SIZE);
+    if (pages <= 0 || page <= 0) return;
+    const double memory = double(pages) * double(page);
+    const auto gb = [](double b) { return message(std::round(b / 1e8) / 10, " GB"); };
+    if (bytes > memory)
+        throw value_error(message("tg::fit: ", threads, " threads at batches of ", rows, " samples need about ", gb(bytes),
+                                  " for their gradients and copies of the batch, more than this machine's ", gb(memory),
+                                  "; expected fewer threads (0: one per core) or a smaller batch_size"));
+#else
+    (void)bytes, (void)threads, (void)rows;
+#endif
+}
 
 /// A key for batch `batch` of epoch `epoch`, from which dropout draws its masks.
 constexpr std::uint64_t batch_key(std::uint64_t seed, std::size_t epoch, std::size_t batch) noexcept {
@@ -297,6 +317,11 @@ tally agree(Group& group, Body&& body) {
 template <class Net, class T>
 class fit_by_samples {
 public:
+    /// About the bytes the constructor allocates: a gradient per thread and the batch's rows.
+    static double bytes(std::size_t capacity, std::size_t threads) noexcept {
+        return double(sizeof(T)) * (double(threads) * double(Net::param_count) + double(capacity + threads) * row_values<Net>());
+    }
+
     fit_by_samples(std::size_t capacity, std::size_t threads, const batch_processes* processes)
         : split_(threads, processes), shared_(threads > 1 || processes) {
         parts_.reserve(threads);
@@ -373,6 +398,10 @@ struct update_of<Opt, P> {
 template <class Net, class T>
 class fit_by_neurons {
 public:
+    static double bytes(std::size_t capacity, std::size_t threads) noexcept {
+        return neuron_split<Net, T>::bytes(capacity, threads);
+    }
+
     fit_by_neurons(std::size_t capacity, std::size_t threads, const batch_processes*) : split_(capacity, threads) {}
 
     template <class Data, class Loss, class Opt, class Group>
@@ -467,6 +496,11 @@ class fit_by_sequences {
     static constexpr std::size_t out_rows = to_label<Net, T> ? 1 : Steps;  // per sequence
 
 public:
+    /// About the bytes the constructor allocates: a gradient and a sequence's steps per thread.
+    static double bytes(std::size_t, std::size_t threads) noexcept {
+        return double(sizeof(T)) * double(threads) * (double(Net::param_count) + double(Steps) * row_values<Net>());
+    }
+
     fit_by_sequences(std::size_t, std::size_t threads, const batch_processes*) {
         parts_.reserve(threads);
         for (std::size_t t = 0; t < threads; ++t) parts_.emplace_back(Steps);
@@ -660,6 +694,7 @@ fit_result fit_with(params<Net, T>& p, const Data& train, const Data* validation
         batches = (n + batch_size - 1) / batch_size;
         const std::size_t capacity = (batch_size + group.size() - 1) / group.size();  // rows of a process's shard, at most
         const std::size_t threads = std::min(capacity, thread_count(options.threads));
+        check_trainer_memory(decltype(trainer)::value_type::bytes(capacity, threads), threads, capacity);
         trainer.emplace(capacity, threads, group.batch());
         pool.emplace(threads);
         start_of_epoch.emplace();

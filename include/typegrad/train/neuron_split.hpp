@@ -46,6 +46,12 @@
 
 namespace typegrad::detail {
 
+/// Values in a row of a batch workspace: every layer boundary's activations and their gradients.
+template <class Net>
+constexpr double row_values() noexcept {
+    return 2.0 * double(std::accumulate(Net::sizes.begin(), Net::sizes.end(), std::size_t{0}));
+}
+
 /// Threads wait in arrive_and_wait until all `count` have arrived, doing the caller's idle work while
 /// there is some, else spinning (the wait between layers is microseconds), then yielding. A thread
 /// that fails calls abandon(): the others' waits then throw spin_barrier::abandoned, to be caught where
@@ -97,6 +103,16 @@ concept splits_by_neurons = plan<Net, T>::splits_by_neurons;
 template <class Net, class T>
 class neuron_split {
 public:
+    /// About the bytes the constructor allocates: the batch's rows and one gradient, and per thread its
+    /// two buffers of the batch's inputs, its queue of pointers to them and (but thread 0) its parts of
+    /// every layer's ∂L/∂x.
+    static double bytes(std::size_t capacity, std::size_t threads) noexcept {
+        const double rows = double(capacity), shared = double(Net::param_count) + rows * row_values<Net>();
+        const double per_row = double(sizeof(T)) * (2.0 * double(Net::in_size) + double(part_offset<Net::layer_count>())) +
+                               double(sizeof(const T*));
+        return double(sizeof(T)) * shared + double(threads) * rows * per_row;
+    }
+
     neuron_split(std::size_t capacity, std::size_t threads)
         : ws_(capacity), grad_(std::make_unique<params<Net, T>>()), barrier_(threads), threads_(threads),
           capacity_(capacity), input_grad_parts_((threads - 1) * capacity * part_offset<Net::layer_count>()),
