@@ -488,8 +488,6 @@ BOOST_AUTO_TEST_CASE(an_update_that_is_not_finite_is_rolled_back) {
     BOOST_TEST((nan.after == nan.good));
 }
 
-// Thread creation failing (an address space with room for a few 8 MB thread stacks, not 200): the
-// pool stops the threads it started and throws, and fit reports it instead of hanging.
 BOOST_AUTO_TEST_CASE(threads_whose_buffers_exceed_the_memory_are_an_error_before_any_is_allocated) {
     // Split by neurons, each of 10^6 threads would copy the batch of 10^6 samples: about 170 TB.
     const auto data = line_points(1'000'000, 5);
@@ -509,6 +507,8 @@ BOOST_AUTO_TEST_CASE(threads_whose_buffers_exceed_the_memory_are_an_error_before
     BOOST_TEST((p == before));
 }
 
+// Thread creation failing (an address space with room for a few 8 MB thread stacks, not 200): the
+// pool stops the threads it started and throws, and fit reports it instead of hanging.
 BOOST_AUTO_TEST_CASE(threads_that_cannot_start_are_an_error_not_a_hang) {
     if (!fault_support::can_limit_memory()) {
         BOOST_TEST_MESSAGE("skipped: the address space cannot be limited under AddressSanitizer");
