@@ -78,3 +78,7 @@ if(TYPEGRAD_SYSTEM_PYTHON)
     typegrad_torch_test(torch_gru_net torch_recurrent_net.py check_recurrent_net
                         ${CMAKE_CURRENT_BINARY_DIR}/tmp/torch_gru_net.safetensors gru)
 endif()
+
+# Under the sanitizers the checkers build at -Og, as the unit tests do: they run briefly.
+set_target_properties(check_torch check_activations check_schedules check_class_weights check_checkpoint check_conv1d
+                      check_recurrent check_recurrent_net PROPERTIES TYPEGRAD_SANITIZE_OG ON)
