@@ -3,10 +3,15 @@
 # fixture orders them). A PyTorch round trip runs where python3-torch is installed and reports
 # itself skipped otherwise.
 find_package(Python3 COMPONENTS Interpreter)
+# A checker: tests/interop/<name>.cpp, built like the unit tests (at -Og under the sanitizers: it runs briefly).
+function(typegrad_checker name)
+    add_executable(${name} interop/${name}.cpp)
+    target_link_libraries(${name} PRIVATE typegrad_dev)
+    set_target_properties(${name} PROPERTIES TYPEGRAD_SANITIZE_OG ON)
+endfunction()
 # check_torch compares typegrad's output, loss and gradients with those stored in a file written
 # by torch_roundtrip.py (PyTorch) or write_safetensors.py (the same numbers in plain Python).
-add_executable(check_torch interop/check_torch.cpp)
-target_link_libraries(check_torch PRIVATE typegrad_dev)
+typegrad_checker(check_torch)
 if(Python3_Interpreter_FOUND)
     add_test(NAME interop.write_safetensors
         COMMAND ${Python3_EXECUTABLE} ${CMAKE_CURRENT_SOURCE_DIR}/interop/write_safetensors.py
@@ -35,21 +40,16 @@ function(typegrad_torch_test name script checker file)
 endfunction()
 
 # PyTorch's activations, LogSoftmax and NLLLoss against typegrad's layers (layers/activations.hpp).
-add_executable(check_activations interop/check_activations.cpp)
-target_link_libraries(check_activations PRIVATE typegrad_dev)
+typegrad_checker(check_activations)
 
 # PyTorch's learning-rate schedulers against typegrad's schedules (optim/schedule.hpp).
-add_executable(check_schedules interop/check_schedules.cpp)
-target_link_libraries(check_schedules PRIVATE typegrad_dev)
+typegrad_checker(check_schedules)
 # PyTorch's weight= for cross-entropy and NLL against tg::class_weights (loss/class_weights.hpp).
-add_executable(check_class_weights interop/check_class_weights.cpp)
-target_link_libraries(check_class_weights PRIVATE typegrad_dev)
+typegrad_checker(check_class_weights)
 # PyTorch's optimizer state, written as a typegrad checkpoint, resumed by typegrad (io/checkpoint.hpp).
-add_executable(check_checkpoint interop/check_checkpoint.cpp)
-target_link_libraries(check_checkpoint PRIVATE typegrad_dev)
+typegrad_checker(check_checkpoint)
 # PyTorch's nn.Conv1d, made causal by left padding, against tg::conv1d in a sequence network (net/sequence.hpp).
-add_executable(check_conv1d interop/check_conv1d.cpp)
-target_link_libraries(check_conv1d PRIVATE typegrad_dev)
+typegrad_checker(check_conv1d)
 if(TYPEGRAD_SYSTEM_PYTHON)
     typegrad_torch_test(torch_conv1d torch_conv1d.py check_conv1d ${CMAKE_CURRENT_BINARY_DIR}/tmp/torch_conv1d.safetensors)
     typegrad_torch_test(torch_class_weights torch_class_weights.py check_class_weights
@@ -63,22 +63,16 @@ if(TYPEGRAD_SYSTEM_PYTHON)
 endif()
 
 # PyTorch's nn.LSTM and nn.GRU against tg::lstm and tg::gru: outputs and gradients through time.
-add_executable(check_recurrent interop/check_recurrent.cpp)
-target_link_libraries(check_recurrent PRIVATE typegrad_dev)
+typegrad_checker(check_recurrent)
 if(TYPEGRAD_SYSTEM_PYTHON)
     typegrad_torch_test(torch_recurrent torch_recurrent.py check_recurrent ${CMAKE_CURRENT_BINARY_DIR}/tmp/torch_recurrent.safetensors)
 endif()
 # Whole networks: PyTorch's LSTM → Linear (sequence to sequence) and GRU → Tanh → last step → Linear
 # (sequence to label), loaded with tg::load, against tg::forward_sequence and tg::value_and_grad_sequence.
-add_executable(check_recurrent_net interop/check_recurrent_net.cpp)
-target_link_libraries(check_recurrent_net PRIVATE typegrad_dev)
+typegrad_checker(check_recurrent_net)
 if(TYPEGRAD_SYSTEM_PYTHON)
     typegrad_torch_test(torch_lstm_net torch_recurrent_net.py check_recurrent_net
                         ${CMAKE_CURRENT_BINARY_DIR}/tmp/torch_lstm_net.safetensors lstm)
     typegrad_torch_test(torch_gru_net torch_recurrent_net.py check_recurrent_net
                         ${CMAKE_CURRENT_BINARY_DIR}/tmp/torch_gru_net.safetensors gru)
 endif()
-
-# Under the sanitizers the checkers build at -Og, as the unit tests do: they run briefly.
-set_target_properties(check_torch check_activations check_schedules check_class_weights check_checkpoint check_conv1d
-                      check_recurrent check_recurrent_net PROPERTIES TYPEGRAD_SANITIZE_OG ON)
