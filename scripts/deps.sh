@@ -7,7 +7,7 @@ packages=(
     cmake g++ make ccache
     libboost-dev libboost-test-dev libxsimd-dev xtl-dev  # the library: Boost.Hana, Boost.Test, xsimd
     libbenchmark-dev libeigen3-dev                # benchmarks and their baseline
-    nlohmann-json3-dev zlib1g-dev                 # safetensors headers, gzip-compressed IDX files
+    rapidjson-dev zlib1g-dev                      # safetensors headers, gzip-compressed IDX files
     clang libclang-rt-14-dev                      # libFuzzer targets for the IDX, CSV and safetensors readers
     python3 python3-matplotlib                    # plots from the examples' output
     python3-torch                                 # the PyTorch parity tests (tests/interop), run, not skipped

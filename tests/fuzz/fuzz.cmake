@@ -10,7 +10,8 @@ find_program(TYPEGRAD_CLANGXX NAMES clang++ clang++-14)
 if(TYPEGRAD_SANITIZE OR NOT TYPEGRAD_CLANGXX)
     return()
 endif()
-set(fuzz_flags -std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all)
+set(fuzz_flags -std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+    -fsanitize-ignorelist=${CMAKE_CURRENT_SOURCE_DIR}/fuzz/ubsan-ignorelist.txt)
 set(fuzz_dir ${CMAKE_CURRENT_BINARY_DIR}/fuzz)
 file(MAKE_DIRECTORY ${fuzz_dir})
 file(WRITE ${fuzz_dir}/probe.cpp "#include <cstdint>\n#include <cstddef>\n"
@@ -27,7 +28,7 @@ foreach(reader IN ITEMS idx csv safetensors safetensors_write)
     set(source ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/fuzz_${reader}.cpp)
     add_custom_command(OUTPUT ${fuzz_dir}/fuzz_${reader}
         COMMAND ${TYPEGRAD_CLANGXX} ${fuzz_flags} -I${PROJECT_SOURCE_DIR}/include ${source} -lz -o ${fuzz_dir}/fuzz_${reader}
-        DEPENDS ${source} ${io_headers}
+        DEPENDS ${source} ${io_headers} ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/ubsan-ignorelist.txt
         COMMENT "Building libFuzzer target fuzz_${reader} with ${TYPEGRAD_CLANGXX}")
     add_custom_target(fuzz_${reader} ALL DEPENDS ${fuzz_dir}/fuzz_${reader})
     set(dict)

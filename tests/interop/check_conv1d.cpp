@@ -7,7 +7,6 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
 
 #include <typegrad/typegrad.hpp>
 
@@ -39,7 +38,7 @@ int main(int argc, char** argv) {
     }
     const auto p = tg::load<torch_net, double>(argv[1]);
     const auto metadata = tg::read_safetensors(argv[1]).metadata;
-    const auto numbers = [&](const char* key) { return nlohmann::json::parse(metadata.at(key)).get<std::vector<double>>(); };
+    const auto numbers = [&](const char* key) { return parity::numbers(metadata.at(key)); };
     const std::size_t steps = std::stoul(metadata.at("steps"));
 
     const auto x = rows_of<3>(numbers("input"));
@@ -48,11 +47,11 @@ int main(int argc, char** argv) {
     compare("output", tg::forward_sequence<torch_net>(p, x, steps, ws, {tg::mode::training}).data(), numbers("output"));
     tg::params<torch_net, double> grad{};
     tg::backward_sequence<torch_net>(p, ws, w, grad);
-    const auto grads = nlohmann::json::parse(metadata.at("grads"));
+    const auto grads = parity::number_lists(metadata.at("grads"));
     tg::for_each_tensor(
         [&](std::size_t layer, std::string_view name, const auto& tensor) {
             const std::string key = std::to_string(layer) + "." + std::string(name);
-            compare("gradient of " + key, tensor.data(), grads.at(key).get<std::vector<double>>());
+            compare("gradient of " + key, tensor.data(), grads.at(key));
         },
         grad);
 

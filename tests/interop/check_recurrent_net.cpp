@@ -10,7 +10,6 @@
 #include <string_view>
 #include <vector>
 
-#include <nlohmann/json.hpp>
 
 #include <typegrad/typegrad.hpp>
 
@@ -34,7 +33,7 @@ void check(const char* path) {
     constexpr std::size_t In = Net::in_size, Out = Net::out_size;
     const auto p = tg::load<Net, double>(path);
     const auto metadata = tg::read_safetensors(path).metadata;
-    const auto numbers = [&](const char* key) { return nlohmann::json::parse(metadata.at(key)).get<std::vector<double>>(); };
+    const auto numbers = [&](const char* key) { return parity::numbers(metadata.at(key)); };
     const std::size_t steps = std::stoul(metadata.at("steps"));
 
     const auto input = numbers("input");
@@ -51,12 +50,12 @@ void check(const char* path) {
     const double loss = tg::value_and_grad_sequence<Net>(
         p, x, steps, std::span<const tg::vec<double, Out>>(targets), tg::mse{}, grad, ws);
     compare("loss", &loss, {std::stod(metadata.at("loss"))});
-    const auto grads = nlohmann::json::parse(metadata.at("grads"));
+    const auto grads = parity::number_lists(metadata.at("grads"));
     std::size_t tensors = 0;
     tg::for_each_tensor(
         [&](std::size_t layer, std::string_view name, const auto& tensor) {
             const std::string key = std::to_string(layer) + "." + std::string(name);
-            compare("gradient of " + key, parity::row_major(tensor).data(), grads.at(key).get<std::vector<double>>());
+            compare("gradient of " + key, parity::row_major(tensor).data(), grads.at(key));
             ++tensors;
         },
         grad);

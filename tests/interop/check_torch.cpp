@@ -7,7 +7,6 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
 
 #include <typegrad/io/weights.hpp>
 #include <typegrad/typegrad.hpp>
@@ -27,9 +26,9 @@ template <class torch_net>
 int check(const char* path) {
     const auto p = tg::load<torch_net>(path);
     const auto metadata = tg::read_safetensors(path).metadata;
-    const auto input = nlohmann::json::parse(metadata.at("input")).get<std::vector<float>>();
-    const auto output = nlohmann::json::parse(metadata.at("output")).get<std::vector<float>>();
-    const auto grads = nlohmann::json::parse(metadata.at("grads"));
+    const auto input = parity::numbers(metadata.at("input"));
+    const auto output = parity::numbers(metadata.at("output"));
+    const auto grads = parity::number_lists(metadata.at("grads"));
     const std::size_t label = std::stoul(metadata.at("label"));
     const float torch_loss = std::stof(metadata.at("loss"));
 
@@ -49,7 +48,7 @@ int check(const char* path) {
     tg::for_each_tensor(
         [&](std::size_t layer, std::string_view name, const auto& tensor) {
             const std::string key = std::to_string(layer) + "." + std::string(name);
-            const auto expected = grads.at(key).get<std::vector<float>>();
+            const auto& expected = grads.at(key);
             const auto ours = parity::row_major(tensor);
             for (std::size_t i = 0; i < ours.size(); ++i)
                 compare("gradient of " + key + "[" + std::to_string(i) + "]", float(ours[i]), expected[i]);

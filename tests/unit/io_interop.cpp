@@ -8,14 +8,14 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include <typegrad/io/safetensors.hpp>
 #include <typegrad/io/weights.hpp>
 #include <typegrad/layers/activations.hpp>
 #include <typegrad/layers/batch_norm.hpp>
 #include <typegrad/layers/dense.hpp>
 #include <typegrad/net/forward.hpp>
+
+#include "../interop/parity.hpp"  // parity::numbers
 
 namespace tg = typegrad;
 
@@ -29,7 +29,7 @@ std::filesystem::path written(const std::string& name) {
 using script_net = tg::sequential<tg::dense<2, 3>, tg::relu, tg::dense<3, 1>>;
 
 std::vector<double> metadata_numbers(const std::string& file, const char* key) {
-    return nlohmann::json::parse(tg::read_safetensors(written(file)).metadata.at(key)).get<std::vector<double>>();
+    return parity::numbers(tg::read_safetensors(written(file)).metadata.at(key));
 }
 
 template <class T>

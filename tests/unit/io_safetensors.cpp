@@ -82,6 +82,22 @@ BOOST_AUTO_TEST_CASE(round_trip_keeps_names_dtypes_shapes_values_and_metadata) {
                         "tensor '1.num_batches_tracked' has dtype I64, expected F16, BF16, F32 or F64"));
 }
 
+// The header's text: keys in sorted order (__metadata__ among them), no spaces, JSON's escapes, then
+// spaces to a multiple of 8 bytes; the data in the order given.
+BOOST_AUTO_TEST_CASE(the_header_text_is_compact_sorted_and_padded) {
+    const std::vector<tg::named_tensor> tensors{{"b", tg::dtype::u8, {2}, {1, 2}}, {"A\"\\", tg::dtype::u8, {1}, {3}}};
+    const auto bytes = tg::encode_safetensors(tensors, {{"note", "tab\there"}});
+    const std::string expected = R"({"A\"\\":{"data_offsets":[2,3],"dtype":"U8","shape":[1]},"__metadata__":{"note":"tab\there"},)"
+                                 R"("b":{"data_offsets":[0,2],"dtype":"U8","shape":[2]}})";
+    std::uint64_t header = 0;
+    std::memcpy(&header, bytes.data(), 8);
+    BOOST_TEST(header == (expected.size() + 7) / 8 * 8);
+    BOOST_TEST(std::string(bytes.begin() + 8, bytes.begin() + 8 + long(header)) ==
+               expected + std::string(header - expected.size(), ' '));
+    BOOST_TEST(std::vector<unsigned char>(bytes.end() - 3, bytes.end()) == (std::vector<unsigned char>{1, 2, 3}),
+               boost::test_tools::per_element());
+}
+
 BOOST_AUTO_TEST_CASE(saving_replaces_the_file_whole_and_a_failed_save_keeps_the_old_one) {
     const auto path = tmp("atomic.safetensors");
     tg::write_safetensors(path, sample_tensors());
@@ -103,7 +119,7 @@ BOOST_AUTO_TEST_CASE(saving_replaces_the_file_whole_and_a_failed_save_keeps_the_
 }
 
 // Writer errors are tg::value_errors, raised before anything is written: names and metadata that are
-// not UTF-8 (nlohmann would throw its own type_error), and a shape whose size overflows (it passed
+// not UTF-8 (the message says where the first bad character starts), and a shape whose size overflows (it passed
 // the size check by wrapping, and replaced a good file with one our reader refuses).
 BOOST_AUTO_TEST_CASE(writer_errors_are_value_errors_and_keep_the_old_file) {
     const auto path = tmp("kept.safetensors");
@@ -112,13 +128,18 @@ BOOST_AUTO_TEST_CASE(writer_errors_are_value_errors_and_keep_the_old_file) {
     auto latin1 = sample_tensors();
     latin1[0].name = "poids\xe9";
     BOOST_TEST(contains(message_of<tg::value_error>([&] { tg::write_safetensors(path, latin1); }),
-                        "cannot save tensor 'poids\xe9': not valid UTF-8, expected UTF-8 text ("));
+                        "cannot save tensor 'poids\xe9': not valid UTF-8, expected UTF-8 text (byte 5 starts no "
+                        "valid UTF-8 character)"));
     BOOST_TEST(contains(message_of<tg::value_error>(
                             [&] { tg::write_safetensors(path, sample_tensors(), {{"format", "pt\xff"}}); }),
                         "cannot save the metadata value of 'format': not valid UTF-8, expected UTF-8 text ("));
     BOOST_TEST(contains(message_of<tg::value_error>(
                             [&] { tg::write_safetensors(path, sample_tensors(), {{"\xc3", "x"}}); }),
                         "cannot save metadata key '\xc3': not valid UTF-8"));
+    BOOST_TEST(contains(message_of<tg::value_error>([&] {
+                            tg::write_safetensors(path, sample_tensors(), {{"notes", std::string(100'000'001, 'x')}});
+                        }),
+                        "cannot save the metadata value of 'notes': 100000001 bytes, expected at most 100000000"));
     const std::size_t big = std::size_t{1} << 32;
     const std::vector<tg::named_tensor> wraps{{"w", tg::dtype::f32, {big, big, 16}, {}}};  // 2^70 bytes: 0 mod 2^64
     BOOST_TEST(contains(message_of<tg::value_error>([&] { tg::write_safetensors(path, wraps); }),
@@ -143,6 +164,10 @@ BOOST_AUTO_TEST_CASE(header_that_is_not_json) {
     BOOST_TEST(contains(parse_error(R"({"a": {"dtype": F32}})", 0),
                         "safetensors file 't.safetensors', byte 24: header is not valid JSON, expected a JSON object ("));
     BOOST_TEST(contains(parse_error("[1, 2]", 0), "byte 8: header is a JSON array, expected a JSON object"));
+    // JSON's text is UTF-8: a Latin-1 name is refused where its bad byte is (8 + 2).
+    BOOST_TEST(contains(parse_error("{\"\xe9\": {}}", 0),
+                        "byte 10: header is not valid JSON, expected a JSON object (Invalid encoding in string.)"));
+    BOOST_TEST(contains(parse_error("{} {}", 0), "byte 11: header is not valid JSON"));  // one value only
 }
 
 BOOST_AUTO_TEST_CASE(unknown_dtype) {
@@ -283,9 +308,11 @@ BOOST_AUTO_TEST_CASE(every_problem_is_reported_together) {
                                       "b": {"dtype": "F16", "shape": [3], "data_offsets": [16, 20], "extra": 1},
                                       "c": [1],
                                       "d": {"dtype": "F32", "shape": [1], "data_offsets": [12, 16]},
+                                      "e": {"dtype": "F32", "shape": [0], "shape": [1], "data_offsets": [20, 20]},
                                       "__metadata__": {"n": 3}})", 20);
     BOOST_TEST(contains(text, "safetensors file 't.safetensors', JSON header at byte 8 ("));
-    BOOST_TEST(contains(text, " bytes): 6 problems"));
+    BOOST_TEST(contains(text, " bytes): 7 problems"));
+    BOOST_TEST(contains(text, "\n  tensor 'e': shape appears more than once, expected it once"));
     BOOST_TEST(contains(text, "\n  name 'a' appears more than once"));
     BOOST_TEST(contains(text, "\n  tensor 'b': unknown key 'extra', expected dtype, shape and data_offsets"));
     BOOST_TEST(contains(text, "\n  tensor 'b': data_offsets [16, 20] hold 4 bytes, expected 6 for F16 shape [3]"));

@@ -16,9 +16,15 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
-#include <nlohmann/json.hpp>
+#include <rapidjson/document.h>
+#include <rapidjson/error/en.h>
+#include <rapidjson/memorystream.h>
+#include <rapidjson/reader.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
 
 #include <typegrad/core/error.hpp>
 #include <typegrad/core/scalar.hpp>
@@ -169,13 +175,25 @@ inline std::optional<std::size_t> shape_bytes(const std::vector<std::size_t>& sh
     return bytes;
 }
 
-// Throws value_error unless `text` is valid UTF-8, as JSON requires: nlohmann's dump() checks it.
-inline void check_utf8(const std::string& text, std::string_view what) {
-    try {
-        (void)nlohmann::json(text).dump();
-    } catch (const nlohmann::json::type_error& e) {
-        throw value_error(message("cannot save ", what, ": not valid UTF-8, expected UTF-8 text (", e.what(), ")"));
-    }
+inline constexpr std::uint64_t safetensors_max_header = 100'000'000;  // bytes, the reference implementation's limit
+inline constexpr int safetensors_max_depth = 4;                      // of JSON nesting in the header
+inline constexpr std::uint64_t unknown_size = UINT64_MAX;            // a stream's data section
+
+// Throws value_error unless `text` can go in a header: no longer than a header may be, and valid UTF-8,
+// as JSON requires (RapidJSON's writer would copy it as it is). The stream reads '\0' past its end, so
+// a sequence cut by the end is caught in bounds.
+inline void check_header_text(const std::string& text, std::string_view what) {
+    if (text.size() > safetensors_max_header)
+        throw value_error(message("cannot save ", what, ": ", text.size(), " bytes, expected at most ",
+                                  safetensors_max_header, " as a whole header may hold"));
+    rapidjson::MemoryStream in(text.data(), text.size());
+    struct {
+        void Put(char) {}
+    } ignore;
+    while (in.Tell() < text.size())
+        if (const std::size_t at = in.Tell(); !rapidjson::UTF8<>::Validate(in, ignore))
+            throw value_error(message("cannot save ", what, ": not valid UTF-8, expected UTF-8 text (byte ", at,
+                                      " starts no valid UTF-8 character)"));
 }
 
 inline std::string shape_text(const std::vector<std::size_t>& shape) {
@@ -190,20 +208,21 @@ inline std::string shape_text(const std::vector<std::size_t>& shape) {
 
 /// The bytes of a safetensors file holding the tensors in order (the header is padded with spaces
 /// to a multiple of 8 bytes, so the data is aligned). Throws value_error, before producing anything,
-/// for an empty, reserved, repeated or non-UTF-8 name, non-UTF-8 metadata, a shape whose byte count
-/// overflows, or data whose size does not match dtype and shape.
+/// for an empty, reserved, repeated or non-UTF-8 name, non-UTF-8 metadata, a header longer than the
+/// reference implementation reads (100 MB), a shape whose byte count overflows, or data whose size does
+/// not match dtype and shape.
 inline byte_buffer encode_safetensors(std::span<const named_tensor> tensors,
                                       const std::map<std::string, std::string>& metadata = {}) {
-    nlohmann::json header = nlohmann::json::object();
-    std::size_t offset = 0;
+    std::map<std::string_view, std::size_t> names;  // each tensor's index, in the header's (sorted) order
+    std::vector<std::size_t> offsets{0};
     for (const auto& t : tensors) {
-        if (t.name.empty() || t.name == "__metadata__" || header.contains(t.name))
+        if (t.name.empty() || t.name == "__metadata__" || names.contains(t.name))
             throw value_error(detail::message("cannot save tensor '", t.name, "': ",
                                               t.name.empty() ? "the name is empty"
-                                              : header.contains(t.name) ? "the name is repeated"
-                                                                        : "the name is reserved",
+                                              : names.contains(t.name) ? "the name is repeated"
+                                                                       : "the name is reserved",
                                               ", expected a unique non-empty name"));
-        detail::check_utf8(t.name, detail::message("tensor '", t.name, "'"));
+        detail::check_header_text(t.name, detail::message("tensor '", t.name, "'"));
         const auto bytes = detail::shape_bytes(t.shape, dtype_size(t.type));
         if (!bytes)
             throw value_error(detail::message("cannot save tensor '", t.name, "': ", dtype_name(t.type), " shape ",
@@ -213,20 +232,58 @@ inline byte_buffer encode_safetensors(std::span<const named_tensor> tensors,
             throw value_error(detail::message("cannot save tensor '", t.name, "': ", t.data.size(), " bytes, expected ",
                                               *bytes, " for ", dtype_name(t.type), " shape ",
                                               detail::shape_text(t.shape)));
-        header[t.name] = {{"dtype", dtype_name(t.type)}, {"shape", t.shape}, {"data_offsets", {offset, offset + t.data.size()}}};
-        offset += t.data.size();
+        names.emplace(t.name, names.size());
+        offsets.push_back(offsets.back() + t.data.size());
     }
     for (const auto& [key, value] : metadata) {
-        detail::check_utf8(key, detail::message("metadata key '", key, "'"));
-        detail::check_utf8(value, detail::message("the metadata value of '", key, "'"));
+        detail::check_header_text(key, detail::message("metadata key '", key, "'"));
+        detail::check_header_text(value, detail::message("the metadata value of '", key, "'"));
     }
-    if (!metadata.empty()) header["__metadata__"] = metadata;
-    std::string text = header.dump();
-    text.resize((text.size() + 7) / 8 * 8, ' ');
-    byte_buffer out(8 + text.size() + offset);
-    for (std::size_t i = 0; i < 8; ++i) out[i] = static_cast<unsigned char>(std::uint64_t{text.size()} >> (8 * i));
-    std::memcpy(out.data() + 8, text.data(), text.size());
-    unsigned char* next = out.data() + 8 + text.size();
+
+    // The header's keys in sorted order, __metadata__ among them, as a JSON object keeps them.
+    rapidjson::StringBuffer text;
+    rapidjson::Writer<rapidjson::StringBuffer> json(text);
+    const auto key = [&](std::string_view k) { json.Key(k.data(), static_cast<rapidjson::SizeType>(k.size())); };
+    const auto write_metadata = [&] {
+        key("__metadata__");
+        json.StartObject();
+        for (const auto& [k, v] : metadata) {
+            key(k);
+            json.String(v.data(), static_cast<rapidjson::SizeType>(v.size()));
+        }
+        json.EndObject();
+    };
+    json.StartObject();
+    bool metadata_written = metadata.empty();
+    for (const auto& [name, i] : names) {
+        if (!metadata_written && name > "__metadata__") write_metadata(), metadata_written = true;
+        key(name);
+        json.StartObject();
+        key("data_offsets");
+        json.StartArray();
+        json.Uint64(offsets[i]);
+        json.Uint64(offsets[i + 1]);
+        json.EndArray();
+        key("dtype");
+        const std::string_view type = dtype_name(tensors[i].type);
+        json.String(type.data(), static_cast<rapidjson::SizeType>(type.size()));
+        key("shape");
+        json.StartArray();
+        for (std::size_t d : tensors[i].shape) json.Uint64(d);
+        json.EndArray();
+        json.EndObject();
+    }
+    if (!metadata_written) write_metadata();
+    json.EndObject();
+
+    if (text.GetSize() > detail::safetensors_max_header)
+        throw value_error(detail::message("cannot save: the header would be ", text.GetSize(), " bytes, expected at most ",
+                                          detail::safetensors_max_header, " as the reference implementation allows"));
+    const std::size_t header_size = (text.GetSize() + 7) / 8 * 8;
+    byte_buffer out(8 + header_size + offsets.back(), ' ');
+    for (std::size_t i = 0; i < 8; ++i) out[i] = static_cast<unsigned char>(std::uint64_t{header_size} >> (8 * i));
+    std::memcpy(out.data() + 8, text.GetString(), text.GetSize());
+    unsigned char* next = out.data() + 8 + header_size;
     for (const auto& t : tensors) next = std::copy(t.data.begin(), t.data.end(), next);
     return out;
 }
@@ -238,9 +295,6 @@ inline void write_safetensors(const std::filesystem::path& path, std::span<const
 }
 
 namespace detail {
-inline constexpr std::uint64_t safetensors_max_header = 100'000'000;  // bytes, the reference implementation's limit
-inline constexpr int safetensors_max_depth = 4;                      // of JSON nesting in the header
-inline constexpr std::uint64_t unknown_size = UINT64_MAX;            // a stream's data section
 
 // The header length in the first 8 bytes of a file of `available` bytes (fewer than 8: the file ends
 // there; unknown_size for a stream), checked before any more is read.
@@ -268,46 +322,91 @@ struct safetensors_layout {
     std::vector<std::uint64_t> sizes;
 };
 
+// The header's JSON document, built from RapidJSON's parse events: a container nested more than
+// safetensors_max_depth deep stops the parse (entries nest 3 deep; deeper ones would only cost memory).
+class header_builder {
+public:
+    explicit header_builder(rapidjson::Document& doc) : doc_(doc) {}
+    bool too_deep() const { return too_deep_; }
+
+    bool Null() { return doc_.Null(); }
+    bool Bool(bool b) { return doc_.Bool(b); }
+    bool Int(int i) { return doc_.Int(i); }
+    bool Uint(unsigned u) { return doc_.Uint(u); }
+    bool Int64(std::int64_t i) { return doc_.Int64(i); }
+    bool Uint64(std::uint64_t u) { return doc_.Uint64(u); }
+    bool Double(double d) { return doc_.Double(d); }
+    bool RawNumber(const char* s, rapidjson::SizeType n, bool copy) { return doc_.RawNumber(s, n, copy); }
+    bool String(const char* s, rapidjson::SizeType n, bool copy) { return doc_.String(s, n, copy); }
+    bool StartObject() { return enter() && doc_.StartObject(); }
+    bool Key(const char* s, rapidjson::SizeType n, bool copy) { return doc_.Key(s, n, copy); }
+    bool EndObject(rapidjson::SizeType members) { return --depth_, doc_.EndObject(members); }
+    bool StartArray() { return enter() && doc_.StartArray(); }
+    bool EndArray(rapidjson::SizeType elements) { return --depth_, doc_.EndArray(elements); }
+
+private:
+    bool enter() {
+        too_deep_ = ++depth_ > safetensors_max_depth;
+        return !too_deep_;
+    }
+    rapidjson::Document& doc_;
+    int depth_ = 0;
+    bool too_deep_ = false;
+};
+
+inline const char* json_type_name(const rapidjson::Value& v) {
+    switch (v.GetType()) {
+        case rapidjson::kNullType: return "null";
+        case rapidjson::kFalseType:
+        case rapidjson::kTrueType: return "boolean";
+        case rapidjson::kObjectType: return "object";
+        case rapidjson::kArrayType: return "array";
+        case rapidjson::kStringType: return "string";
+        case rapidjson::kNumberType: break;
+    }
+    return "number";
+}
+
+inline std::string json_string(const rapidjson::Value& v) { return {v.GetString(), v.GetStringLength()}; }
+
+// f(name, value) for each member of a JSON object, in order; by index, since C++20 clang finds RapidJSON
+// 1.1.0's iterator comparisons ambiguous.
+template <class F>
+void for_each_member(const rapidjson::Value& object, F&& f) {
+    const auto first = object.MemberBegin();
+    for (rapidjson::SizeType i = 0; i < object.MemberCount(); ++i) f(first[i].name, first[i].value);
+}
+
 // Checks the JSON header of a file whose data section holds `data_size` bytes (unknown_size for a
 // stream: only the header's own consistency is checked).
 inline safetensors_layout parse_safetensors_header(std::span<const unsigned char> header_bytes,
                                                    std::uint64_t data_size, const std::string& file) {
     const std::uint64_t header_size = header_bytes.size();
     const std::uint64_t data_start = 8 + header_size;
-    // nlohmann's parser would stop at a NUL and ignore what follows; the format has none.
+    // A NUL would read as the end of the text; the format has none.
     if (const auto nul = std::find(header_bytes.begin(), header_bytes.end(), 0); nul != header_bytes.end())
         throw format_error(message(file, ", byte ", 8 + (nul - header_bytes.begin()),
                                    ": NUL byte in the header, expected JSON text padded with spaces"));
 
     detail::problem_list problems;
-    std::set<std::string> keys;
-    nlohmann::json header;
-    try {
-        // The callback sees every key of the top-level object, so repeated names are caught.
-        header = nlohmann::json::parse(header_bytes.begin(), header_bytes.end(),
-                                       [&](int depth, nlohmann::json::parse_event_t event, nlohmann::json& parsed) {
-                                           // Entries nest 3 deep; deeper ones would only cost memory.
-                                           if (depth > detail::safetensors_max_depth)
-                                               throw format_error(detail::message(
-                                                   file, ", JSON header at byte 8: values nest more than ",
-                                                   detail::safetensors_max_depth,
-                                                   " deep, expected tensor entries of dtype, shape and data_offsets"));
-                                           if (event == nlohmann::json::parse_event_t::key && depth == 1 &&
-                                               !keys.insert(parsed.get<std::string>()).second)
-                                               problems.push_back(detail::message("name ", detail::quoted(parsed.get<std::string>()),
-                                                                                  " appears more than once"));
-                                           return true;
-                                       });
-    } catch (const nlohmann::json::parse_error& e) {
-        throw format_error(detail::message(file, ", byte ", 8 + (e.byte > 0 ? e.byte - 1 : 0),
-                                           ": header is not valid JSON, expected a JSON object (", e.what(), ")"));
-    } catch (const nlohmann::json::exception& e) {
-        throw format_error(detail::message(file, ", byte 8: header is not valid JSON, expected a JSON object (",
-                                           e.what(), ")"));
-    }
-    if (!header.is_object())
-        throw format_error(detail::message(file, ", byte 8: header is a JSON ", header.type_name(),
-                                           ", expected a JSON object"));
+    rapidjson::Document header;
+    rapidjson::Reader reader;
+    header_builder builder(header);
+    const auto parse = [&](rapidjson::Document&) {
+        rapidjson::MemoryStream in(reinterpret_cast<const char*>(header_bytes.data()), header_bytes.size());
+        return !reader.Parse<rapidjson::kParseValidateEncodingFlag>(in, builder).IsError();
+    };
+    header.Populate(parse);
+    if (builder.too_deep())
+        throw format_error(message(file, ", JSON header at byte 8: values nest more than ", safetensors_max_depth,
+                                   " deep, expected tensor entries of dtype, shape and data_offsets"));
+    if (reader.HasParseError())
+        throw format_error(message(file, ", byte ", 8 + reader.GetErrorOffset(),
+                                   ": header is not valid JSON, expected a JSON object (",
+                                   rapidjson::GetParseError_En(reader.GetParseErrorCode()), ")"));
+    if (!header.IsObject())
+        throw format_error(message(file, ", byte 8: header is a JSON ", json_type_name(header),
+                                   ", expected a JSON object"));
 
     struct range {
         std::size_t begin, end;
@@ -315,71 +414,84 @@ inline safetensors_layout parse_safetensors_header(std::span<const unsigned char
     };
     std::vector<range> ranges;
     safetensors_contents contents;
-    for (const auto& [key, entry] : header.items()) {
+    std::vector<std::pair<std::uint64_t, std::uint64_t>> spans;  // contents.tensors' data_offsets
+    std::set<std::string> seen;
+    for_each_member(header, [&](const rapidjson::Value& name, const rapidjson::Value& entry) {
+        const std::string key = json_string(name);
+        if (!seen.insert(key).second) {  // only the first entry of a name is checked
+            problems.push_back(detail::message("name ", detail::quoted(key), " appears more than once"));
+            return;
+        }
         if (key == "__metadata__") {
-            if (!entry.is_object()) {
-                problems.push_back(detail::message("__metadata__ is a JSON ", entry.type_name(),
+            if (!entry.IsObject()) {
+                problems.push_back(detail::message("__metadata__ is a JSON ", json_type_name(entry),
                                                    ", expected an object of strings"));
-                continue;
+                return;
             }
-            for (const auto& [k, v] : entry.items()) {
-                if (v.is_string()) contents.metadata[k] = v.get<std::string>();
-                else problems.push_back(detail::message("__metadata__ entry ", detail::quoted(k), " is a JSON ",
-                                                        v.type_name(), ", expected a string"));
-            }
-            continue;
+            for_each_member(entry, [&](const rapidjson::Value& k, const rapidjson::Value& v) {
+                if (v.IsString()) contents.metadata[json_string(k)] = json_string(v);
+                else problems.push_back(detail::message("__metadata__ entry ", detail::quoted(json_string(k)),
+                                                        " is a JSON ", json_type_name(v), ", expected a string"));
+            });
+            return;
         }
         const std::string where = "tensor " + detail::quoted(key);
-        if (!entry.is_object()) {
-            problems.push_back(detail::message(where, ": entry is a JSON ", entry.type_name(),
+        if (!entry.IsObject()) {
+            problems.push_back(detail::message(where, ": entry is a JSON ", json_type_name(entry),
                                                ", expected an object with dtype, shape and data_offsets"));
-            continue;
+            return;
         }
-        for (const auto& [k, v] : entry.items())
-            if (k != "dtype" && k != "shape" && k != "data_offsets")
-                problems.push_back(detail::message(where, ": unknown key ", detail::quoted(k),
+        const rapidjson::Value *type = nullptr, *shape = nullptr, *offsets = nullptr;
+        for_each_member(entry, [&](const rapidjson::Value& k, const rapidjson::Value& v) {
+            const std::string field = json_string(k);
+            const rapidjson::Value** slot = field == "dtype" ? &type : field == "shape" ? &shape
+                                          : field == "data_offsets" ? &offsets : nullptr;
+            if (!slot)
+                problems.push_back(detail::message(where, ": unknown key ", detail::quoted(field),
                                                    ", expected dtype, shape and data_offsets"));
+            else if (*slot)
+                problems.push_back(detail::message(where, ": ", field, " appears more than once, expected it once"));
+            else
+                *slot = &v;
+        });
         named_tensor tensor{key};
         bool type_ok = false;
-        const auto* type = entry.contains("dtype") ? &entry["dtype"] : nullptr;
-        if (!type || !type->is_string())
+        if (!type || !type->IsString())
             problems.push_back(detail::message(where, ": dtype is missing or not a string, expected e.g. \"F32\""));
-        else if (auto t = dtype_from_name(type->get<std::string>())) tensor.type = *t, type_ok = true;
-        else problems.push_back(detail::message(where, ": unknown dtype ", detail::quoted(type->get<std::string>()),
+        else if (auto t = dtype_from_name(json_string(*type))) tensor.type = *t, type_ok = true;
+        else problems.push_back(detail::message(where, ": unknown dtype ", detail::quoted(json_string(*type)),
                                                 ", expected one of BOOL, U8, I8, U16, I16, F16, BF16, U32, I32, "
                                                 "F32, U64, I64, F64"));
-        const auto* shape = entry.contains("shape") ? &entry["shape"] : nullptr;
-        bool shape_ok = shape && shape->is_array();
+        bool shape_ok = shape && shape->IsArray();
         if (shape_ok)
-            for (const auto& d : *shape) {
-                if (!d.is_number_unsigned()) {
+            for (const auto& d : shape->GetArray()) {
+                if (!d.IsUint64()) {
                     shape_ok = false;
                     break;
                 }
-                tensor.shape.push_back(d.get<std::size_t>());
+                tensor.shape.push_back(d.GetUint64());
             }
         const std::optional<std::size_t> bytes = detail::shape_bytes(tensor.shape, type_ok ? dtype_size(tensor.type) : 1);
         if (!shape_ok)
             problems.push_back(detail::message(where, ": shape is missing or not an array of integers >= 0, "
                                                       "expected e.g. [10, 128]"));
-        const auto* offsets = entry.contains("data_offsets") ? &entry["data_offsets"] : nullptr;
-        if (!offsets || !offsets->is_array() || offsets->size() != 2 || !(*offsets)[0].is_number_unsigned() ||
-            !(*offsets)[1].is_number_unsigned()) {
+        if (!offsets || !offsets->IsArray() || offsets->Size() != 2 || !(*offsets)[0].IsUint64() ||
+            !(*offsets)[1].IsUint64()) {
             problems.push_back(detail::message(where, ": data_offsets is missing or not two integers >= 0, "
                                                       "expected [begin, end]"));
-            continue;
+            return;
         }
-        const auto begin = (*offsets)[0].get<std::uint64_t>(), end = (*offsets)[1].get<std::uint64_t>();
+        const std::uint64_t begin = (*offsets)[0].GetUint64(), end = (*offsets)[1].GetUint64();
         const std::string span_text = detail::message("data_offsets [", begin, ", ", end, "]");
         if (begin > end) {
             problems.push_back(detail::message(where, ": ", span_text, " end before they begin, expected begin <= end"));
-            continue;
+            return;
         }
         if (data_size != unknown_size && end > data_size) {
             problems.push_back(detail::message(where, ": ", span_text, " (file bytes ", data_start + begin, " to ",
                                                data_start + end, ") run past the end of the ", data_size,
                                                "-byte data section, expected end <= ", data_size));
-            continue;
+            return;
         }
         if (shape_ok && !bytes)
             problems.push_back(detail::message(where, ": shape ", detail::shape_text(tensor.shape),
@@ -389,8 +501,9 @@ inline safetensors_layout parse_safetensors_header(std::span<const unsigned char
                                                *bytes, " for ", dtype_name(tensor.type), " shape ",
                                                detail::shape_text(tensor.shape)));
         contents.tensors.push_back(std::move(tensor));
+        spans.emplace_back(begin, end);
         ranges.push_back({begin, end, key});
-    }
+    });
 
     // The byte ranges must tile the data section, as the reference implementation requires: sorted by
     // start, each non-empty one begins where the furthest end so far is (before: an overlap; after: a
@@ -422,11 +535,14 @@ inline safetensors_layout parse_safetensors_header(std::span<const unsigned char
                                            problems.size() == 1 ? " problem" : " problems");
         throw format_error(text + problems.lines());
     }
-    const auto offset = [&](const named_tensor& t, int i) { return header[t.name]["data_offsets"][i].get<std::uint64_t>(); };
-    std::stable_sort(contents.tensors.begin(), contents.tensors.end(),
-                     [&](const named_tensor& a, const named_tensor& b) { return offset(a, 0) < offset(b, 0); });
-    safetensors_layout layout{std::move(contents), {}};
-    for (const auto& t : layout.contents.tensors) layout.sizes.push_back(offset(t, 1) - offset(t, 0));
+    std::vector<std::size_t> order(contents.tensors.size());  // by where their data begins
+    for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return spans[a].first < spans[b].first; });
+    safetensors_layout layout{{{}, std::move(contents.metadata)}, {}};
+    for (std::size_t i : order) {
+        layout.contents.tensors.push_back(std::move(contents.tensors[i]));
+        layout.sizes.push_back(spans[i].second - spans[i].first);
+    }
     return layout;
 }
 
