@@ -7,7 +7,6 @@
 #include <string>
 #include <vector>
 
-
 #include <typegrad/typegrad.hpp>
 
 #include "parity.hpp"

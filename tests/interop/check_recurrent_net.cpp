@@ -10,7 +10,6 @@
 #include <string_view>
 #include <vector>
 
-
 #include <typegrad/typegrad.hpp>
 
 #include "parity.hpp"

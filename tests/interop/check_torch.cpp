@@ -7,7 +7,6 @@
 #include <string>
 #include <vector>
 
-
 #include <typegrad/io/weights.hpp>
 #include <typegrad/typegrad.hpp>
 

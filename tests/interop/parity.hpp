@@ -1,7 +1,8 @@
 // What the PyTorch parity checkers share: the JSON lists of numbers the scripts store in a file's
-// metadata; a tensor's values in PyTorch's order and back, whatever layout typegrad keeps it in; and for the checkers of whole sequence networks (check_conv1d,
-// check_recurrent_net), a count of the values compared and of those that differ, and the comparison
-// itself, in double within 1e-12 relative (with a floor of 1).
+// metadata; a tensor's values in PyTorch's order and back, whatever layout typegrad keeps it in; and
+// for the checkers of whole sequence networks (check_conv1d, check_recurrent_net), a count of the
+// values compared and of those that differ, and the comparison itself, in double within 1e-12
+// relative (with a floor of 1).
 #pragma once
 
 #include <cmath>

@@ -411,10 +411,10 @@ inline safetensors_layout parse_safetensors_header(std::span<const unsigned char
     struct range {
         std::size_t begin, end;
         std::string name;
+        std::size_t tensor;  // its index in contents.tensors
     };
     std::vector<range> ranges;
     safetensors_contents contents;
-    std::vector<std::pair<std::uint64_t, std::uint64_t>> spans;  // contents.tensors' data_offsets
     std::set<std::string> seen;
     for_each_member(header, [&](const rapidjson::Value& name, const rapidjson::Value& entry) {
         const std::string key = json_string(name);
@@ -500,15 +500,14 @@ inline safetensors_layout parse_safetensors_header(std::span<const unsigned char
             problems.push_back(detail::message(where, ": ", span_text, " hold ", end - begin, " bytes, expected ",
                                                *bytes, " for ", dtype_name(tensor.type), " shape ",
                                                detail::shape_text(tensor.shape)));
+        ranges.push_back({begin, end, key, contents.tensors.size()});
         contents.tensors.push_back(std::move(tensor));
-        spans.emplace_back(begin, end);
-        ranges.push_back({begin, end, key});
     });
 
     // The byte ranges must tile the data section, as the reference implementation requires: sorted by
     // start, each non-empty one begins where the furthest end so far is (before: an overlap; after: a
     // hole), and the last ends at the end of the file.
-    std::sort(ranges.begin(), ranges.end(), [](const range& a, const range& b) { return a.begin < b.begin; });
+    std::stable_sort(ranges.begin(), ranges.end(), [](const range& a, const range& b) { return a.begin < b.begin; });
     const range* furthest = nullptr;
     for (const auto& r : ranges) {
         const std::size_t reached = furthest ? furthest->end : 0;
@@ -535,13 +534,10 @@ inline safetensors_layout parse_safetensors_header(std::span<const unsigned char
                                            problems.size() == 1 ? " problem" : " problems");
         throw format_error(text + problems.lines());
     }
-    std::vector<std::size_t> order(contents.tensors.size());  // by where their data begins
-    for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
-    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return spans[a].first < spans[b].first; });
     safetensors_layout layout{{{}, std::move(contents.metadata)}, {}};
-    for (std::size_t i : order) {
-        layout.contents.tensors.push_back(std::move(contents.tensors[i]));
-        layout.sizes.push_back(spans[i].second - spans[i].first);
+    for (const auto& r : ranges) {  // in the order of their data
+        layout.contents.tensors.push_back(std::move(contents.tensors[r.tensor]));
+        layout.sizes.push_back(r.end - r.begin);
     }
     return layout;
 }
